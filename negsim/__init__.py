@@ -1,0 +1,15 @@
+"""negsim: agent-based simulation of industrial agglomeration (New Economic Geography).
+
+    >>> import negsim
+    >>> scenario = negsim.load_scenario("scenarios/two_region_clustering.toml")
+    >>> result = negsim.run(scenario, seed=1)
+    >>> result.summary["regime"], result.timeseries.head()
+"""
+
+from negsim.model import NEGModel
+from negsim.results import Result
+from negsim.runner import run
+from negsim.scenario import Scenario, ScenarioError, load_scenario
+
+__all__ = ["NEGModel", "Result", "Scenario", "ScenarioError", "load_scenario", "run"]
+__version__ = "0.1.0"

@@ -16,6 +16,8 @@ from dataclasses import dataclass
 import numpy as np
 from scipy.optimize import brentq
 
+from negsim.geography import two_region as two_region_costs
+
 
 class EquilibriumError(RuntimeError):
     """The short-run equilibrium could not be computed (no convergence or bad input)."""
@@ -166,11 +168,6 @@ def _line_search(u, direction, residual, lam, a, phi, sigma, mu):
     )
 
 
-def two_region_costs(T: float) -> np.ndarray:
-    """The 2×2 iceberg matrix of two regions a transport cost T apart (T_rr = 1)."""
-    return np.array([[1.0, T], [T, 1.0]])
-
-
 def break_point(sigma: float, mu: float) -> Threshold:
     """Break point of the symmetric two-region CP equilibrium.
 
@@ -226,3 +223,30 @@ def real_wage_gap(lam1: float, T: float, sigma: float, mu: float, **solver) -> f
         **solver,
     )
     return float(eq.real_wage[0] - eq.real_wage[1])
+
+
+def tomahawk(
+    sigma: float, mu: float, transport_costs: np.ndarray, n_lambda: int = 60
+) -> list[tuple[float, float, bool]]:
+    """Long-run equilibria (T, λ_1, stable) of the symmetric two-region CP model.
+
+    The "tomahawk" bifurcation diagram (FKV 1999, ch. 5, fig. 5.4): the even spread λ = 1/2
+    (stable above the break point), full agglomeration λ ∈ {0, 1} where it is sustainable
+    (below the sustain point), and the interior asymmetric equilibria, found as sign changes
+    of ``real_wage_gap`` on a λ grid refined with Brent's method (stable where the gap
+    falls in λ). Asymmetric equilibria are mirrored to λ < 1/2.
+    """
+    check_no_black_hole(sigma, mu)
+    t_break = break_point(sigma, mu).T
+    grid = np.linspace(0.5, 1.0, n_lambda + 1)[1:-1]
+    points: list[tuple[float, float, bool]] = []
+    for T in np.asarray(transport_costs, dtype=float):
+        points.append((T, 0.5, bool(T > t_break)))
+        if sustain_ratio(T, sigma, mu) < 1.0:
+            points += [(T, 1.0, True), (T, 0.0, True)]
+        gaps = np.array([real_wage_gap(lam, T, sigma, mu) for lam in grid])
+        for i in np.flatnonzero(np.sign(gaps[:-1]) * np.sign(gaps[1:]) < 0):
+            lam = brentq(lambda x, T=T: real_wage_gap(x, T, sigma, mu), grid[i], grid[i + 1])
+            stable = bool(gaps[i + 1] < gaps[i])
+            points += [(T, lam, stable), (T, 1.0 - lam, stable)]
+    return points

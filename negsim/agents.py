@@ -1,0 +1,147 @@
+"""Worker and firm agents: who they are (Mesa agents) and how they decide (vectorised rules).
+
+Hot state lives in numpy arrays owned by the model (one entry per agent); ``Worker`` and
+``Firm`` are Mesa agents that *view* one entry, so ``model.agents``, ``AgentSet`` and
+``DataCollector`` work as usual while a step touches only the arrays.
+
+Workers (mobile manufacturing labour, FKV ch. 5). Each step a fraction
+``adjustment_speed`` of workers reconsiders. A reconsidering worker i in region r draws a
+candidate region s uniformly among the others and moves with probability
+
+    p = min(1, response · max(0, U_is - U_ir)),   U_is = ln ω_s + ν ε_is,
+
+where ω is the real wage and ε_is a persistent standard Gumbel taste for place s
+(logit heterogeneity, Tabuchi & Thisse 2002; ν = ``behaviour.noise``). With ν = 0 the
+expected net flow from s to r is proportional to λ_s·max(0, ln ω_r - ln ω_s) -
+λ_r·max(0, ln ω_s - ln ω_r): nobody moves exactly when every occupied region pays the
+highest real wage, so the rest points of the dynamics are exactly the long-run CP
+equilibria (interior with equal real wages, or a core whose real wage no empty region
+beats), and near the even spread it is FKV's law of motion dλ_r/dt ∝ λ_r(ω_r - ω̄)
+(ch. 5), so its stability matches theory (break and sustain points). Moves are
+proportional to the gain, so the economy settles instead of oscillating around a stable
+state. Unlike pure imitation, empty regions can be re-entered.
+
+Firms (one block of varieties each). In CP, free entry drives profits to zero, and a
+firm's operating profit in r is π_r = w_r (L_r/n_r - σF)/(σ-1) (FKV ch. 4: p = w/ρ·c,
+break-even output F(σ-1)/c, labour σF per firm): positive where there are fewer firms
+than the local workforce employs at the break-even scale, negative where there are more.
+Each step firms in loss-making regions relocate to profitable ones until n_r = L_r/(σF),
+i.e. firm shares equal worker shares — in CP firms track workers.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import mesa
+import numpy as np
+
+if TYPE_CHECKING:
+    from negsim.model import NEGModel
+
+
+def apportion(shares: np.ndarray, total: int) -> np.ndarray:
+    """Integer counts summing to ``total`` closest to ``shares * total`` (largest remainder)."""
+    exact = np.asarray(shares, dtype=float) * total
+    counts = np.floor(exact).astype(np.int64)
+    short = total - int(counts.sum())
+    if short > 0:
+        order = np.argsort(-(exact - counts), kind="stable")
+        counts[order[:short]] += 1
+    return counts
+
+
+def migrate(
+    region: np.ndarray,
+    log_real_wage: np.ndarray,
+    taste: np.ndarray | None,
+    adjustment_speed: float,
+    response: float,
+    rng: np.random.Generator,
+) -> tuple[int, np.ndarray]:
+    """Apply one step of worker reconsideration in place (rule in the module docstring).
+
+    Returns the number of workers who moved and the expected net inflow per region as a
+    share of all workers (the mean-field drift, used to judge whether the economy settled).
+    """
+    n_regions = log_real_wage.size
+    movers = np.flatnonzero(rng.random(region.size) < adjustment_speed)
+    here = region[movers]
+    there = (here + rng.integers(1, n_regions, size=movers.size)) % n_regions
+    gain = log_real_wage[there] - log_real_wage[here]
+    if taste is not None:
+        gain += taste[movers, there] - taste[movers, here]
+    p = np.minimum(1.0, response * np.maximum(gain, 0.0))
+    drift = (
+        np.bincount(there, weights=p, minlength=n_regions)
+        - np.bincount(here, weights=p, minlength=n_regions)
+    ) / region.size
+    move = rng.random(movers.size) < p
+    region[movers[move]] = there[move]
+    return int(move.sum()), drift
+
+
+def relocate_firms(
+    firm_region: np.ndarray, target: np.ndarray, rng: np.random.Generator
+) -> int:
+    """Move randomly chosen firms out of regions with more firms than ``target`` (losses)
+    into regions with fewer (profits), in place. Returns the number of firms moved."""
+    n_regions = target.size
+    excess = np.bincount(firm_region, minlength=n_regions) - target
+    if not np.any(excess):
+        return 0
+    order = rng.permutation(firm_region.size)
+    order = order[np.argsort(firm_region[order], kind="stable")]  # random order within region
+    starts = np.concatenate(([0], np.cumsum(np.bincount(firm_region, minlength=n_regions))))
+    ranked_region = firm_region[order]
+    rank = np.arange(order.size) - starts[ranked_region]
+    leaving = order[rank < np.maximum(excess, 0)[ranked_region]]
+    destinations = np.repeat(np.arange(n_regions), np.maximum(-excess, 0))
+    firm_region[leaving] = rng.permutation(destinations)
+    return int(leaving.size)
+
+
+class Worker(mesa.Agent):
+    """A mobile manufacturing worker (a view on the model's worker arrays)."""
+
+    def __init__(self, model: NEGModel, index: int) -> None:
+        super().__init__(model)
+        self.index = index
+
+    @property
+    def region_index(self) -> int:
+        return int(self.model.worker_region[self.index])
+
+    @property
+    def region(self) -> str:
+        """Name of the region the worker lives in."""
+        return self.model.region_names[self.region_index]
+
+    @property
+    def real_wage(self) -> float:
+        """Real wage ω = w G^(-μ) earned where the worker lives."""
+        return float(self.model.equilibrium.real_wage[self.region_index])
+
+    def utility(self, region: int) -> float:
+        """Perceived utility of living in ``region``: ln ω plus the worker's taste for it."""
+        value = float(np.log(self.model.equilibrium.real_wage[region]))
+        if self.model.worker_taste is not None:
+            value += float(self.model.worker_taste[self.index, region])
+        return value
+
+
+class Firm(mesa.Agent):
+    """A firm producing one block of varieties (a view on the model's firm arrays)."""
+
+    def __init__(self, model: NEGModel, index: int) -> None:
+        super().__init__(model)
+        self.index = index
+
+    @property
+    def region_index(self) -> int:
+        return int(self.model.firm_region[self.index])
+
+    @property
+    def region(self) -> str:
+        """Name of the region the firm produces in."""
+        return self.model.region_names[self.region_index]
