@@ -171,6 +171,9 @@ class Scenario(_Table):
 
     name: str = Field("scenario", description="Short name used in outputs")
     description: str = Field("", description="What the scenario shows")
+    expected_regime: Literal["agglomerated", "dispersed", "partial"] | None = Field(
+        None, description="Regime the scenario is built to show (checked by the test suite)"
+    )
     economy: Economy
     geography: Geography = Field(default_factory=Geography)
     regions: Regions
