@@ -1,9 +1,9 @@
 """negsim: agent-based simulation of industrial agglomeration (New Economic Geography).
 
-    >>> import negsim
-    >>> scenario = negsim.load_scenario("scenarios/two_region_clustering.toml")
-    >>> result = negsim.run(scenario, seed=1)
-    >>> result.summary["regime"], result.timeseries.head()
+>>> import negsim
+>>> scenario = negsim.load_scenario("scenarios/two_region_clustering.toml")
+>>> result = negsim.run(scenario, seed=1)
+>>> result.summary["regime"], result.timeseries.head()
 """
 
 from negsim.model import NEGModel

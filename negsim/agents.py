@@ -81,9 +81,7 @@ def migrate(
     return int(move.sum()), drift
 
 
-def relocate_firms(
-    firm_region: np.ndarray, target: np.ndarray, rng: np.random.Generator
-) -> int:
+def relocate_firms(firm_region: np.ndarray, target: np.ndarray, rng: np.random.Generator) -> int:
     """Move randomly chosen firms out of regions with more firms than ``target`` (losses)
     into regions with fewer (profits), in place. Returns the number of firms moved."""
     n_regions = target.size

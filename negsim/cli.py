@@ -31,7 +31,11 @@ def _parser() -> argparse.ArgumentParser:
     run = sub.add_parser("run", help="run a scenario and write its results")
     run.add_argument("scenario", type=Path, help="scenario TOML file")
     run.add_argument(
-        "--set", dest="overrides", action="append", default=[], metavar="KEY=VALUE",
+        "--set",
+        dest="overrides",
+        action="append",
+        default=[],
+        metavar="KEY=VALUE",
         help="override a scenario key with a TOML literal, e.g. economy.transport_cost=1.7",
     )
     run.add_argument("--seed", type=int, help="override run.seed")
@@ -76,8 +80,9 @@ def _human_summary(summary: dict) -> str:
     theory = summary.get("theory")
     if theory:
         lines.append(
-            f"  theory: T={theory['transport_cost']:g}, break point T_B={theory['break_point']['T']:.4f},"
-            f" sustain point T_S={theory['sustain_point']['T']:.4f} → {theory['prediction']}"
+            f"  theory: T={theory['transport_cost']:g}, "
+            f"break point T_B={theory['break_point']['T']:.4f}, "
+            f"sustain point T_S={theory['sustain_point']['T']:.4f} → {theory['prediction']}"
         )
     return "\n".join(lines)
 
@@ -93,16 +98,26 @@ def cmd_tomahawk(args: argparse.Namespace) -> int:
 
         save_figure(plot_tomahawk(args.sigma, args.mu), args.plot)
     if args.json:
-        print(json.dumps({
-            "sigma": args.sigma,
-            "mu": args.mu,
-            "break_point": {"T": tb.T, "phi": tb.phi},
-            "sustain_point": {"T": ts.T, "phi": ts.phi},
-        }))
+        print(
+            json.dumps(
+                {
+                    "sigma": args.sigma,
+                    "mu": args.mu,
+                    "break_point": {"T": tb.T, "phi": tb.phi},
+                    "sustain_point": {"T": ts.T, "phi": ts.phi},
+                }
+            )
+        )
     else:
         print(f"Core–periphery model, σ = {args.sigma:g}, μ = {args.mu:g}")
-        print(f"  break point:   T_B = {tb.T:.6f}   φ_B = {tb.phi:.6f}  (even spread unstable below T_B)")
-        print(f"  sustain point: T_S = {ts.T:.6f}   φ_S = {ts.phi:.6f}  (core sustainable below T_S)")
+        print(
+            f"  break point:   T_B = {tb.T:.6f}   φ_B = {tb.phi:.6f}"
+            "  (even spread unstable below T_B)"
+        )
+        print(
+            f"  sustain point: T_S = {ts.T:.6f}   φ_S = {ts.phi:.6f}"
+            "  (core sustainable below T_S)"
+        )
         if args.plot:
             print(f"  wrote {args.plot}")
     return 0
@@ -126,7 +141,12 @@ def cmd_schema(args: argparse.Namespace) -> int:
     return 0
 
 
-COMMANDS = {"run": cmd_run, "tomahawk": cmd_tomahawk, "validate": cmd_validate, "schema": cmd_schema}
+COMMANDS = {
+    "run": cmd_run,
+    "tomahawk": cmd_tomahawk,
+    "validate": cmd_validate,
+    "schema": cmd_schema,
+}
 
 
 def main(argv: list[str] | None = None) -> int:

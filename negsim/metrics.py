@@ -10,7 +10,7 @@ REGIMES = ("agglomerated", "dispersed", "partial")
 def classify_regime(
     shares: np.ndarray, agglomerated_share: float = 0.9, dispersed_tolerance: float = 0.05
 ) -> str:
-    """"agglomerated" if one region holds at least ``agglomerated_share`` of the mobile
+    """ "agglomerated" if one region holds at least ``agglomerated_share`` of the mobile
     workers, "dispersed" if every share is within ``dispersed_tolerance`` of 1/R,
     "partial" otherwise."""
     shares = np.asarray(shares, dtype=float)

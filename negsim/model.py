@@ -47,7 +47,9 @@ class NEGModel(mesa.Model):
             np.arange(self.n_regions), apportion(initial, scenario.population.firms)
         ).astype(np.int64)
         self.workers = Worker.create_agents(self, n_workers, np.arange(n_workers))
-        self.firms = Firm.create_agents(self, scenario.population.firms, np.arange(self.firm_region.size))
+        self.firms = Firm.create_agents(
+            self, scenario.population.firms, np.arange(self.firm_region.size)
+        )
 
         self.equilibrium = self._solve(wage0=None)
         self.moves = 0

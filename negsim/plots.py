@@ -62,17 +62,20 @@ def plot_tomahawk(
         transport_costs = np.linspace(1.0 + 1e-3, 1.0 + 2.0 * (t_s - 1.0), 161)
     points = np.array(cp.tomahawk(sigma, mu, transport_costs), dtype=float)
     fig, ax = _axes(ax)
-    for stable, style in ((1.0, dict(s=9, c="tab:blue")), (0.0, dict(s=5, c="tab:red", marker="x"))):
+    for stable, style in (
+        (1.0, dict(s=9, c="tab:blue")),
+        (0.0, dict(s=5, c="tab:red", marker="x")),
+    ):
         sel = points[:, 2] == stable
-        ax.scatter(points[sel, 0], points[sel, 1], label="stable" if stable else "unstable", **style)
-    ax.axvline(t_b, color="0.4", ls="--", lw=1)
-    ax.axvline(t_s, color="0.4", ls=":", lw=1)
-    ax.annotate(f"break T_B={t_b:.3f}", (t_b, 0.72), rotation=90, ha="right", fontsize=8)
-    ax.annotate(f"sustain T_S={t_s:.3f}", (t_s, 0.72), rotation=90, ha="left", fontsize=8)
+        ax.scatter(
+            points[sel, 0], points[sel, 1], label="stable" if stable else "unstable", **style
+        )
+    ax.axvline(t_b, color="0.3", ls="--", lw=1, label=f"break point $T_B$ = {t_b:.3f}")
+    ax.axvline(t_s, color="0.3", ls=":", lw=1, label=f"sustain point $T_S$ = {t_s:.3f}")
     ax.set_xlabel("transport cost T (iceberg factor, ≥ 1)")
     ax.set_ylabel("share of mobile workers in region 1, λ")
     ax.set_title(f"Core–periphery tomahawk (σ={sigma:g}, μ={mu:g})")
     ax.set_ylim(-0.03, 1.03)
     ax.grid(alpha=0.3)
-    ax.legend(loc="center right")
+    ax.legend(loc="center right", fontsize=8)
     return fig

@@ -36,7 +36,7 @@ class Result:
         save never leaves a half-written file. Refuses to overwrite the results of a
         different scenario or seed already in ``out_dir``.
         """
-        from negsim.plots import save_figure, plot_shares
+        from negsim.plots import plot_shares, save_figure
 
         out = Path(out_dir)
         resolved = self.resolved_toml()

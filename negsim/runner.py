@@ -21,10 +21,16 @@ def run(scenario: Scenario | str | Path, seed: int | None = None, progress: bool
     if not isinstance(scenario, Scenario):
         scenario = load_scenario(scenario)
     if seed is not None:
-        scenario = scenario.model_copy(update={"run": scenario.run.model_copy(update={"seed": seed})})
+        scenario = scenario.model_copy(
+            update={"run": scenario.run.model_copy(update={"seed": seed})}
+        )
     model = NEGModel(scenario)
     with tqdm(
-        total=scenario.run.steps, desc=scenario.name, unit="step", disable=None if progress else True, leave=False
+        total=scenario.run.steps,
+        desc=scenario.name,
+        unit="step",
+        disable=None if progress else True,
+        leave=False,
     ) as bar:
         while model.running and model.steps < scenario.run.steps:
             model.step()
@@ -50,7 +56,8 @@ def summarise(model: NEGModel) -> dict[str, Any]:
         "core": None if regime == "dispersed" else model.region_names[largest],
         "herfindahl": herfindahl(shares),
         "final_real_wages": {
-            n: float(w) for n, w in zip(model.region_names, model.equilibrium.real_wage, strict=True)
+            n: float(w)
+            for n, w in zip(model.region_names, model.equilibrium.real_wage, strict=True)
         },
         "steps": model.steps,
         "converged": bool(model.converged),

@@ -113,7 +113,12 @@ def test_noise_rest_point_is_the_logit_equilibrium():
     slow tail: after 3000 steps fewer than 1% of workers are still unsorted."""
     nu = 0.02
     sc = scenario(
-        5.0, 0.4, 1.5, start=0.7, workers=20_000, steps=3000,
+        5.0,
+        0.4,
+        1.5,
+        start=0.7,
+        workers=20_000,
+        steps=3000,
         **{"behaviour.noise": nu, "run.stop_when_converged": "false"},
     )
     model = negsim.NEGModel(sc, seed=2)

@@ -86,9 +86,9 @@ def short_run_equilibrium(
         w_r = [ Σ_s Y_s G_s^(σ-1) T_rs^(1-σ) ]^(1/σ)        wage at which firms break even
         ω_r = w_r G_r^(-μ)                                  real wage
 
-    Solved for the wages as the fixed point w = W(w) of the first three equations by damped
-    Newton steps on log-wages (analytic R×R Jacobian, step halved until the residual falls), warm-started
-    from ``wage0``: matrix products only, no loop over regions. Converged when the largest
+    Solved for the wages as the fixed point w = W(w) of the first three equations by
+    damped Newton steps on log-wages (analytic R×R Jacobian, step halved until the residual
+    falls), warm-started from ``wage0``: matrix products only, no loop over regions. Converged when the largest
     residual |ln W(w) - ln w| is below ``tol``; raises EquilibriumError after
     ``max_iter`` iterations (never returns NaN).
     Regions without workers get the wage a firm *could* pay there (FKV's "potential" wage),
@@ -219,7 +219,11 @@ def real_wage_gap(lam1: float, T: float, sigma: float, mu: float, **solver) -> f
     interior long-run equilibria are its zeros, stable where it decreases in λ_1.
     """
     eq = short_run_equilibrium(
-        np.array([lam1, 1.0 - lam1]), np.array([0.5, 0.5]), two_region_costs(T), sigma, mu,
+        np.array([lam1, 1.0 - lam1]),
+        np.array([0.5, 0.5]),
+        two_region_costs(T),
+        sigma,
+        mu,
         **solver,
     )
     return float(eq.real_wage[0] - eq.real_wage[1])
