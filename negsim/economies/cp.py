@@ -88,9 +88,9 @@ def short_run_equilibrium(
 
     Solved for the wages as the fixed point w = W(w) of the first three equations by
     damped Newton steps on log-wages (analytic R×R Jacobian, step halved until the residual
-    falls), warm-started from ``wage0``: matrix products only, no loop over regions. Converged when the largest
-    residual |ln W(w) - ln w| is below ``tol``; raises EquilibriumError after
-    ``max_iter`` iterations (never returns NaN).
+    falls), warm-started from ``wage0``: matrix products only, no loop over regions.
+    Converged when the largest residual |ln W(w) - ln w| is below ``tol``; raises
+    EquilibriumError after ``max_iter`` iterations (never returns NaN).
     Regions without workers get the wage a firm *could* pay there (FKV's "potential" wage),
     which is what a would-be migrant compares.
     """
