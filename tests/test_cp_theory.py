@@ -412,3 +412,33 @@ def test_reference_break_point_is_seventh_root_figure():
     T_B = 7^(1/4) ≈ 1.6266. The finite-difference root of the reference solver lands there."""
     assert ref_break_T(5.0, 0.4) == pytest.approx(7**0.25, rel=1e-6)
     assert math.isclose(round(7**0.25, 3), 1.627)
+
+
+# --- the tomahawk diagram ------------------------------------------------------------
+
+
+@pytest.mark.parametrize("sigma, mu", ALL_PARAMS)
+def test_tomahawk_branches_match_reference_solver(sigma, mu):
+    """Below T_B: corners stable, even spread unstable, no asymmetric equilibria. Between
+    T_B and T_S: both stable, plus one unstable pair λ*, 1-λ* at which the reference
+    solver's real wages are equal. Above T_S: only the stable even spread."""
+    from negsim.economies.cp import tomahawk
+
+    t_b, t_s = break_point(sigma, mu).T, sustain_point(sigma, mu).T
+    below, mid, above = 0.95 * t_b, (t_b * t_s) ** 0.5, 1.05 * t_s
+    by_T = {}
+    for T, lam, stable in tomahawk(sigma, mu, [below, mid, above]):
+        by_T.setdefault(T, []).append((round(lam, 12), stable))
+    assert sorted(by_T[below]) == [(0.0, True), (0.5, False), (1.0, True)]
+    assert sorted(by_T[above]) == [(0.5, True)]
+    mid_points = sorted(by_T[mid])
+    assert [p for p in mid_points if p[0] in (0.0, 0.5, 1.0)] == [
+        (0.0, True),
+        (0.5, True),
+        (1.0, True),
+    ]
+    asym = [lam for lam, stable in mid_points if lam not in (0.0, 0.5, 1.0)]
+    assert len(asym) == 2 and asym[0] == pytest.approx(1 - asym[1], abs=1e-10)
+    assert all(not stable for lam, stable in mid_points if lam in asym)
+    omega = ref_two_region(asym[1], mid, sigma, mu)[3]
+    assert omega[0] / omega[1] == pytest.approx(1.0, abs=1e-8)
