@@ -1,4 +1,4 @@
-"""The ``negsim`` command line: run | tomahawk | validate | schema.
+"""The ``negsim`` command line: run | tomahawk | validate | list | schema.
 
 User mistakes (bad scenario, bad parameters, unwritable output) print one line per
 problem on stderr, prefixed ``negsim: error:``, and exit with code 2 — never a traceback.
@@ -51,6 +51,9 @@ def _parser() -> argparse.ArgumentParser:
     val = sub.add_parser("validate", help="check scenario files without running them")
     val.add_argument("scenarios", type=Path, nargs="+")
     val.add_argument("--set", dest="overrides", action="append", default=[], metavar="KEY=VALUE")
+
+    lst = sub.add_parser("list", help="list the scenarios in a folder")
+    lst.add_argument("folder", type=Path, nargs="?", default=Path("scenarios"))
 
     sub.add_parser("schema", help="print the JSON Schema of scenario files")
     return parser
@@ -115,8 +118,7 @@ def cmd_tomahawk(args: argparse.Namespace) -> int:
             "  (even spread unstable below T_B)"
         )
         print(
-            f"  sustain point: T_S = {ts.T:.6f}   φ_S = {ts.phi:.6f}"
-            "  (core sustainable below T_S)"
+            f"  sustain point: T_S = {ts.T:.6f}   φ_S = {ts.phi:.6f}  (core sustainable below T_S)"
         )
         if args.plot:
             print(f"  wrote {args.plot}")
@@ -136,6 +138,20 @@ def cmd_validate(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_list(args: argparse.Namespace) -> int:
+    files = sorted(args.folder.glob("*.toml"))
+    if not files:
+        raise UsageError(f"{args.folder}: no scenario files (*.toml) found")
+    for path in files:
+        try:
+            scenario = load_scenario(path)
+        except ScenarioError as exc:
+            print(f"{path}: INVALID: {str(exc).splitlines()[0]}")
+            continue
+        print(f"{path}: {scenario.description or scenario.name}")
+    return 0
+
+
 def cmd_schema(args: argparse.Namespace) -> int:
     print(json.dumps(json_schema(), indent=2))
     return 0
@@ -145,6 +161,7 @@ COMMANDS = {
     "run": cmd_run,
     "tomahawk": cmd_tomahawk,
     "validate": cmd_validate,
+    "list": cmd_list,
     "schema": cmd_schema,
 }
 
