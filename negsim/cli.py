@@ -12,7 +12,7 @@ import sys
 from pathlib import Path
 
 from negsim.economies import cp
-from negsim.results import OutputError
+from negsim.results import OutputError, atomic_write, check_output_dir
 from negsim.scenario import ScenarioError, json_schema, load_scenario
 
 EXIT_USAGE = 2
@@ -63,7 +63,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     from negsim.runner import run
 
     scenario = load_scenario(args.scenario, args.overrides, args.seed)
-    out = args.out or Path("runs") / scenario.name
+    out = check_output_dir(args.out or Path("runs") / scenario.name, scenario)
     result = run(scenario, progress=not args.quiet)
     result.save(out)
     print(_human_summary(result.summary))
@@ -99,7 +99,12 @@ def cmd_tomahawk(args: argparse.Namespace) -> int:
     if args.plot:
         from negsim.plots import plot_tomahawk, save_figure
 
-        save_figure(plot_tomahawk(args.sigma, args.mu), args.plot)
+        if not args.plot.parent.is_dir():
+            raise UsageError(f"--plot {args.plot}: folder {args.plot.parent} does not exist")
+        try:
+            atomic_write(args.plot, lambda p: save_figure(plot_tomahawk(args.sigma, args.mu), p))
+        except OSError as exc:
+            raise UsageError(f"--plot {args.plot}: cannot write: {exc.strerror or exc}") from None
     if args.json:
         print(
             json.dumps(

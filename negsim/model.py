@@ -51,6 +51,8 @@ class NEGModel(mesa.Model):
             self, scenario.population.firms, np.arange(self.firm_region.size)
         )
 
+        self._count_workers()
+        self.firm_counts = np.bincount(self.firm_region, minlength=self.n_regions)
         self.equilibrium = self._solve(wage0=None)
         self.moves = 0
         self.firm_moves = 0
@@ -69,18 +71,10 @@ class NEGModel(mesa.Model):
         self._collect()
 
     # --- state -------------------------------------------------------------------------
-    @property
-    def worker_counts(self) -> np.ndarray:
-        return np.bincount(self.worker_region, minlength=self.n_regions)
-
-    @property
-    def firm_counts(self) -> np.ndarray:
-        return np.bincount(self.firm_region, minlength=self.n_regions)
-
-    @property
-    def shares(self) -> np.ndarray:
-        """λ_r: each region's share of the mobile workers."""
-        return self.worker_counts / self.worker_region.size
+    def _count_workers(self) -> None:
+        """Tally workers per region once per step (``worker_counts`` and shares λ_r)."""
+        self.worker_counts = np.bincount(self.worker_region, minlength=self.n_regions)
+        self.shares = self.worker_counts / self.worker_region.size
 
     # --- dynamics ----------------------------------------------------------------------
     def step(self) -> None:
@@ -94,18 +88,18 @@ class NEGModel(mesa.Model):
             behaviour.response,
             self.rng,
         )
-        shares = self.shares
-        self.firm_moves = relocate_firms(
-            self.firm_region, apportion(shares, self.firm_region.size), self.rng
-        )
-        self.equilibrium = self._solve(wage0=self.equilibrium.wage, shares=shares)
+        self._count_workers()
+        target = apportion(self.shares, self.firm_region.size)
+        self.firm_moves = relocate_firms(self.firm_region, target, self.rng)
+        self.firm_counts = target  # relocation leaves exactly the target in each region
+        self.equilibrium = self._solve(wage0=self.equilibrium.wage)
         self._collect()
-        self._update_convergence(shares)
+        self._update_convergence(self.shares)
 
-    def _solve(self, wage0: np.ndarray | None, shares: np.ndarray | None = None) -> cp.Equilibrium:
+    def _solve(self, wage0: np.ndarray | None) -> cp.Equilibrium:
         economy, solver = self.spec.economy, self.spec.solver
         return cp.short_run_equilibrium(
-            self.shares if shares is None else shares,
+            self.shares,
             self.farmers,
             self.transport_costs,
             economy.sigma,

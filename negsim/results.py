@@ -33,20 +33,13 @@ class Result:
         """Write timeseries.csv, summary.json, scenario.resolved.toml and shares.png.
 
         Each file is written to a temporary name and renamed into place, so an interrupted
-        save never leaves a half-written file. Refuses to overwrite the results of a
-        different scenario or seed already in ``out_dir``.
+        save never leaves a half-written file. Refuses (OutputError) to overwrite the
+        results of a different scenario or seed already in ``out_dir``.
         """
         from negsim.plots import plot_shares, save_figure
 
-        out = Path(out_dir)
-        resolved = self.resolved_toml()
-        previous = out / "scenario.resolved.toml"
-        if previous.exists() and previous.read_text(encoding="utf-8") != resolved:
-            raise OutputError(
-                f"{out}: already holds results of a different scenario or seed; "
-                "choose another --out directory or remove it"
-            )
-        out.mkdir(parents=True, exist_ok=True)
+        out = check_output_dir(out_dir, self.scenario)
+        resolved = self.scenario.to_toml()
         writers: dict[str, Callable[[Path], None]] = {
             "timeseries.csv": lambda p: self.timeseries.to_csv(p, index=False),
             "summary.json": lambda p: p.write_text(
@@ -55,22 +48,52 @@ class Result:
             "scenario.resolved.toml": lambda p: p.write_text(resolved, encoding="utf-8"),
             "shares.png": lambda p: save_figure(plot_shares(self), p),
         }
-        written = []
-        for name, write in writers.items():
-            written.append(_atomic_write(out / name, write))
-        return written
-
-    def resolved_toml(self) -> str:
-        return self.scenario.to_toml()
+        try:
+            out.mkdir(parents=True, exist_ok=True)
+            return [atomic_write(out / name, write) for name, write in writers.items()]
+        except OSError as exc:
+            raise OutputError(f"{out}: cannot write results: {exc.strerror or exc}") from None
 
 
-def _atomic_write(path: Path, write: Callable[[Path], None]) -> Path:
+def check_output_dir(out_dir: str | Path, scenario: Scenario) -> Path:
+    """Check, before any work, that ``out_dir`` can take this scenario's results.
+
+    It may be missing, empty, or hold the results of this very scenario and seed (which a
+    re-run reproduces exactly); anything else that would be overwritten is refused.
+    """
+    out = Path(out_dir)
+    if out.exists() and not out.is_dir():
+        raise OutputError(f"{out}: exists and is not a directory; choose another --out")
+    present = [name for name in OUTPUT_FILES if (out / name).exists()]
+    if not present:
+        return out
+    previous = out / "scenario.resolved.toml"
+    if not previous.exists() or previous.read_text(encoding="utf-8") != scenario.to_toml():
+        raise OutputError(
+            f"{out}: already holds results of a different scenario or seed "
+            f"({', '.join(present)}); choose another --out directory or remove them"
+        )
+    return out
+
+
+def atomic_write(path: Path, write: Callable[[Path], None]) -> Path:
+    """Call ``write`` on a temporary file beside ``path``, then rename it into place.
+
+    The file gets the usual permissions (0666 less the umask), not mkstemp's 0600.
+    """
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     os.close(fd)
     try:
         write(Path(tmp))
+        os.chmod(tmp, 0o666 & ~_umask())
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
     return path
+
+
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
