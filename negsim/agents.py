@@ -61,8 +61,9 @@ def migrate(
 ) -> tuple[int, np.ndarray]:
     """Apply one step of worker reconsideration in place (rule in the module docstring).
 
-    Returns the number of workers who moved and the expected net inflow per region as a
-    share of all workers (the mean-field drift, used to judge whether the economy settled).
+    Returns the number of agents who moved and the expected net inflow per region as a
+    share of all of them, estimated from the reconsidering agents' move probabilities (with
+    tastes there is no cheaper exact form; without them see ``mean_field_drift``).
     """
     n_regions = log_real_wage.size
     movers = np.flatnonzero(rng.random(region.size) < adjustment_speed)
@@ -79,6 +80,21 @@ def migrate(
     move = rng.random(movers.size) < p
     region[movers[move]] = there[move]
     return int(move.sum()), drift
+
+
+def mean_field_drift(
+    shares: np.ndarray, log_payoff: np.ndarray, adjustment_speed: float, response: float
+) -> np.ndarray:
+    """Expected change of each region's share in one step of ``migrate`` without tastes.
+
+    E[Δλ_r] = α/(R-1) Σ_s [λ_s p(s→r) - λ_r p(r→s)], p(s→r) = min(1, κ max(0, u_r - u_s)),
+    u = ln payoff: an R×R computation, exact for the noise-free rule.
+    """
+    n_regions = shares.size
+    gain = log_payoff[None, :] - log_payoff[:, None]  # gain[s, r] of moving s → r
+    p = np.minimum(1.0, response * np.maximum(gain, 0.0))
+    flow = shares[:, None] * p  # flow[s, r] out of s into r
+    return adjustment_speed / (n_regions - 1) * (flow.sum(axis=0) - flow.sum(axis=1))
 
 
 def relocate_firms(firm_region: np.ndarray, target: np.ndarray, rng: np.random.Generator) -> int:
@@ -121,10 +137,12 @@ class Worker(mesa.Agent):
         return float(self.model.equilibrium.real_wage[self.region_index])
 
     def utility(self, region: int) -> float:
-        """Perceived utility of living in ``region``: ln ω plus the worker's taste for it."""
-        value = float(np.log(self.model.equilibrium.real_wage[region]))
-        if self.model.worker_taste is not None:
-            value += float(self.model.worker_taste[self.index, region])
+        """Perceived utility of living in ``region``: ln of the real wage (real reward in fe)
+        plus the worker's taste for the place (workers are immobile in fc)."""
+        model = self.model
+        value = float(np.log(model.equilibrium.payoff[region]))
+        if model.mobile_taste is not None and not model.firms_move:
+            value += float(model.mobile_taste[self.index, region])
         return value
 
 

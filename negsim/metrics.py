@@ -1,4 +1,4 @@
-"""Summaries of a distribution of mobile workers: largest share, concentration, regime."""
+"""Summaries of a distribution of the mobile factor: concentration, clusters, regime."""
 
 from __future__ import annotations
 
@@ -8,20 +8,54 @@ REGIMES = ("agglomerated", "dispersed", "partial")
 
 
 def classify_regime(
-    shares: np.ndarray, agglomerated_share: float = 0.9, dispersed_tolerance: float = 0.05
+    shares: np.ndarray, agglomerated_share: float = 0.9, dispersed_tolerance: float = 0.1
 ) -> str:
-    """ "agglomerated" if one region holds at least ``agglomerated_share`` of the mobile
-    workers, "dispersed" if every share is within ``dispersed_tolerance`` of 1/R,
-    "partial" otherwise."""
+    """ "agglomerated" if one region holds at least ``agglomerated_share``, "dispersed" if
+    every share is within ``dispersed_tolerance`` of the even share 1/R *in relative terms*
+    (|R λ_r - 1| ≤ tolerance), "partial" otherwise (several clusters, or an uneven spread)."""
     shares = np.asarray(shares, dtype=float)
     if shares.max() >= agglomerated_share:
         return "agglomerated"
-    if np.max(np.abs(shares - 1.0 / shares.size)) <= dispersed_tolerance:
+    if np.max(np.abs(shares * shares.size - 1.0)) <= dispersed_tolerance:
         return "dispersed"
     return "partial"
+
+
+def cluster_centres(
+    shares: np.ndarray, neighbours: list[list[int]], tolerance: float = 0.1
+) -> list[int]:
+    """Regions that hold clearly more than the even share (R λ_r - 1 > ``tolerance``) and
+    at least as much as each neighbour; a plateau of equal neighbouring peaks counts once."""
+    shares = np.asarray(shares, dtype=float)
+    above = shares * shares.size - 1.0 > tolerance
+    centres: list[int] = []
+    taken: set[int] = set()
+    for r in np.flatnonzero(above):
+        if r in taken or any(shares[s] > shares[r] for s in neighbours[r]):
+            continue
+        plateau, todo = {int(r)}, [int(r)]
+        while todo:
+            for s in neighbours[todo.pop()]:
+                if s not in plateau and shares[s] == shares[r]:
+                    plateau.add(s)
+                    todo.append(s)
+        taken |= plateau
+        centres.append(int(r))
+    return centres
 
 
 def herfindahl(shares: np.ndarray) -> float:
     """Herfindahl index Σ λ_r²: 1/R when even, 1 when all in one region."""
     shares = np.asarray(shares, dtype=float)
     return float(np.sum(shares**2))
+
+
+def gini(shares: np.ndarray) -> float:
+    """Gini coefficient of the regional shares: 0 when even, (R-1)/R when all in one region.
+
+    G = Σ_i Σ_j |λ_i - λ_j| / (2 R Σ λ), computed from the sorted shares.
+    """
+    x = np.sort(np.asarray(shares, dtype=float))
+    n = x.size
+    ranks = np.arange(1, n + 1)
+    return float(np.sum((2 * ranks - n - 1) * x) / (n * x.sum()))

@@ -1,5 +1,8 @@
 """NEGModel: the Mesa model. Each step: agents decide → short-run equilibrium → collect.
 
+The mobile agents are workers in cp, entrepreneurs (Worker agents) in fe and firms in fc
+(see ``negsim.economies``); ``shares`` are always the mobile factor's regional shares.
+
 The short-run equilibrium is re-solved after every round of moves (warm-started from the
 last wages), so the wages, price indices and real wages recorded for a step always belong
 to the distribution of agents recorded for that step, and the next decisions use them.
@@ -10,16 +13,18 @@ from __future__ import annotations
 import mesa
 import numpy as np
 
-from negsim.agents import Firm, Worker, apportion, migrate, relocate_firms
-from negsim.economies import cp
-from negsim.geography import transport_costs
+from negsim.agents import Firm, Worker, apportion, mean_field_drift, migrate, relocate_firms
+from negsim.economies import FIRMS_MOVE, make_solver
+from negsim.geography import neighbours, transport_costs
+from negsim.metrics import cluster_centres
 from negsim.scenario import Scenario
+from negsim.stability import is_stable_rest_point
 
 REGION_COLUMNS = ["step", "region", "workers", "firms", "share", "wage", "price_index", "real_wage"]
 
 
 class NEGModel(mesa.Model):
-    """Agent-based New Economic Geography model of a scenario (economy "cp").
+    """Agent-based New Economic Geography model of a scenario (economies cp, fe, fc).
 
     ``model.step()`` advances one period; ``model.shares``, ``model.equilibrium`` and
     ``model.datacollector`` (table "regions", one row per region per step) show the state.
@@ -29,36 +34,44 @@ class NEGModel(mesa.Model):
         self.seed = scenario.run.seed if seed is None else int(seed)
         super().__init__(rng=self.seed)
         self.spec = scenario
-        self.region_names = list(scenario.regions.names)
+        self.region_names = scenario.region_names
         self.n_regions = len(self.region_names)
         self.transport_costs = transport_costs(scenario)
+        self.neighbours = neighbours(scenario)
         self.farmers = np.asarray(scenario.farmer_shares(), dtype=float)
+        self.firms_move = FIRMS_MOVE[scenario.economy.model]
+        self._solver = make_solver(scenario, self.transport_costs)
 
-        initial = np.asarray(scenario.initial_shares(), dtype=float)
-        n_workers = scenario.population.workers
+        initial = self._initial_shares()
+        n_workers, n_firms = scenario.population.workers, scenario.population.firms
+        worker_start = self.farmers if self.firms_move else initial
         self.worker_region = np.repeat(
-            np.arange(self.n_regions), apportion(initial, n_workers)
+            np.arange(self.n_regions), apportion(worker_start, n_workers)
         ).astype(np.int64)
+        self.firm_region = np.repeat(np.arange(self.n_regions), apportion(initial, n_firms)).astype(
+            np.int64
+        )
+        self.mobile_region = self.firm_region if self.firms_move else self.worker_region
         noise = scenario.behaviour.noise
-        self.worker_taste = (
-            noise * self.rng.gumbel(size=(n_workers, self.n_regions)) if noise > 0 else None
+        self.mobile_taste = (
+            noise * self.rng.gumbel(size=(self.mobile_region.size, self.n_regions))
+            if noise > 0
+            else None
         )
-        self.firm_region = np.repeat(
-            np.arange(self.n_regions), apportion(initial, scenario.population.firms)
-        ).astype(np.int64)
         self.workers = Worker.create_agents(self, n_workers, np.arange(n_workers))
-        self.firms = Firm.create_agents(
-            self, scenario.population.firms, np.arange(self.firm_region.size)
-        )
+        self.firms = Firm.create_agents(self, n_firms, np.arange(n_firms))
 
-        self._count_workers()
-        self.firm_counts = np.bincount(self.firm_region, minlength=self.n_regions)
-        self.equilibrium = self._solve(wage0=None)
+        self._count()
+        self.equilibrium = self._solver(self.shares, None)
         self.moves = 0
         self.firm_moves = 0
         self.drift = np.zeros(self.n_regions)
-        self._share_history = [self.shares]
+        self._share_history = [(self.shares, np.inf)]
         self.converged = False
+        self._stability_checked: tuple[int, bool] | None = None
+        self.emerging_step: int | None = None
+        self.emerging_clusters: list[int] = []
+        self._watch_emergence()
         self.datacollector = mesa.DataCollector(
             model_reporters={
                 "largest_share": lambda m: float(m.shares.max()),
@@ -70,57 +83,94 @@ class NEGModel(mesa.Model):
         )
         self._collect()
 
+    def _initial_shares(self) -> np.ndarray:
+        """Scenario's initial shares, scaled by 1 + ε·U(-1, 1) and renormalised if ε > 0."""
+        shares = np.asarray(self.spec.initial_shares(), dtype=float)
+        eps = self.spec.population.initial_perturbation
+        if eps > 0:
+            shares = shares * (1.0 + eps * self.rng.uniform(-1.0, 1.0, size=shares.size))
+            shares /= shares.sum()
+        return shares
+
     # --- state -------------------------------------------------------------------------
-    def _count_workers(self) -> None:
-        """Tally workers per region once per step (``worker_counts`` and shares λ_r)."""
+    def _count(self) -> None:
+        """Tally agents per region once per step; ``shares`` are the mobile factor's."""
         self.worker_counts = np.bincount(self.worker_region, minlength=self.n_regions)
-        self.shares = self.worker_counts / self.worker_region.size
+        self.firm_counts = np.bincount(self.firm_region, minlength=self.n_regions)
+        mobile = self.firm_counts if self.firms_move else self.worker_counts
+        self.shares = mobile / self.mobile_region.size
 
     # --- dynamics ----------------------------------------------------------------------
     def step(self) -> None:
-        """One period: workers reconsider, firms follow profits, markets clear, record."""
+        """One period: the mobile agents reconsider, firms follow profits where they track
+        workers, markets clear, record."""
         behaviour = self.spec.behaviour
         self.moves, self.drift = migrate(
-            self.worker_region,
-            np.log(self.equilibrium.real_wage),
-            self.worker_taste,
+            self.mobile_region,
+            np.log(self.equilibrium.payoff),
+            self.mobile_taste,
             behaviour.adjustment_speed,
             behaviour.response,
             self.rng,
         )
-        self._count_workers()
-        target = apportion(self.shares, self.firm_region.size)
-        self.firm_moves = relocate_firms(self.firm_region, target, self.rng)
-        self.firm_counts = target  # relocation leaves exactly the target in each region
-        self.equilibrium = self._solve(wage0=self.equilibrium.wage)
+        self._count()
+        if not self.firms_move:
+            target = apportion(self.shares, self.firm_region.size)
+            self.firm_moves = relocate_firms(self.firm_region, target, self.rng)
+            self.firm_counts = target  # relocation leaves exactly the target in each region
+        self.equilibrium = self._solver(self.shares, self.equilibrium.wage)
+        if self.mobile_taste is None:  # exact expected drift from the state just reached
+            self.drift = mean_field_drift(
+                self.shares,
+                np.log(self.equilibrium.payoff),
+                behaviour.adjustment_speed,
+                behaviour.response,
+            )
         self._collect()
+        self._watch_emergence()
         self._update_convergence(self.shares)
 
-    def _solve(self, wage0: np.ndarray | None) -> cp.Equilibrium:
-        economy, solver = self.spec.economy, self.spec.solver
-        return cp.short_run_equilibrium(
-            self.shares,
-            self.farmers,
-            self.transport_costs,
-            economy.sigma,
-            economy.mu,
-            wage0=wage0,
-            tol=solver.tol,
-            max_iter=solver.max_iter,
-        )
+    EMERGENCE_LEVEL = 0.5
+
+    def _stable_here(self, shares: np.ndarray) -> bool:
+        """Linear stability of the current state, re-checked at most once per window."""
+        window = self.spec.run.convergence_window
+        if self._stability_checked is None or self.steps - self._stability_checked[0] >= window:
+            stable = is_stable_rest_point(self._solver, shares, self.spec.behaviour.noise)
+            self._stability_checked = (self.steps, stable)
+        return self._stability_checked[1]
+
+    def _watch_emergence(self) -> None:
+        """Record the clusters present when a pattern first emerges: at the first step at
+        which some place holds (1 + EMERGENCE_LEVEL) times the even share 1/R, the peaks
+        at least half as far above the even share. Clusters may merge later; the summary
+        reports both the emerging and the final ones."""
+        if self.emerging_step is None and (
+            self.shares.max() * self.n_regions - 1.0 >= self.EMERGENCE_LEVEL
+        ):
+            self.emerging_step = self.steps
+            self.emerging_clusters = cluster_centres(
+                self.shares, self.neighbours, 0.5 * self.EMERGENCE_LEVEL
+            )
 
     def _update_convergence(self, shares: np.ndarray) -> None:
-        """Settled: shares moved less than the tolerance over the window, and the expected
-        drift over a window is below it too (so a slow escape is not mistaken for rest)."""
+        """Settled: over the last ``convergence_window`` steps the shares moved less than
+        ``convergence_tol``, the expected drift over a window is below it too and not
+        growing, and the state is a stable rest point (``negsim.stability``) — so a slow
+        escape from an unstable equilibrium is not mistaken for rest."""
         run = self.spec.run
-        self._share_history.append(shares)
         window = run.convergence_window
+        drift = float(np.max(np.abs(self.drift)))
+        self._share_history.append((shares, drift))
         if len(self._share_history) > window + 1:
             self._share_history.pop(0)
+        then_shares, then_drift = self._share_history[0]
         self.converged = (
             len(self._share_history) == window + 1
-            and float(np.max(np.abs(shares - self._share_history[0]))) < run.convergence_tol
-            and float(np.max(np.abs(self.drift))) * window < run.convergence_tol
+            and float(np.max(np.abs(shares - then_shares))) < run.convergence_tol
+            and drift * window < run.convergence_tol
+            and drift <= then_drift
+            and self._stable_here(shares)
         )
         if self.converged and run.stop_when_converged:
             self.running = False

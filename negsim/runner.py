@@ -7,11 +7,12 @@ from typing import Any
 
 from tqdm.auto import tqdm
 
-from negsim.economies import cp
-from negsim.metrics import classify_regime, herfindahl
+from negsim.economies import MOBILE_FACTOR
+from negsim.metrics import classify_regime, cluster_centres, gini, herfindahl
 from negsim.model import NEGModel
 from negsim.results import Result
 from negsim.scenario import Scenario, load_scenario
+from negsim.theory import two_region_theory
 
 
 def run(scenario: Scenario | str | Path, seed: int | None = None, progress: bool = False) -> Result:
@@ -43,21 +44,28 @@ def summarise(model: NEGModel) -> dict[str, Any]:
     """The summary.json content of a model's current state."""
     scenario = model.spec
     shares = model.shares
-    regime = classify_regime(
-        shares, scenario.analysis.agglomerated_share, scenario.analysis.dispersed_tolerance
-    )
+    analysis = scenario.analysis
+    regime = classify_regime(shares, analysis.agglomerated_share, analysis.dispersed_tolerance)
+    centres = cluster_centres(shares, model.neighbours, analysis.dispersed_tolerance)
     largest = int(shares.argmax())
+    names = model.region_names
     summary: dict[str, Any] = {
         "scenario": scenario.name,
         "economy": scenario.economy.model,
+        "mobile_factor": MOBILE_FACTOR[scenario.economy.model],
         "regime": regime,
-        "final_shares": {n: float(s) for n, s in zip(model.region_names, shares, strict=True)},
+        "final_shares": {n: float(s) for n, s in zip(names, shares, strict=True)},
         "largest_share": float(shares[largest]),
-        "core": None if regime == "dispersed" else model.region_names[largest],
+        "core": None if regime == "dispersed" else names[largest],
+        "n_clusters": len(centres),
+        "cluster_regions": [names[r] for r in centres],
+        "emerging_step": model.emerging_step,
+        "emerging_n_clusters": len(model.emerging_clusters),
+        "emerging_cluster_regions": [names[r] for r in model.emerging_clusters],
         "herfindahl": herfindahl(shares),
+        "gini": gini(shares),
         "final_real_wages": {
-            n: float(w)
-            for n, w in zip(model.region_names, model.equilibrium.real_wage, strict=True)
+            n: float(w) for n, w in zip(names, model.equilibrium.real_wage, strict=True)
         },
         "steps": model.steps,
         "converged": bool(model.converged),
@@ -67,25 +75,3 @@ def summarise(model: NEGModel) -> dict[str, Any]:
     if theory is not None:
         summary["theory"] = theory
     return summary
-
-
-def two_region_theory(scenario: Scenario) -> dict[str, Any] | None:
-    """Break/sustain points and the regime theory predicts, for two symmetric regions."""
-    if scenario.n_regions != 2 or scenario.farmer_shares() != [0.5, 0.5]:
-        return None
-    economy = scenario.economy
-    tb = cp.break_point(economy.sigma, economy.mu)
-    ts = cp.sustain_point(economy.sigma, economy.mu)
-    T = economy.transport_cost
-    if T < tb.T:
-        prediction = "agglomerated"
-    elif T > ts.T:
-        prediction = "dispersed"
-    else:
-        prediction = "path dependent (agglomerated or dispersed, by history)"
-    return {
-        "transport_cost": T,
-        "break_point": {"T": tb.T, "phi": tb.phi},
-        "sustain_point": {"T": ts.T, "phi": ts.phi},
-        "prediction": prediction,
-    }

@@ -48,48 +48,128 @@ def _check_shares(values: list[float] | None, key: str) -> list[float] | None:
     return values
 
 
-class Economy(_Table):
-    """Which NEG economy, and its parameters (FKV 1999, ch. 5)."""
+ECONOMIES = ("cp", "fe", "fc")
 
-    model: Literal["cp"] = Field("cp", description="Economy: 'cp' = Krugman core–periphery")
+
+class Economy(_Table):
+    """Which NEG economy, and its parameters (FKV 1999, ch. 5; Baldwin et al. 2003, ch. 3–4)."""
+
+    model: Literal["cp", "fe", "fc"] = Field(
+        "cp",
+        description="'cp' Krugman core–periphery (workers move), 'fe' footloose entrepreneur "
+        "(entrepreneurs and their firms move), 'fc' footloose capital (firms move, people stay)",
+    )
     sigma: float = Field(gt=1, description="Elasticity of substitution between varieties σ > 1")
     mu: float = Field(gt=0, lt=1, description="Expenditure share of manufactures μ in (0, 1)")
-    transport_cost: float = Field(
-        ge=1, description="Iceberg transport cost T ≥ 1 between the two regions"
+    transport_cost: float | None = Field(
+        None,
+        ge=1,
+        description="Iceberg cost T ≥ 1 between neighbouring places (two_region, racetrack, "
+        "line, grid)",
+    )
+    housing_share: float = Field(
+        0.0,
+        ge=0,
+        lt=1,
+        description="cp only: expenditure share η on the fixed local housing stock (Helpman "
+        "1998 congestion; 0 = none); needs mu + housing_share < 1",
     )
 
     @field_validator("mu")
     @classmethod
     def _no_black_hole(cls, mu: float, info: ValidationInfo) -> float:
-        sigma = info.data.get("sigma")
-        if sigma is not None and not mu < (sigma - 1) / sigma:
+        sigma, model = info.data.get("sigma"), info.data.get("model", "cp")
+        if sigma is None:
+            return mu
+        if model == "cp" and not mu < (sigma - 1) / sigma:
             raise ValueError(
                 f"no-black-hole condition needs mu < (sigma-1)/sigma = {(sigma - 1) / sigma:.6g}"
                 f" (got mu={mu}, sigma={sigma})"
             )
+        if model == "fe" and not mu < sigma - 1:
+            raise ValueError(
+                f"no-black-hole condition (fe) needs mu < sigma-1 = {sigma - 1:.6g}"
+                f" (got mu={mu}, sigma={sigma})"
+            )
         return mu
+
+    @field_validator("housing_share")
+    @classmethod
+    def _housing(cls, eta: float, info: ValidationInfo) -> float:
+        mu, model = info.data.get("mu"), info.data.get("model", "cp")
+        if eta > 0 and model != "cp":
+            raise ValueError(f"housing_share is only available with model 'cp' (got {model!r})")
+        if mu is not None and not mu + eta < 1:
+            raise ValueError(f"needs mu + housing_share < 1 (got {mu} + {eta})")
+        return eta
+
+
+class Link(_Table):
+    """A network link between two named places."""
+
+    between: tuple[str, str] = Field(description="The two region names")
+    distance: float = Field(gt=0, description="Length of the link (any unit, e.g. km)")
+
+
+class LinkOverride(_Table):
+    """A direct link whose iceberg cost is set by hand (a new or improved road)."""
+
+    between: tuple[str, str] = Field(description="The two region names")
+    transport_cost: float = Field(ge=1, description="Iceberg cost T ≥ 1 of the direct link")
+
+
+KINDS_WITH_TRANSPORT_COST = ("two_region", "racetrack", "line", "grid")
 
 
 class Geography(_Table):
-    """The places and the transport-cost links between them."""
+    """The places and the transport-cost links between them (see ``negsim.geography``)."""
 
-    kind: Literal["two_region"] = Field(
-        "two_region", description="'two_region': two places a distance economy.transport_cost apart"
+    kind: Literal["two_region", "racetrack", "line", "grid", "network", "matrix"] = Field(
+        "two_region",
+        description="two_region | racetrack (circle) | line | grid (rows × cols) | network "
+        "(links with distances) | matrix (explicit T)",
+    )
+    rows: int | None = Field(None, ge=1, le=1000, description="grid: number of rows")
+    cols: int | None = Field(None, ge=1, le=1000, description="grid: number of columns")
+    links: list[Link] = Field(default_factory=list, description="network: links with distances")
+    cost: Literal["exponential", "linear"] = Field(
+        "exponential", description="network: T = exp(τ d) (compounding) or T = 1 + τ d"
+    )
+    cost_per_distance: float | None = Field(
+        None, gt=0, description="network: τ, transport cost per unit of distance"
+    )
+    matrix: list[list[float]] | None = Field(
+        None, description="matrix: the R×R iceberg matrix (T_rr = 1, T_rs ≥ 1)"
+    )
+    link_overrides: list[LinkOverride] = Field(
+        default_factory=list, description="Direct links whose cost is set by hand"
     )
 
 
 class Regions(_Table):
     """Named regions and their immobile population."""
 
-    names: list[str] = Field(min_length=2, description="Region names, unique")
+    names: list[str] | None = Field(
+        None, min_length=2, description="Region names, unique (or give count)"
+    )
+    count: int | None = Field(
+        None, ge=2, le=10_000, description="Number of regions, named R01, R02, … (or give names)"
+    )
     farmer_shares: list[float] | None = Field(
-        None, description="Shares of the immobile farmers a_r (sum 1); default even"
+        None,
+        description="Shares a_r of the immobile population (farmers in cp; immobile workers and "
+        "capital owners in fe/fc), sum 1; default even",
+    )
+    housing: list[float] | None = Field(
+        None, description="Shares of the fixed housing stock H_r (cp with housing), sum 1"
     )
 
     @field_validator("names")
     @classmethod
-    def _unique(cls, names: list[str]) -> list[str]:
-        if len(set(names)) != len(names) or any(not n.strip() for n in names):
+    def _unique(cls, names: list[str] | None) -> list[str] | None:
+        if names is not None and (
+            len(set(names)) != len(names) or any(not n.strip() for n in names)
+        ):
             raise ValueError(f"region names must be unique and non-empty (got {names})")
         return names
 
@@ -97,6 +177,20 @@ class Regions(_Table):
     @classmethod
     def _shares(cls, v: list[float] | None) -> list[float] | None:
         return _check_shares(v, "farmer_shares")
+
+    @field_validator("housing")
+    @classmethod
+    def _housing(cls, v: list[float] | None) -> list[float] | None:
+        v = _check_shares(v, "housing")
+        if v is not None and min(v) <= 0:
+            raise ValueError(f"every region needs a positive housing stock (got {v})")
+        return v
+
+    @model_validator(mode="after")
+    def _named(self) -> Regions:
+        if (self.names is None) == (self.count is None):
+            raise ValueError("regions: give exactly one of names (a list) or count (a number)")
+        return self
 
 
 class Population(_Table):
@@ -107,7 +201,14 @@ class Population(_Table):
         1000, ge=1, le=50_000_000, description="Number of firm agents (each a block of varieties)"
     )
     initial_shares: list[float] | None = Field(
-        None, description="Initial shares of mobile workers per region (sum 1); default even"
+        None, description="Initial shares of the mobile factor per region (sum 1); default even"
+    )
+    initial_perturbation: float = Field(
+        0.0,
+        ge=0,
+        lt=1,
+        description="Relative random perturbation ε of the initial shares: each scaled by "
+        "1 + ε·U(-1, 1) from the run's seed, then renormalised",
     )
 
     @field_validator("initial_shares")
@@ -164,7 +265,11 @@ class Analysis(_Table):
         0.9, gt=0.5, le=1, description="Largest share at or above this counts as agglomerated"
     )
     dispersed_tolerance: float = Field(
-        0.05, ge=0, lt=0.5, description="All shares within this of 1/R counts as dispersed"
+        0.1,
+        ge=0,
+        lt=1,
+        description="Dispersed if every share is within this *relative* distance of 1/R "
+        "(|R λ_r - 1| ≤ tol); regions above it that top their neighbours are clusters",
     )
 
 
@@ -187,11 +292,43 @@ class Scenario(_Table):
 
     @model_validator(mode="after")
     def _consistent(self) -> Scenario:
-        n = len(self.regions.names)
-        if self.geography.kind == "two_region" and n != 2:
-            raise ValueError(f"regions.names: geography 'two_region' needs 2 regions (got {n})")
+        n = self.n_regions
+        geo, names = self.geography, self.region_names
+        if geo.kind == "two_region" and n != 2:
+            raise ValueError(f"regions: geography 'two_region' needs 2 regions (got {n})")
+        if geo.kind in KINDS_WITH_TRANSPORT_COST and self.economy.transport_cost is None:
+            raise ValueError(
+                f"economy.transport_cost: required for geography '{geo.kind}' (a number ≥ 1)"
+            )
+        if geo.kind == "grid":
+            if geo.rows is None or geo.cols is None or geo.rows * geo.cols != n:
+                raise ValueError(
+                    f"geography.rows: grid needs rows and cols with rows × cols = {n} regions "
+                    f"(got {geo.rows} × {geo.cols})"
+                )
+        if geo.kind == "network":
+            if geo.cost_per_distance is None or not geo.links:
+                raise ValueError(
+                    "geography.links: network needs links (between, distance) and "
+                    "cost_per_distance > 0"
+                )
+            _check_connected(names, [lk.between for lk in geo.links])
+        if geo.kind == "matrix":
+            _check_matrix(geo.matrix, n)
+        for key, pairs in (
+            ("geography.links", [lk.between for lk in geo.links]),
+            ("geography.link_overrides", [o.between for o in geo.link_overrides]),
+        ):
+            for a, b in pairs:
+                unknown = [x for x in (a, b) if x not in names]
+                if unknown or a == b:
+                    raise ValueError(
+                        f"{key}: {a!r}–{b!r} must join two different named regions "
+                        f"(known: {', '.join(names[:12])}{', …' if n > 12 else ''})"
+                    )
         for key, values in (
             ("regions.farmer_shares", self.regions.farmer_shares),
+            ("regions.housing", self.regions.housing),
             ("population.initial_shares", self.population.initial_shares),
         ):
             if values is not None and len(values) != n:
@@ -199,11 +336,21 @@ class Scenario(_Table):
         return self
 
     @property
+    def region_names(self) -> list[str]:
+        if self.regions.names is not None:
+            return list(self.regions.names)
+        width = len(str(self.regions.count))
+        return [f"R{i:0{width}d}" for i in range(1, self.regions.count + 1)]
+
+    @property
     def n_regions(self) -> int:
-        return len(self.regions.names)
+        return len(self.regions.names) if self.regions.names is not None else self.regions.count
 
     def farmer_shares(self) -> list[float]:
         return self.regions.farmer_shares or [1.0 / self.n_regions] * self.n_regions
+
+    def housing_shares(self) -> list[float]:
+        return self.regions.housing or [1.0 / self.n_regions] * self.n_regions
 
     def initial_shares(self) -> list[float]:
         return self.population.initial_shares or [1.0 / self.n_regions] * self.n_regions
@@ -211,6 +358,37 @@ class Scenario(_Table):
     def to_toml(self) -> str:
         """The fully resolved scenario (every default filled in) as TOML."""
         return tomli_w.dumps(self.model_dump(exclude_none=True))
+
+
+def _check_connected(names: list[str], pairs: list[tuple[str, str]]) -> None:
+    adjacency: dict[str, set[str]] = {n: set() for n in names}
+    for a, b in pairs:
+        if a in adjacency and b in adjacency:
+            adjacency[a].add(b)
+            adjacency[b].add(a)
+    seen, todo = {names[0]}, [names[0]]
+    while todo:
+        for nxt in adjacency[todo.pop()] - seen:
+            seen.add(nxt)
+            todo.append(nxt)
+    cut_off = [n for n in names if n not in seen]
+    if cut_off:
+        raise ValueError(
+            f"geography.links: every region must be reachable; cut off: {', '.join(cut_off)}"
+        )
+
+
+def _check_matrix(matrix: list[list[float]] | None, n: int) -> None:
+    if matrix is None or len(matrix) != n or any(len(row) != n for row in matrix):
+        raise ValueError(f"geography.matrix: needs a square {n}×{n} matrix (one row per region)")
+    for r, row in enumerate(matrix):
+        for s, value in enumerate(row):
+            if r == s and value != 1:
+                raise ValueError(f"geography.matrix: diagonal entries must be 1 (row {r + 1})")
+            if value < 1:
+                raise ValueError(
+                    f"geography.matrix: entries must be ≥ 1 (row {r + 1}, col {s + 1}: {value})"
+                )
 
 
 def _describe(err: dict[str, Any]) -> tuple[str, str]:

@@ -11,40 +11,38 @@ the nominal wages alone. Everything here is a pure function of numpy arrays.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 import numpy as np
 from scipy.optimize import brentq
 
+from negsim.economies.base import (
+    BlackHoleError,
+    Equilibrium,
+    EquilibriumError,
+    Threshold,
+    roots_in,
+    tomahawk_scan,
+)
 from negsim.geography import two_region as two_region_costs
 
-
-class EquilibriumError(RuntimeError):
-    """The short-run equilibrium could not be computed (no convergence or bad input)."""
-
-
-class BlackHoleError(ValueError):
-    """Parameters violate the no-black-hole condition ρ = (σ-1)/σ > μ."""
-
-
-@dataclass(frozen=True)
-class Equilibrium:
-    """A solved short-run equilibrium: one entry per region."""
-
-    wage: np.ndarray
-    price_index: np.ndarray
-    income: np.ndarray
-    real_wage: np.ndarray
-    iterations: int
-    residual: float
-
-
-@dataclass(frozen=True)
-class Threshold:
-    """A critical transport cost, as the iceberg factor T and as trade freeness φ = T^(1-σ)."""
-
-    T: float
-    phi: float
+__all__ = [
+    "BlackHoleError",
+    "Equilibrium",
+    "EquilibriumError",
+    "Threshold",
+    "break_point",
+    "break_points",
+    "check_no_black_hole",
+    "log_real_wage_jacobian",
+    "core_ratio",
+    "real_wage_gap",
+    "symmetric_slope",
+    "short_run_equilibrium",
+    "sustain_point",
+    "sustain_points",
+    "sustain_ratio",
+    "tomahawk",
+    "two_region_costs",
+]
 
 
 def check_no_black_hole(sigma: float, mu: float) -> None:
@@ -73,6 +71,8 @@ def short_run_equilibrium(
     sigma: float,
     mu: float,
     *,
+    housing_share: float = 0.0,
+    housing: np.ndarray | None = None,
     wage0: np.ndarray | None = None,
     tol: float = 1e-12,
     max_iter: int = 100,
@@ -86,6 +86,13 @@ def short_run_equilibrium(
         w_r = [ Σ_s Y_s G_s^(σ-1) T_rs^(1-σ) ]^(1/σ)        wage at which firms break even
         ω_r = w_r G_r^(-μ)                                  real wage
 
+    With a housing share η > 0 (Helpman 1998's congestion force added to CP, as in
+    Pflüger & Südekum 2008): consumers spend η on a fixed local housing stock H_r (shares
+    ``housing``), 1-μ-η on the farm good. Rents q_r = η Y_r / H_r are paid back to the
+    region's residents in proportion to their labour income, so Y_r = (μ λ_r w_r +
+    (1-μ) a_r)/(1-η) and ω_r = w_r/(1-η) · G_r^(-μ) q_r^(-η): crowding a region raises
+    its rents. η = 0 is FKV's model exactly.
+
     Solved for the wages as the fixed point w = W(w) of the first three equations by
     damped Newton steps on log-wages (analytic R×R Jacobian, step halved until the residual
     falls), warm-started from ``wage0``: matrix products only, no loop over regions.
@@ -94,17 +101,9 @@ def short_run_equilibrium(
     Regions without workers get the wage a firm *could* pay there (FKV's "potential" wage),
     which is what a would-be migrant compares.
     """
-    lam = np.asarray(shares, dtype=float)
-    a = np.asarray(farmers, dtype=float)
-    phi = np.asarray(T, dtype=float) ** (1.0 - sigma)
-    if lam.ndim != 1 or phi.shape != (lam.size, lam.size) or a.shape != lam.shape:
-        raise EquilibriumError(
-            f"shape mismatch: shares {lam.shape}, farmers {a.shape}, transport costs {phi.shape}"
-        )
-    if not (np.all(lam >= 0) and lam.sum() > 0):
-        raise EquilibriumError("worker shares must be non-negative with a positive total")
-    u = np.zeros_like(lam) if wage0 is None else np.log(np.asarray(wage0, dtype=float))
-    residual, jacobian = _residual_and_jacobian(u, lam, a, phi, sigma, mu)
+    m = _Markets.build(shares, farmers, T, sigma, mu, housing_share, housing)
+    u = np.zeros_like(m.lam) if wage0 is None else np.log(np.asarray(wage0, dtype=float))
+    residual, jacobian = m.residual_and_jacobian(u)
     iteration = 0
     while not np.max(np.abs(residual)) < tol:
         iteration += 1
@@ -118,54 +117,121 @@ def short_run_equilibrium(
             direction = np.linalg.solve(jacobian, -residual)
         except np.linalg.LinAlgError:
             direction = residual  # singular Jacobian: fall back to a fixed-point step
-        u, residual, jacobian = _line_search(u, direction, residual, lam, a, phi, sigma, mu)
-    w = np.exp(u)
-    income = mu * lam * w + (1.0 - mu) * a
-    price_index = (phi.T @ (lam * w ** (1.0 - sigma))) ** (1.0 / (1.0 - sigma))
-    return Equilibrium(
-        wage=w,
-        price_index=price_index,
-        income=income,
-        real_wage=w * price_index ** (-mu),
-        iterations=iteration,
-        residual=float(np.max(np.abs(residual))),
-    )
+        u, residual, jacobian = m.line_search(u, direction, residual)
+    return m.equilibrium(u, iteration, float(np.max(np.abs(residual))))
 
 
-def _residual_and_jacobian(u, lam, a, phi, sigma, mu):
-    """F(u) = ln W(e^u) - u for log-wages u, and its analytic Jacobian dF/du.
+class _Markets:
+    """The CP equations for fixed shares λ, as functions of log-wages u."""
 
-    W is FKV eqs. (5.1)–(5.3) composed: Y = μλw + (1-μ)a, P = G^(1-σ) = φᵀ(λ w^(1-σ)),
-    B = φ (Y/P), W = B^(1/σ). Differentiating,
-    dB_r/dw_k = φ_rk μ λ_k / P_k - Σ_s φ_rs (Y_s/P_s²) φ_ks (1-σ) λ_k w_k^(-σ),
-    and d ln W_r / d u_k = w_k (dB_r/dw_k) / (σ B_r).
+    def __init__(self, lam, a, phi, sigma, mu, eta, housing):
+        self.lam, self.a, self.phi = lam, a, phi
+        self.sigma, self.mu, self.eta, self.housing = sigma, mu, eta, housing
+        self.scale = 1.0 / (1.0 - eta)  # income per unit of labour income, rents included
+
+    @classmethod
+    def build(cls, shares, farmers, T, sigma, mu, eta=0.0, housing=None) -> _Markets:
+        lam = np.asarray(shares, dtype=float)
+        a = np.asarray(farmers, dtype=float)
+        phi = np.asarray(T, dtype=float) ** (1.0 - sigma)
+        if lam.ndim != 1 or phi.shape != (lam.size, lam.size) or a.shape != lam.shape:
+            raise EquilibriumError(
+                f"shape mismatch: shares {lam.shape}, farmers {a.shape}, "
+                f"transport costs {phi.shape}"
+            )
+        if not (np.all(lam >= 0) and lam.sum() > 0):
+            raise EquilibriumError("worker shares must be non-negative with a positive total")
+        h = np.full(lam.size, 1.0 / lam.size) if housing is None else np.asarray(housing, float)
+        return cls(lam, a, phi, sigma, mu, eta, h)
+
+    def parts(self, u):
+        """Wages w, incomes Y, P = G^(1-σ) and B = Σ_s φ_rs Y_s/P_s at log-wages u."""
+        w = np.exp(u)
+        income = self.scale * (self.mu * self.lam * w + (1.0 - self.mu) * self.a)
+        p = self.phi.T @ (self.lam * w ** (1.0 - self.sigma))
+        b = self.phi @ (income / p)
+        return w, income, p, b
+
+    def residual_and_jacobian(self, u):
+        """F(u) = ln W(e^u) - u and its analytic Jacobian dF/du.
+
+        Differentiating Y = c(μλw + (1-μ)a), P = φᵀ(λ w^(1-σ)), B = φ(Y/P), W = B^(1/σ):
+        dB_r/dw_k = φ_rk c μ λ_k / P_k - Σ_s φ_rs (Y_s/P_s²) φ_ks (1-σ) λ_k w_k^(-σ),
+        d ln W_r / d u_k = w_k (dB_r/dw_k) / (σ B_r).
+        """
+        sigma, lam, phi = self.sigma, self.lam, self.phi
+        w, income, p, b = self.parts(u)
+        db_dw = phi * (self.scale * self.mu * lam / p) - (phi * (income / p**2)) @ phi.T * (
+            (1.0 - sigma) * lam * w**-sigma
+        )
+        jac = db_dw * w / (sigma * b)[:, None]
+        jac[np.diag_indices_from(jac)] -= 1.0
+        return np.log(b) / sigma - u, jac
+
+    def line_search(self, u, direction, residual):
+        """Damped Newton: halve the step until the largest residual falls."""
+        norm0 = float(np.max(np.abs(residual)))
+        step = 1.0
+        while step > 1e-10:
+            trial = u + step * direction
+            res, jac = self.residual_and_jacobian(trial)
+            norm = float(np.max(np.abs(res)))
+            if np.isfinite(norm) and norm < (1.0 - 1e-4 * step) * norm0:
+                return trial, res, jac
+            step *= 0.5
+        raise EquilibriumError(
+            f"CP short-run equilibrium: Newton line search stalled at log-wage residual {norm0:.3g}"
+        )
+
+    def equilibrium(self, u, iterations=0, residual=0.0) -> Equilibrium:
+        w, income, p, _ = self.parts(u)
+        price_index = p ** (1.0 / (1.0 - self.sigma))
+        real = self.scale * w * price_index ** (-self.mu)
+        if self.eta > 0:
+            real = real * (self.eta * income / self.housing) ** (-self.eta)
+        return Equilibrium(
+            wage=w,
+            price_index=price_index,
+            income=income,
+            real_wage=real,
+            payoff=real,
+            iterations=iterations,
+            residual=residual,
+        )
+
+
+def log_real_wage_jacobian(
+    shares: np.ndarray,
+    farmers: np.ndarray,
+    T: np.ndarray,
+    sigma: float,
+    mu: float,
+    *,
+    housing_share: float = 0.0,
+    housing: np.ndarray | None = None,
+) -> np.ndarray:
+    """d ln ω_r / d λ_k across short-run equilibria (wages re-clearing), analytically.
+
+    By the implicit-function theorem on F(u, λ) = ln W(u, λ) - u = 0 (u = ln w):
+    du/dλ = -(∂F/∂u)⁻¹ ∂F/∂λ, with ∂B_r/∂λ_k = φ_rk c μ w_k/P_k - Σ_s φ_rs (Y_s/P_s²) φ_ks
+    w_k^(1-σ). Then ln ω = u - μ/(1-σ) ln P - η ln Y + const gives the total derivative.
+    This is the matrix whose spectrum decides the stability of a distribution of workers
+    (FKV ch. 5–6; Akamatsu, Takayama & Ikeda 2012 for the racetrack).
     """
-    w = np.exp(u)
-    income = mu * lam * w + (1.0 - mu) * a
-    p = phi.T @ (lam * w ** (1.0 - sigma))
-    b = phi @ (income / p)
-    db_dw = phi * (mu * lam / p) - (phi * (income / p**2)) @ phi.T * (
-        (1.0 - sigma) * lam * w**-sigma
+    eq = short_run_equilibrium(
+        shares, farmers, T, sigma, mu, housing_share=housing_share, housing=housing
     )
-    jac = db_dw * w / (sigma * b)[:, None]
-    jac[np.diag_indices_from(jac)] -= 1.0
-    return np.log(b) / sigma - u, jac
-
-
-def _line_search(u, direction, residual, lam, a, phi, sigma, mu):
-    """Damped Newton: halve the step until the largest residual falls."""
-    norm0 = float(np.max(np.abs(residual)))
-    step = 1.0
-    while step > 1e-10:
-        trial = u + step * direction
-        res, jac = _residual_and_jacobian(trial, lam, a, phi, sigma, mu)
-        norm = float(np.max(np.abs(res)))
-        if np.isfinite(norm) and norm < (1.0 - 1e-4 * step) * norm0:
-            return trial, res, jac
-        step *= 0.5
-    raise EquilibriumError(
-        f"CP short-run equilibrium: Newton line search stalled at log-wage residual {norm0:.3g}"
-    )
+    m = _Markets.build(shares, farmers, T, sigma, mu, housing_share, housing)
+    u = np.log(eq.wage)
+    w, income, p, b = m.parts(u)
+    _, jac_u = m.residual_and_jacobian(u)
+    phi, lam = m.phi, m.lam
+    w_1s = w ** (1.0 - sigma)
+    db_dlam = phi * (m.scale * mu * w / p) - (phi * (income / p**2)) @ phi.T * w_1s
+    du = -np.linalg.solve(jac_u, db_dlam / (sigma * b)[:, None])
+    dlnp = (phi.T * w_1s) / p[:, None] + ((phi.T * (lam * (1.0 - sigma) * w_1s)) / p[:, None]) @ du
+    dlny = (m.scale * mu / income)[:, None] * (np.diag(w) + (lam * w)[:, None] * du)
+    return du - mu / (1.0 - sigma) * dlnp - housing_share * dlny
 
 
 def break_point(sigma: float, mu: float) -> Threshold:
@@ -212,7 +278,9 @@ def sustain_point(sigma: float, mu: float) -> Threshold:
     return Threshold(T=t_s, phi=t_s ** (1.0 - sigma))
 
 
-def real_wage_gap(lam1: float, T: float, sigma: float, mu: float, **solver) -> float:
+def real_wage_gap(
+    lam1: float, T: float, sigma: float, mu: float, housing_share: float = 0.0, **solver
+) -> float:
     """ω_1 - ω_2 in the symmetric two-region economy with a share λ_1 of workers in region 1.
 
     Its sign drives migration in FKV's law of motion (ch. 5, dλ/dt = γ(ω_1 - ω̄)λ):
@@ -224,33 +292,105 @@ def real_wage_gap(lam1: float, T: float, sigma: float, mu: float, **solver) -> f
         two_region_costs(T),
         sigma,
         mu,
+        housing_share=housing_share,
         **solver,
     )
     return float(eq.real_wage[0] - eq.real_wage[1])
 
 
+def symmetric_slope(T: float, sigma: float, mu: float, housing_share: float = 0.0) -> float:
+    """d(ln ω_1 - ln ω_2)/dλ_1 at the even spread of two symmetric regions (λ_2 = 1 - λ_1).
+
+    Positive: a worker who moves raises the real wage where she goes, so the even spread is
+    unstable (FKV ch. 5 §5.5). From ``log_real_wage_jacobian``.
+    """
+    J = log_real_wage_jacobian(
+        np.array([0.5, 0.5]),
+        np.array([0.5, 0.5]),
+        two_region_costs(T),
+        sigma,
+        mu,
+        housing_share=housing_share,
+    )
+    return float(J[0, 0] - J[0, 1] - J[1, 0] + J[1, 1])
+
+
+def core_ratio(T: float, sigma: float, mu: float, housing_share: float = 0.0) -> float:
+    """ω_2/ω_1 with every worker in region 1: the core is sustainable where it is below 1.
+
+    Equals ``sustain_ratio`` when there is no housing (tested); with housing it is solved.
+    """
+    eq = short_run_equilibrium(
+        np.array([1.0, 0.0]),
+        np.array([0.5, 0.5]),
+        two_region_costs(T),
+        sigma,
+        mu,
+        housing_share=housing_share,
+    )
+    return float(eq.real_wage[1] / eq.real_wage[0])
+
+
+T_SCAN = (1.0 + 1e-4, 50.0)
+
+
+def break_points(sigma: float, mu: float, housing_share: float = 0.0) -> list[Threshold]:
+    """Every transport cost at which the even spread changes stability, ascending.
+
+    Without housing this is FKV's single break point (closed form). With housing the
+    congestion force re-stabilises the even spread at low T too (the bell shape), and the
+    roots of ``symmetric_slope`` in T are found numerically on T ∈ (1, 50].
+    """
+    if housing_share == 0.0:
+        return [break_point(sigma, mu)]
+    roots = roots_in(lambda t: symmetric_slope(t, sigma, mu, housing_share), *T_SCAN)
+    return [Threshold(T=t, phi=t ** (1.0 - sigma)) for t in roots]
+
+
+def sustain_points(sigma: float, mu: float, housing_share: float = 0.0) -> list[Threshold]:
+    """Every transport cost at which full agglomeration starts or stops being sustainable."""
+    if housing_share == 0.0:
+        return [sustain_point(sigma, mu)]
+    roots = roots_in(lambda t: core_ratio(t, sigma, mu, housing_share) - 1.0, *T_SCAN)
+    return [Threshold(T=t, phi=t ** (1.0 - sigma)) for t in roots]
+
+
 def tomahawk(
-    sigma: float, mu: float, transport_costs: np.ndarray, n_lambda: int = 60
+    sigma: float,
+    mu: float,
+    transport_costs: np.ndarray,
+    n_lambda: int = 60,
+    housing_share: float = 0.0,
 ) -> list[tuple[float, float, bool]]:
     """Long-run equilibria (T, λ_1, stable) of the symmetric two-region CP model.
 
     The "tomahawk" bifurcation diagram (FKV 1999, ch. 5, fig. 5.4): the even spread λ = 1/2
     (stable above the break point), full agglomeration λ ∈ {0, 1} where it is sustainable
-    (below the sustain point), and the interior asymmetric equilibria, found as sign changes
-    of ``real_wage_gap`` on a λ grid refined with Brent's method (stable where the gap
-    falls in λ). Asymmetric equilibria are mirrored to λ < 1/2.
+    (below the sustain point), and the interior asymmetric equilibria (zeros of
+    ``real_wage_gap``, stable where it falls in λ_1). With housing the same scan gives the
+    bell-shaped diagram.
     """
     check_no_black_hole(sigma, mu)
-    t_break = break_point(sigma, mu).T
-    grid = np.linspace(0.5, 1.0, n_lambda + 1)[1:-1]
-    points: list[tuple[float, float, bool]] = []
-    for T in np.asarray(transport_costs, dtype=float):
-        points.append((T, 0.5, bool(T > t_break)))
-        if sustain_ratio(T, sigma, mu) < 1.0:
-            points += [(T, 1.0, True), (T, 0.0, True)]
-        gaps = np.array([real_wage_gap(lam, T, sigma, mu) for lam in grid])
-        for i in np.flatnonzero(np.sign(gaps[:-1]) * np.sign(gaps[1:]) < 0):
-            lam = brentq(lambda x, T=T: real_wage_gap(x, T, sigma, mu), grid[i], grid[i + 1])
-            stable = bool(gaps[i + 1] < gaps[i])
-            points += [(T, lam, stable), (T, 1.0 - lam, stable)]
-    return points
+    if housing_share == 0.0:
+        t_break = break_point(sigma, mu).T
+
+        def symmetric_stable(T):
+            return T > t_break
+
+        def sustainable(T):
+            return sustain_ratio(T, sigma, mu) < 1.0
+    else:
+
+        def symmetric_stable(T):
+            return symmetric_slope(T, sigma, mu, housing_share) < 0.0
+
+        def sustainable(T):
+            return core_ratio(T, sigma, mu, housing_share) < 1.0
+
+    return tomahawk_scan(
+        lambda lam, T: real_wage_gap(lam, T, sigma, mu, housing_share),
+        sustainable,
+        symmetric_stable,
+        transport_costs,
+        n_lambda,
+    )

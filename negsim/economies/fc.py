@@ -1,0 +1,77 @@
+"""The footloose-capital (FC) economy of Martin & Rogers (1995), as set out in Baldwin,
+Forslid, Martin, Ottaviano & Robert-Nicoud, *Economic Geography and Public Policy* (2003),
+ch. 3.
+
+Each firm needs one unit of capital (the mobile factor; shares λ_r of firms, total 1) and
+β = (σ-1)/σ units of immobile labour per unit of output (wage 1). Capital moves to the
+highest *nominal* reward, because its owners stay where they live (shares a_r, like the
+workers) and spend their income at home. Expenditure shares therefore do not follow
+capital: there is no demand-linked circular causality and no catastrophic agglomeration,
+only the home-market effect — the bigger market gets a more than proportional share of
+firms.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from negsim.economies.base import Equilibrium, EquilibriumError, Threshold
+
+
+def short_run_equilibrium(
+    shares: np.ndarray,
+    immobile: np.ndarray,
+    T: np.ndarray,
+    sigma: float,
+    mu: float,
+    **_: object,
+) -> Equilibrium:
+    """Solve the FC short-run equilibrium for R regions (Baldwin et al. 2003, ch. 3)::
+
+        E_w = (1-μ) + b E_w  ⇒  E_w = (1-μ)/(1-b),  b = μ/σ    world expenditure
+        E_s = a_s E_w                                           (owners spend at home)
+        Δ_s = Σ_k λ_k φ_ks                                      G_s = Δ_s^(1/(1-σ))
+        π_r = b Σ_s φ_rs E_s / Δ_s                              capital's reward
+
+    Closed form, no iteration. Capital compares π (nominal). ``real_wage`` reports
+    π_r G_r^(-μ) for reference.
+    """
+    lam = np.asarray(shares, dtype=float)
+    a = np.asarray(immobile, dtype=float)
+    phi = np.asarray(T, dtype=float) ** (1.0 - sigma)
+    if not (np.all(lam >= 0) and lam.sum() > 0) or phi.shape != (lam.size, lam.size):
+        raise EquilibriumError("FC: shares must be non-negative with a positive total, T R×R")
+    b = mu / sigma
+    income = a * (1.0 - mu) / (1.0 - b)
+    delta = phi.T @ lam
+    reward = b * phi @ (income / delta)
+    price_index = delta ** (1.0 / (1.0 - sigma))
+    return Equilibrium(
+        wage=reward,
+        price_index=price_index,
+        income=income,
+        real_wage=reward * price_index ** (-mu),
+        payoff=reward,
+    )
+
+
+def equilibrium_share(s_e: float, phi: float) -> float:
+    """Share of firms in region 1 when it holds a share s_E of expenditure (two regions).
+
+    Baldwin et al. (2003), ch. 3 (the home-market effect): equal rewards give
+    s_n = 1/2 + (1+φ)/(1-φ) · (s_E - 1/2), clamped to [0, 1]; the factor (1+φ)/(1-φ) > 1
+    magnifies market size into industry share, smoothly in φ.
+    """
+    if phi >= 1.0:
+        return 0.5 if s_e == 0.5 else float(s_e > 0.5)
+    return float(np.clip(0.5 + (1.0 + phi) / (1.0 - phi) * (s_e - 0.5), 0.0, 1.0))
+
+
+def full_agglomeration_point(s_e: float, sigma: float) -> Threshold:
+    """Trade freeness φ_CP = (1 - s_E)/s_E above which all firms sit in the bigger market
+    (s_E > 1/2) — Baldwin et al. (2003), ch. 3. The even spread never breaks (no break
+    point) when s_E = 1/2."""
+    if not 0.5 < s_e < 1.0:
+        raise ValueError(f"s_E must be in (1/2, 1) for a full-agglomeration point (got {s_e})")
+    phi = (1.0 - s_e) / s_e
+    return Threshold(T=phi ** (1.0 / (1.0 - sigma)), phi=phi)

@@ -1,0 +1,116 @@
+"""The footloose-entrepreneur (FE) economy of Forslid & Ottaviano (2003), as set out in
+Baldwin, Forslid, Martin, Ottaviano & Robert-Nicoud, *Economic Geography and Public
+Policy* (2003), ch. 4.
+
+Each firm needs one entrepreneur (the mobile, skilled factor; shares λ_r, total 1) as its
+fixed cost and β = (σ-1)/σ units of immobile unskilled labour per unit of output
+(total 1-μ, shares a_r, wage 1 — the farm good is freely traded and the numeraire). Every
+firm therefore charges the same mill price 1, the number of firms in r is λ_r, and an
+entrepreneur earns her firm's operating profit, 1/σ of its sales. A firm and its
+entrepreneur move together. Because prices do not depend on the entrepreneur's reward,
+the short-run equilibrium is a *linear* system, solved exactly.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from scipy.optimize import brentq
+
+from negsim.economies.base import BlackHoleError, Equilibrium, EquilibriumError, Threshold
+
+
+def check_no_black_hole(sigma: float, mu: float) -> None:
+    """Raise BlackHoleError unless μ < σ - 1 (Baldwin et al. 2003, ch. 4: otherwise the
+    break point φ_B is negative and agglomeration is stable at every trade cost)."""
+    if not sigma > 1:
+        raise BlackHoleError(f"sigma must be > 1 (got {sigma})")
+    if not 0 < mu < 1:
+        raise BlackHoleError(f"mu must be in (0, 1) (got {mu})")
+    if not mu < sigma - 1:
+        raise BlackHoleError(
+            f"no-black-hole condition (fe) violated: need mu < sigma-1 = {sigma - 1:.6g} "
+            f"(got sigma={sigma}, mu={mu})"
+        )
+
+
+def short_run_equilibrium(
+    shares: np.ndarray,
+    immobile: np.ndarray,
+    T: np.ndarray,
+    sigma: float,
+    mu: float,
+    **_: object,
+) -> Equilibrium:
+    """Solve the FE short-run equilibrium for R regions (Baldwin et al. 2003, ch. 4)::
+
+        Δ_s = Σ_k λ_k φ_ks                          (price index G_s = Δ_s^(1/(1-σ)))
+        E_s = (1-μ) a_s + λ_s π_s                   expenditure: unskilled + entrepreneurs
+        π_r = (μ/σ) Σ_s φ_rs E_s / Δ_s              operating profit = entrepreneur's reward
+        V_r = π_r G_r^(-μ) = π_r Δ_r^(μ/(σ-1))      real reward (what entrepreneurs compare)
+
+    π appears linearly: (I - b φ D⁻¹ diag(λ)) π = b φ D⁻¹ (1-μ) a, b = μ/σ, D = diag(Δ).
+    Regions without entrepreneurs get the profit a firm *would* earn there.
+    """
+    lam = np.asarray(shares, dtype=float)
+    a = np.asarray(immobile, dtype=float)
+    phi = np.asarray(T, dtype=float) ** (1.0 - sigma)
+    if not (np.all(lam >= 0) and lam.sum() > 0) or phi.shape != (lam.size, lam.size):
+        raise EquilibriumError("FE: shares must be non-negative with a positive total, T R×R")
+    b = mu / sigma
+    delta = phi.T @ lam
+    m = b * phi / delta[None, :]
+    try:
+        profit = np.linalg.solve(np.eye(lam.size) - m * lam[None, :], m @ ((1.0 - mu) * a))
+    except np.linalg.LinAlgError as exc:
+        raise EquilibriumError(f"FE short-run equilibrium is singular: {exc}") from None
+    if not np.all(np.isfinite(profit) & (profit > 0)):
+        raise EquilibriumError("FE short-run equilibrium produced non-positive profits")
+    income = (1.0 - mu) * a + lam * profit
+    price_index = delta ** (1.0 / (1.0 - sigma))
+    real = profit * price_index ** (-mu)
+    residual = float(np.max(np.abs(b * phi @ (income / delta) - profit)))
+    return Equilibrium(
+        wage=profit,
+        price_index=price_index,
+        income=income,
+        real_wage=real,
+        payoff=real,
+        residual=residual,
+    )
+
+
+def break_point(sigma: float, mu: float) -> Threshold:
+    """FE break point: φ_B = (σ-μ)(σ-1-μ) / ((σ+μ)(σ-1+μ)).
+
+    Forslid & Ottaviano (2003); Baldwin et al. (2003), ch. 4. The even spread of
+    entrepreneurs is unstable for trade freeness above φ_B.
+    """
+    check_no_black_hole(sigma, mu)
+    phi_b = (sigma - mu) * (sigma - 1.0 - mu) / ((sigma + mu) * (sigma - 1.0 + mu))
+    return Threshold(T=phi_b ** (1.0 / (1.0 - sigma)), phi=phi_b)
+
+
+def sustain_ratio(phi: float, sigma: float, mu: float) -> float:
+    """V_2/V_1 with every entrepreneur in region 1, as a function of trade freeness φ.
+
+    Baldwin et al. (2003), ch. 4: with b = μ/σ, π_2/π_1 = [(1+b)φ + (1-b)/φ]/2 and the
+    periphery's price index is φ^(1/(1-σ)) times the core's, so
+    V_2/V_1 = φ^(μ/(σ-1)) [(1+b)φ + (1-b)/φ]/2. Agglomeration is sustainable where < 1.
+    """
+    b = mu / sigma
+    return float(phi ** (mu / (sigma - 1.0)) * ((1.0 + b) * phi + (1.0 - b) / phi) / 2.0)
+
+
+def sustain_point(sigma: float, mu: float) -> Threshold:
+    """FE sustain point: the φ_S in (0, 1) where ``sustain_ratio`` = 1 (Baldwin et al. 2003,
+    ch. 4). The ratio is 1 at φ = 1, below 1 just under it, and → ∞ as φ → 0 when μ < σ-1,
+    so the interior root is bracketed."""
+    check_no_black_hole(sigma, mu)
+    hi = 1.0 - 1e-9
+    lo = 0.5
+    while sustain_ratio(lo, sigma, mu) <= 1.0:
+        lo /= 2.0
+        if lo < 1e-300:
+            raise EquilibriumError(f"FE sustain point not bracketed (sigma={sigma}, mu={mu})")
+    phi_s = brentq(lambda p: sustain_ratio(p, sigma, mu) - 1.0, lo, hi, xtol=1e-15, rtol=1e-14)
+    return Threshold(T=phi_s ** (1.0 / (1.0 - sigma)), phi=phi_s)

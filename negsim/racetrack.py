@@ -1,0 +1,109 @@
+"""Stability of the even spread on the racetrack economy, one Fourier mode at a time.
+
+R equidistant places on a circle (Krugman 1993; FKV 1999, ch. 6), neighbours a transport
+cost T apart (T_rs = T^(steps between r and s)). At the even spread λ = 1/R the matrix
+J = d ln ω / d λ is circulant, so its eigenvectors are the Fourier modes cos(2π k r / R):
+mode k is a pattern of k evenly spaced clusters. Near the even spread the agents' mean
+flow is dλ_r/dt ∝ ln ω_r - mean(ln ω) (see ``negsim.agents``), whose growth rate for mode
+k ≥ 1 is the eigenvalue ν_k = Σ_j J_0j cos(2π j k / R). As T falls the even spread first
+loses stability through the mode whose ν_k crosses zero first — k = R/2 for the CP model,
+the "spatial period doubling" of Akamatsu, Takayama & Ikeda (2012) — and the fastest
+growing mode predicts how many agglomerations emerge.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+from scipy.optimize import brentq
+
+from negsim.economies import cp
+from negsim.geography import racetrack
+
+
+@dataclass(frozen=True)
+class RacetrackStability:
+    """Growth rates ν_k of modes k = 1..R/2 at transport cost T, the fastest mode, and the
+    critical transport cost below which the even spread is unstable (and its mode)."""
+
+    regions: int
+    transport_cost: float
+    growth_rates: dict[int, float]
+    fastest_mode: int
+    critical_transport_cost: float
+    critical_mode: int
+
+    def as_dict(self) -> dict:
+        return {
+            "regions": self.regions,
+            "transport_cost": self.transport_cost,
+            "growth_rates": {str(k): v for k, v in self.growth_rates.items()},
+            "fastest_mode": self.fastest_mode,
+            "critical_transport_cost": self.critical_transport_cost,
+            "critical_mode": self.critical_mode,
+        }
+
+
+def growth_rates(
+    regions: int, T: float, sigma: float, mu: float, housing_share: float = 0.0
+) -> np.ndarray:
+    """ν_k for k = 1..R//2: eigenvalues of d ln ω/dλ at the even spread, mode by mode.
+
+    J comes from ``cp.log_real_wage_jacobian`` (implicit differentiation of FKV's
+    equilibrium); being symmetric and circulant, its eigenvalues are the real DFT of a row.
+    """
+    even = np.full(regions, 1.0 / regions)
+    J = cp.log_real_wage_jacobian(
+        even, even, racetrack(regions, T), sigma, mu, housing_share=housing_share
+    )
+    spectrum = np.fft.fft(J[0]).real
+    return spectrum[1 : regions // 2 + 1]
+
+
+def critical_transport_cost(
+    regions: int, sigma: float, mu: float, housing_share: float = 0.0
+) -> tuple[float, int]:
+    """The largest T at which some mode's growth rate reaches zero, and that mode.
+
+    Scans T downwards on a geometric grid from a T at which the even spread is stable,
+    then refines the first crossing of max_k ν_k with Brent's method.
+    """
+
+    def top(t: float) -> float:
+        return float(growth_rates(regions, t, sigma, mu, housing_share).max())
+
+    hi = 2.0
+    while top(hi) >= 0.0:
+        hi = 1.0 + 2.0 * (hi - 1.0)
+        if hi > 1e6:
+            raise ValueError("the even spread is unstable at every transport cost tried")
+    grid = 1.0 + (hi - 1.0) * np.geomspace(1.0, 1e-4, 400)
+    values = [top(t) for t in grid]
+    for i in range(1, grid.size):
+        if values[i] >= 0.0:
+            t_c = brentq(top, grid[i], grid[i - 1], xtol=1e-12, rtol=1e-12)
+            below = growth_rates(regions, t_c * (1.0 - 1e-6), sigma, mu, housing_share)
+            return float(t_c), int(np.argmax(below)) + 1
+    raise ValueError("the even spread stays stable down to T = 1")
+
+
+def analyse(
+    regions: int, T: float, sigma: float, mu: float, housing_share: float = 0.0
+) -> RacetrackStability:
+    """Growth rates at T, the fastest mode, and the critical transport cost and mode."""
+    if regions < 2:
+        raise ValueError(f"a racetrack needs at least 2 regions (got {regions})")
+    if T < 1:
+        raise ValueError(f"transport cost must be ≥ 1 (got {T})")
+    cp.check_no_black_hole(sigma, mu)
+    rates = growth_rates(regions, T, sigma, mu, housing_share)
+    t_c, k_c = critical_transport_cost(regions, sigma, mu, housing_share)
+    return RacetrackStability(
+        regions=regions,
+        transport_cost=T,
+        growth_rates={k + 1: float(v) for k, v in enumerate(rates)},
+        fastest_mode=int(np.argmax(rates)) + 1,
+        critical_transport_cost=t_c,
+        critical_mode=k_c,
+    )
