@@ -10,6 +10,7 @@ from negsim.model import NEGModel
 from negsim.results import Result
 from negsim.runner import run
 from negsim.scenario import Scenario, ScenarioError, load_scenario
+from negsim.sweeps import sweep
 
-__all__ = ["NEGModel", "Result", "Scenario", "ScenarioError", "load_scenario", "run"]
+__all__ = ["NEGModel", "Result", "Scenario", "ScenarioError", "load_scenario", "run", "sweep"]
 __version__ = "0.1.0"

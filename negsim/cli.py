@@ -1,4 +1,4 @@
-"""The ``negsim`` command line: run | tomahawk | validate | list | schema.
+"""The ``negsim`` command line: run | tomahawk | racetrack | validate | list | schema.
 
 User mistakes (bad scenario, bad parameters, unwritable output) print one line per
 problem on stderr, prefixed ``negsim: error:``, and exit with code 2 — never a traceback.
@@ -14,6 +14,7 @@ from pathlib import Path
 from negsim.economies import cp
 from negsim.results import OutputError, atomic_write, check_output_dir
 from negsim.scenario import ScenarioError, json_schema, load_scenario
+from negsim.sweeps.cli import add_sweep_parsers, cmd_plot, cmd_sweep
 
 EXIT_USAGE = 2
 
@@ -42,11 +43,31 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument("--out", type=Path, help="output directory (default runs/<scenario name>)")
     run.add_argument("--quiet", action="store_true", help="no progress bar")
 
-    tom = sub.add_parser("tomahawk", help="break and sustain points of the two-region CP model")
+    tom = sub.add_parser("tomahawk", help="break and sustain points of two symmetric regions")
+    tom.add_argument("--model", choices=["cp", "fe", "fc"], default="cp", help="economy")
     tom.add_argument("--sigma", type=float, required=True, help="elasticity of substitution σ > 1")
     tom.add_argument("--mu", type=float, required=True, help="manufacturing share μ in (0, 1)")
+    tom.add_argument(
+        "--housing-share", type=float, default=0.0, help="cp: housing share η (congestion)"
+    )
+    tom.add_argument(
+        "--expenditure-share",
+        type=float,
+        default=0.6,
+        help="fc: region 1's share of expenditure s_E (the home-market effect needs ≠ 1/2)",
+    )
     tom.add_argument("--json", action="store_true", help="print JSON")
-    tom.add_argument("--plot", type=Path, metavar="FILE.png", help="draw the tomahawk diagram")
+    tom.add_argument("--plot", type=Path, metavar="FILE.png", help="draw the bifurcation diagram")
+
+    race = sub.add_parser("racetrack", help="stability of the even spread on a racetrack, by mode")
+    race.add_argument("--regions", type=int, required=True, help="number of places R on the circle")
+    race.add_argument(
+        "--transport-cost", type=float, required=True, help="iceberg cost T between neighbours"
+    )
+    race.add_argument("--sigma", type=float, default=5.0, help="σ (default 5)")
+    race.add_argument("--mu", type=float, default=0.4, help="μ (default 0.4)")
+    race.add_argument("--housing-share", type=float, default=0.0, help="housing share η")
+    race.add_argument("--json", action="store_true", help="print JSON")
 
     val = sub.add_parser("validate", help="check scenario files without running them")
     val.add_argument("scenarios", type=Path, nargs="+")
@@ -56,6 +77,7 @@ def _parser() -> argparse.ArgumentParser:
     lst.add_argument("folder", type=Path, nargs="?", default=Path("scenarios"))
 
     sub.add_parser("schema", help="print the JSON Schema of scenario files")
+    add_sweep_parsers(sub)
     return parser
 
 
@@ -72,61 +94,142 @@ def cmd_run(args: argparse.Namespace) -> int:
 
 
 def _human_summary(summary: dict) -> str:
-    shares = ", ".join(f"{name} {share:.3f}" for name, share in summary["final_shares"].items())
+    shares = sorted(summary["final_shares"].items(), key=lambda kv: -kv[1])
+    shown = ", ".join(f"{name} {share:.3f}" for name, share in shares[:6])
+    if len(shares) > 6:
+        shown += f", … ({len(shares) - 6} more)"
     settled = "settled" if summary["converged"] else "not settled"
     lines = [
         f"{summary['scenario']}: {summary['regime']}"
         + (f", core {summary['core']}" if summary["core"] else "")
         + f" after {summary['steps']} steps ({settled}; seed {summary['seed']})",
-        f"  final shares of mobile workers: {shares}",
+        f"  final shares of mobile {summary['mobile_factor']}: {shown}",
     ]
-    theory = summary.get("theory")
-    if theory:
+    if summary["n_clusters"] > 1 or summary["emerging_n_clusters"] > 1:
         lines.append(
-            f"  theory: T={theory['transport_cost']:g}, "
-            f"break point T_B={theory['break_point']['T']:.4f}, "
-            f"sustain point T_S={theory['sustain_point']['T']:.4f} → {theory['prediction']}"
+            f"  clusters: {summary['emerging_n_clusters']} emerged (step "
+            f"{summary['emerging_step']}), {summary['n_clusters']} at the end: "
+            + ", ".join(summary["cluster_regions"])
         )
+    theory = summary.get("theory")
+    if theory and "break_points" in theory:
+        breaks = ", ".join(f"{t['T']:.4f}" for t in theory["break_points"]) or "none"
+        sustains = ", ".join(f"{t['T']:.4f}" for t in theory["sustain_points"]) or "none"
+        lines.append(
+            f"  theory: T={theory['transport_cost']:g}, break point(s) T_B={breaks}, "
+            f"sustain point(s) T_S={sustains} → {theory['prediction']}"
+        )
+    elif theory:
+        lines.append(f"  theory: T={theory['transport_cost']:g} → {theory['prediction']}")
     return "\n".join(lines)
 
 
 def cmd_tomahawk(args: argparse.Namespace) -> int:
+    from negsim import theory
+    from negsim.economies import fc
+
     try:
-        tb = cp.break_point(args.sigma, args.mu)
-        ts = cp.sustain_point(args.sigma, args.mu)
-    except cp.BlackHoleError as exc:
-        raise UsageError(f"--sigma {args.sigma} --mu {args.mu}: {exc}") from None
+        theory.check(args.model, args.sigma, args.mu, args.housing_share)
+        breaks, sustains = theory.thresholds(args.model, args.sigma, args.mu, args.housing_share)
+        full = (
+            fc.full_agglomeration_point(args.expenditure_share, args.sigma)
+            if args.model == "fc"
+            else None
+        )
+    except ValueError as exc:  # BlackHoleError is a ValueError
+        raise UsageError(
+            f"--model {args.model} --sigma {args.sigma} --mu {args.mu}: {exc}"
+        ) from None
     if args.plot:
         from negsim.plots import plot_tomahawk, save_figure
 
         if not args.plot.parent.is_dir():
             raise UsageError(f"--plot {args.plot}: folder {args.plot.parent} does not exist")
         try:
-            atomic_write(args.plot, lambda p: save_figure(plot_tomahawk(args.sigma, args.mu), p))
+            atomic_write(
+                args.plot,
+                lambda p: save_figure(
+                    plot_tomahawk(
+                        args.sigma,
+                        args.mu,
+                        model=args.model,
+                        housing_share=args.housing_share,
+                        expenditure_share=args.expenditure_share,
+                    ),
+                    p,
+                ),
+            )
         except OSError as exc:
             raise UsageError(f"--plot {args.plot}: cannot write: {exc.strerror or exc}") from None
+
+    def as_dict(t):
+        return None if t is None else {"T": t.T, "phi": t.phi}
+
+    out = {
+        "model": args.model,
+        "sigma": args.sigma,
+        "mu": args.mu,
+        "break_point": as_dict(breaks[0]) if len(breaks) == 1 else None,
+        "sustain_point": as_dict(sustains[0]) if len(sustains) == 1 else None,
+        "break_points": [as_dict(t) for t in breaks],
+        "sustain_points": [as_dict(t) for t in sustains],
+    }
+    if args.model == "cp":
+        out["housing_share"] = args.housing_share
+    if full is not None:
+        out["expenditure_share"] = args.expenditure_share
+        out["full_agglomeration_point"] = as_dict(full)
     if args.json:
+        print(json.dumps(out))
+        return 0
+    title = {"cp": "Core–periphery", "fe": "Footloose entrepreneur", "fc": "Footloose capital"}
+    print(f"{title[args.model]} model, σ = {args.sigma:g}, μ = {args.mu:g}")
+    for t in breaks:
         print(
-            json.dumps(
-                {
-                    "sigma": args.sigma,
-                    "mu": args.mu,
-                    "break_point": {"T": tb.T, "phi": tb.phi},
-                    "sustain_point": {"T": ts.T, "phi": ts.phi},
-                }
-            )
+            f"  break point:   T_B = {t.T:.6f}   φ_B = {t.phi:.6f}  (even spread changes stability)"
         )
-    else:
-        print(f"Core–periphery model, σ = {args.sigma:g}, μ = {args.mu:g}")
+    for t in sustains:
         print(
-            f"  break point:   T_B = {tb.T:.6f}   φ_B = {tb.phi:.6f}"
-            "  (even spread unstable below T_B)"
+            f"  sustain point: T_S = {t.T:.6f}   φ_S = {t.phi:.6f}"
+            "  (full agglomeration starts or stops being sustainable)"
         )
+    if not breaks and not sustains:
+        print("  no break or sustain point: the even spread of symmetric regions is always stable")
+    if full is not None:
         print(
-            f"  sustain point: T_S = {ts.T:.6f}   φ_S = {ts.phi:.6f}  (core sustainable below T_S)"
+            f"  with s_E = {args.expenditure_share:g}: all firms in region 1 for "
+            f"T ≤ {full.T:.6f} (φ ≥ {full.phi:.6f}); home-market effect above"
         )
-        if args.plot:
-            print(f"  wrote {args.plot}")
+    if args.plot:
+        print(f"  wrote {args.plot}")
+    return 0
+
+
+def cmd_racetrack(args: argparse.Namespace) -> int:
+    from negsim import racetrack
+
+    try:
+        result = racetrack.analyse(
+            args.regions, args.transport_cost, args.sigma, args.mu, args.housing_share
+        )
+    except ValueError as exc:
+        raise UsageError(f"racetrack: {exc}") from None
+    if args.json:
+        print(json.dumps(result.as_dict()))
+        return 0
+    print(
+        f"Racetrack of {args.regions} places, T = {args.transport_cost:g} between neighbours "
+        f"(σ = {args.sigma:g}, μ = {args.mu:g})"
+    )
+    for k, rate in result.growth_rates.items():
+        mark = "  ← fastest" if k == result.fastest_mode else ""
+        print(
+            f"  mode k = {k:>2} ({k} cluster{'s' if k > 1 else ''}): growth rate {rate:+.5f}{mark}"
+        )
+    print(
+        f"  the even spread loses stability below T = {result.critical_transport_cost:.6f}, "
+        f"through mode k = {result.critical_mode}"
+    )
     return 0
 
 
@@ -165,9 +268,12 @@ def cmd_schema(args: argparse.Namespace) -> int:
 COMMANDS = {
     "run": cmd_run,
     "tomahawk": cmd_tomahawk,
+    "racetrack": cmd_racetrack,
     "validate": cmd_validate,
     "list": cmd_list,
     "schema": cmd_schema,
+    "sweep": cmd_sweep,
+    "plot": cmd_plot,
 }
 
 
@@ -185,6 +291,9 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("negsim: interrupted", file=sys.stderr)
         return 130
+    except BrokenPipeError:  # output piped into e.g. `head`, which stopped reading
+        sys.stderr.close()
+        return 0
 
 
 if __name__ == "__main__":

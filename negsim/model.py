@@ -1,4 +1,4 @@
-"""NEGModel: the Mesa model. Each step: agents decide → short-run equilibrium → collect.
+"""NEGModel: the Mesa model. Each step: policies → agents decide → equilibrium → collect.
 
 The mobile agents are workers in cp, entrepreneurs (Worker agents) in fe and firms in fc
 (see ``negsim.economies``); ``shares`` are always the mobile factor's regional shares.
@@ -6,6 +6,8 @@ The mobile agents are workers in cp, entrepreneurs (Worker agents) in fe and fir
 The short-run equilibrium is re-solved after every round of moves (warm-started from the
 last wages), so the wages, price indices and real wages recorded for a step always belong
 to the distribution of agents recorded for that step, and the next decisions use them.
+Policies that change the economy at a step (``negsim.policies``) act before the decisions
+of that step.
 """
 
 from __future__ import annotations
@@ -13,14 +15,35 @@ from __future__ import annotations
 import mesa
 import numpy as np
 
-from negsim.agents import Firm, Worker, apportion, mean_field_drift, migrate, relocate_firms
+from negsim.agents import (
+    Firm,
+    Worker,
+    apportion,
+    draw_productivity,
+    mean_field_drift,
+    migrate,
+    relocate_firms,
+)
 from negsim.economies import FIRMS_MOVE, make_solver
+from negsim.frictions import cost_matrix
 from negsim.geography import neighbours, transport_costs
 from negsim.metrics import cluster_centres
+from negsim.policies import Schedule, displace
 from negsim.scenario import Scenario
 from negsim.stability import is_stable_rest_point
 
-REGION_COLUMNS = ["step", "region", "workers", "firms", "share", "wage", "price_index", "real_wage"]
+REGION_COLUMNS = [
+    "step",
+    "region",
+    "workers",
+    "firms",
+    "share",
+    "wage",
+    "price_index",
+    "real_wage",
+    "policy_events",
+    "active_policies",
+]
 
 
 class NEGModel(mesa.Model):
@@ -29,6 +52,8 @@ class NEGModel(mesa.Model):
     ``model.step()`` advances one period; ``model.shares``, ``model.equilibrium`` and
     ``model.datacollector`` (table "regions", one row per region per step) show the state.
     """
+
+    EMERGENCE_LEVEL = 1.0
 
     def __init__(self, scenario: Scenario, *, seed: int | None = None) -> None:
         self.seed = scenario.run.seed if seed is None else int(seed)
@@ -41,6 +66,8 @@ class NEGModel(mesa.Model):
         self.farmers = np.asarray(scenario.farmer_shares(), dtype=float)
         self.firms_move = FIRMS_MOVE[scenario.economy.model]
         self._solver = make_solver(scenario, self.transport_costs)
+        self.schedule = Schedule(scenario)
+        self.migration_cost = cost_matrix(scenario)
 
         initial = self._initial_shares()
         n_workers, n_firms = scenario.population.workers, scenario.population.firms
@@ -58,6 +85,13 @@ class NEGModel(mesa.Model):
             if noise > 0
             else None
         )
+        self.firm_productivity = draw_productivity(scenario.firms, n_firms, self.rng)
+        # heterogeneous firms that choose their place (fc) react in proportion to a^(σ-1)
+        self._gain_scale = (
+            self.firm_productivity ** (scenario.economy.sigma - 1.0)
+            if self.firms_move and self.firm_productivity is not None
+            else None
+        )
         self.workers = Worker.create_agents(self, n_workers, np.arange(n_workers))
         self.firms = Firm.create_agents(self, n_firms, np.arange(n_firms))
 
@@ -65,10 +99,14 @@ class NEGModel(mesa.Model):
         self.equilibrium = self._solver(self.shares, None)
         self.moves = 0
         self.firm_moves = 0
+        self.policy_events: list[str] = []
         self.drift = np.zeros(self.n_regions)
         self._share_history = [(self.shares, np.inf)]
         self.converged = False
         self._stability_checked: tuple[int, bool] | None = None
+        self._last_policy_step = max(
+            [max(p.start, p.end or p.start) for p in scenario.policies], default=0
+        )
         self.emerging_step: int | None = None
         self.emerging_clusters: list[int] = []
         self._watch_emergence()
@@ -79,9 +117,14 @@ class NEGModel(mesa.Model):
                 "firm_moves": "firm_moves",
                 "solver_iterations": lambda m: m.equilibrium.iterations,
             },
-            tables={"regions": REGION_COLUMNS},
+            tables={"regions": self.region_columns},
         )
         self._collect()
+
+    @property
+    def region_columns(self) -> list[str]:
+        extra = ["mean_productivity"] if self.firm_productivity is not None else []
+        return REGION_COLUMNS + extra
 
     def _initial_shares(self) -> np.ndarray:
         """Scenario's initial shares, scaled by 1 + ε·U(-1, 1) and renormalised if ε > 0."""
@@ -100,40 +143,97 @@ class NEGModel(mesa.Model):
         mobile = self.firm_counts if self.firms_move else self.worker_counts
         self.shares = mobile / self.mobile_region.size
 
+    def log_payoff(self) -> np.ndarray:
+        """What the mobile agents compare this step: ln payoff, with subsidies (net of the
+        tax) and spillovers from active policies."""
+        u = np.log(self.equilibrium.payoff)
+        if self.schedule:
+            factor = self.schedule.payoff_factor(
+                self.steps,
+                self.shares,
+                self.equilibrium.wage,
+                self.firm_counts / self.firm_region.size,
+            )
+            if factor is not None:
+                u = u + np.log(factor)
+        return u
+
     # --- dynamics ----------------------------------------------------------------------
     def step(self) -> None:
-        """One period: the mobile agents reconsider, firms follow profits where they track
-        workers, markets clear, record."""
+        """One period: policies act, the mobile agents reconsider, firms follow profits
+        where they track workers, markets clear, record."""
         behaviour = self.spec.behaviour
+        if self.schedule:
+            self._apply_policies()
         self.moves, self.drift = migrate(
             self.mobile_region,
-            np.log(self.equilibrium.payoff),
+            self.log_payoff(),
             self.mobile_taste,
             behaviour.adjustment_speed,
             behaviour.response,
             self.rng,
+            self.migration_cost,
+            self._gain_scale,
         )
         self._count()
-        if not self.firms_move:
-            target = apportion(self.shares, self.firm_region.size)
-            self.firm_moves = relocate_firms(self.firm_region, target, self.rng)
-            self.firm_counts = target  # relocation leaves exactly the target in each region
+        self._firms_follow()
         self.equilibrium = self._solver(self.shares, self.equilibrium.wage)
-        if self.mobile_taste is None:  # exact expected drift from the state just reached
+        if self.mobile_taste is None and self._gain_scale is None:
+            # exact expected drift from the state just reached
             self.drift = mean_field_drift(
                 self.shares,
-                np.log(self.equilibrium.payoff),
+                self.log_payoff(),
                 behaviour.adjustment_speed,
                 behaviour.response,
+                self.migration_cost,
             )
         self._collect()
         self._watch_emergence()
         self._update_convergence(self.shares)
 
-    EMERGENCE_LEVEL = 0.5
+    def _firms_follow(self) -> None:
+        """In cp and fe firms track the mobile workers (free entry / firm moves with its
+        entrepreneur); heterogeneous firms relocate most-productive-first towards the
+        higher-reward region (Baldwin & Okubo 2006)."""
+        if self.firms_move:
+            return
+        target = apportion(self.shares, self.firm_region.size)
+        self.firm_moves = relocate_firms(
+            self.firm_region,
+            target,
+            self.rng,
+            productivity=self.firm_productivity,
+            attraction=self.equilibrium.wage,
+        )
+        self.firm_counts = target  # relocation leaves exactly the target in each region
+
+    def _apply_policies(self) -> None:
+        """Policies acting at this step: transport costs, registration, shocks."""
+        t = self.steps
+        self.policy_events = [p.label for p in self.schedule.firing(t)]
+        costs = self.schedule.transport_costs(t)
+        resolve = False
+        if not np.array_equal(costs, self.transport_costs):
+            self.transport_costs = costs
+            self._solver = make_solver(self.spec, costs)
+            resolve = True
+        if any(p.kind == "registration" for p in self.schedule.policies):
+            self.migration_cost = cost_matrix(self.spec, self.schedule.registration(t))
+        for region, share in self.schedule.shocks(t):
+            displace(self.mobile_region, region, share, self.shares, self.rng)
+            self._count()
+            self._firms_follow()
+            resolve = True
+        if resolve:
+            self.equilibrium = self._solver(self.shares, self.equilibrium.wage)
 
     def _stable_here(self, shares: np.ndarray) -> bool:
-        """Linear stability of the current state, re-checked at most once per window."""
+        """Linear stability of the current state, re-checked at most once per window.
+
+        With migration frictions a state nobody gains from leaving is a rest point that
+        small disturbances do not undo (the gains stay below the costs)."""
+        if self.migration_cost is not None and not np.any(self.drift):
+            return True
         window = self.spec.run.convergence_window
         if self._stability_checked is None or self.steps - self._stability_checked[0] >= window:
             stable = is_stable_rest_point(self._solver, shares, self.spec.behaviour.noise)
@@ -157,7 +257,8 @@ class NEGModel(mesa.Model):
         """Settled: over the last ``convergence_window`` steps the shares moved less than
         ``convergence_tol``, the expected drift over a window is below it too and not
         growing, and the state is a stable rest point (``negsim.stability``) — so a slow
-        escape from an unstable equilibrium is not mistaken for rest."""
+        escape from an unstable equilibrium is not mistaken for rest. A run never stops
+        before its last policy has acted."""
         run = self.spec.run
         window = run.convergence_window
         drift = float(np.max(np.abs(self.drift)))
@@ -167,6 +268,7 @@ class NEGModel(mesa.Model):
         then_shares, then_drift = self._share_history[0]
         self.converged = (
             len(self._share_history) == window + 1
+            and self.steps > self._last_policy_step
             and float(np.max(np.abs(shares - then_shares))) < run.convergence_tol
             and drift * window < run.convergence_tol
             and drift <= then_drift
@@ -175,21 +277,37 @@ class NEGModel(mesa.Model):
         if self.converged and run.stop_when_converged:
             self.running = False
 
+    def mean_productivity(self) -> np.ndarray:
+        """Mean productivity of the firms in each region (NaN where there are none)."""
+        totals = np.bincount(
+            self.firm_region, weights=self.firm_productivity, minlength=self.n_regions
+        )
+        with np.errstate(invalid="ignore", divide="ignore"):
+            return totals / self.firm_counts
+
     def _collect(self) -> None:
         self.datacollector.collect(self)
         eq = self.equilibrium
         workers, firms, shares = self.worker_counts, self.firm_counts, self.shares
+        events = ";".join(self.policy_events)
+        active = (
+            ";".join(p.label for p in self.schedule.active(self.steps)) if self.schedule else ""
+        )
+        productivity = self.mean_productivity() if self.firm_productivity is not None else None
         for r, name in enumerate(self.region_names):
-            self.datacollector.add_table_row(
-                "regions",
-                {
-                    "step": self.steps,
-                    "region": name,
-                    "workers": int(workers[r]),
-                    "firms": int(firms[r]),
-                    "share": float(shares[r]),
-                    "wage": float(eq.wage[r]),
-                    "price_index": float(eq.price_index[r]),
-                    "real_wage": float(eq.real_wage[r]),
-                },
-            )
+            row = {
+                "step": self.steps,
+                "region": name,
+                "workers": int(workers[r]),
+                "firms": int(firms[r]),
+                "share": float(shares[r]),
+                "wage": float(eq.wage[r]),
+                "price_index": float(eq.price_index[r]),
+                "real_wage": float(eq.real_wage[r]),
+                "policy_events": events,
+                "active_policies": active,
+            }
+            if productivity is not None:
+                row["mean_productivity"] = float(productivity[r])
+            self.datacollector.add_table_row("regions", row)
+        self.policy_events = []

@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 from tqdm.auto import tqdm
 
 from negsim.economies import MOBILE_FACTOR
@@ -67,10 +68,19 @@ def summarise(model: NEGModel) -> dict[str, Any]:
         "final_real_wages": {
             n: float(w) for n, w in zip(names, model.equilibrium.real_wage, strict=True)
         },
+        "policies": [
+            {"name": p.label, "kind": p.kind, "start": p.start, "end": p.end}
+            for p in scenario.policies
+        ],
         "steps": model.steps,
         "converged": bool(model.converged),
         "seed": model.seed,
     }
+    if model.firm_productivity is not None:
+        summary["mean_productivity"] = {
+            n: (None if np.isnan(v) else float(v))
+            for n, v in zip(names, model.mean_productivity(), strict=True)
+        }
     theory = two_region_theory(scenario)
     if theory is not None:
         summary["theory"] = theory

@@ -107,14 +107,14 @@ class Economy(_Table):
 class Link(_Table):
     """A network link between two named places."""
 
-    between: tuple[str, str] = Field(description="The two region names")
+    between: list[str] = Field(min_length=2, max_length=2, description="The two region names")
     distance: float = Field(gt=0, description="Length of the link (any unit, e.g. km)")
 
 
 class LinkOverride(_Table):
     """A direct link whose iceberg cost is set by hand (a new or improved road)."""
 
-    between: tuple[str, str] = Field(description="The two region names")
+    between: list[str] = Field(min_length=2, max_length=2, description="The two region names")
     transport_cost: float = Field(ge=1, description="Iceberg cost T ≥ 1 of the direct link")
 
 
@@ -237,6 +237,114 @@ class Behaviour(_Table):
     )
 
 
+class RegistrationBarrier(_Table):
+    """A household-registration (hukou-style) barrier on moving *into* a region."""
+
+    region: str = Field(description="Region name")
+    cost: float = Field(0.0, ge=0, le=10, description="Cost of moving in, in log-utility units")
+    blocked: bool = Field(False, description="Moving in is not allowed at all")
+
+
+class PairCost(_Table):
+    """An extra migration cost between two regions (both directions)."""
+
+    between: list[str] = Field(min_length=2, max_length=2, description="The two region names")
+    cost: float = Field(ge=0, le=10, description="Cost of a move between them, log-utility units")
+
+
+class Frictions(_Table):
+    """What stands in the way of a move (see ``negsim.frictions``)."""
+
+    migration_cost: float = Field(
+        0.0, ge=0, le=10, description="Cost of any move, in log-utility (log real-wage) units"
+    )
+    pair_costs: list[PairCost] = Field(default_factory=list, description="Costs by region pair")
+    registration: list[RegistrationBarrier] = Field(
+        default_factory=list, description="Registration barriers on moving into regions"
+    )
+
+
+class Firms(_Table):
+    """Firm heterogeneity (Baldwin & Okubo 2006)."""
+
+    productivity: Literal["none", "lognormal", "pareto"] = Field(
+        "none", description="Distribution of firm productivity a (mean 1)"
+    )
+    dispersion: float = Field(
+        0.5,
+        gt=0,
+        le=5,
+        description="lognormal: σ of ln a; pareto: 1/shape, below 1 (larger = more dispersed)",
+    )
+
+    @model_validator(mode="after")
+    def _finite_mean(self) -> Firms:
+        if self.productivity == "pareto" and not self.dispersion < 1:
+            raise ValueError(
+                f"firms.dispersion: pareto needs dispersion = 1/shape < 1 for a finite mean "
+                f"(got {self.dispersion})"
+            )
+        return self
+
+
+class Policy(_Table):
+    """A scheduled intervention (see ``negsim.policies`` for each kind's equation)."""
+
+    kind: Literal["transport_cost", "registration", "subsidy", "shock", "spillover"] = Field(
+        description="transport_cost | registration | subsidy | shock | spillover"
+    )
+    name: str | None = Field(None, description="Label in outputs (default: kind@start)")
+    start: int = Field(ge=1, le=10_000_000, description="Step at which it takes effect")
+    end: int | None = Field(
+        None,
+        ge=1,
+        le=10_000_000,
+        description="Last step of a window (subsidy, spillover, registration: active until "
+        "then; transport_cost: reached gradually by then); default: from start on",
+    )
+    value: float | None = Field(
+        None, ge=1, description="transport_cost: the new iceberg cost T ≥ 1"
+    )
+    between: list[str] | None = Field(
+        None, min_length=2, max_length=2, description="transport_cost: one link (two regions)"
+    )
+    region: str | None = Field(None, description="registration, shock: the region")
+    regions: list[str] | None = Field(None, description="subsidy, spillover: the regions")
+    cost: float | None = Field(None, ge=0, le=10, description="registration: new cost")
+    blocked: bool | None = Field(None, description="registration: block moves in")
+    rate: float | None = Field(
+        None, gt=0, le=1, description="subsidy: payoff subsidy rate in the named regions"
+    )
+    share: float | None = Field(
+        None, gt=0, le=1, description="shock: share of the region's firms that close"
+    )
+    bonus: float | None = Field(
+        None, gt=0, le=10, description="spillover: payoff bonus per unit of firm share"
+    )
+
+    @model_validator(mode="after")
+    def _fields_for_kind(self) -> Policy:
+        needed = {
+            "transport_cost": ["value"],
+            "registration": ["region"],
+            "subsidy": ["regions", "rate"],
+            "shock": ["region", "share"],
+            "spillover": ["bonus"],
+        }[self.kind]
+        missing = [f for f in needed if getattr(self, f) is None]
+        if missing:
+            raise ValueError(f"policy '{self.kind}' needs {', '.join(missing)}")
+        if self.kind == "registration" and self.cost is None and self.blocked is None:
+            raise ValueError("policy 'registration' needs cost or blocked")
+        if self.end is not None and self.end < self.start:
+            raise ValueError(f"end ({self.end}) must not come before start ({self.start})")
+        return self
+
+    @property
+    def label(self) -> str:
+        return self.name or f"{self.kind}@{self.start}"
+
+
 class Run(_Table):
     """How long to run, the seed, and when a run counts as settled."""
 
@@ -286,6 +394,9 @@ class Scenario(_Table):
     regions: Regions
     population: Population
     behaviour: Behaviour = Field(default_factory=Behaviour)
+    frictions: Frictions = Field(default_factory=Frictions)
+    firms: Firms = Field(default_factory=Firms)
+    policies: list[Policy] = Field(default_factory=list, description="Scheduled interventions")
     run: Run
     solver: Solver = Field(default_factory=Solver)
     analysis: Analysis = Field(default_factory=Analysis)
@@ -306,18 +417,13 @@ class Scenario(_Table):
                     f"geography.rows: grid needs rows and cols with rows × cols = {n} regions "
                     f"(got {geo.rows} × {geo.cols})"
                 )
-        if geo.kind == "network":
-            if geo.cost_per_distance is None or not geo.links:
-                raise ValueError(
-                    "geography.links: network needs links (between, distance) and "
-                    "cost_per_distance > 0"
-                )
-            _check_connected(names, [lk.between for lk in geo.links])
         if geo.kind == "matrix":
             _check_matrix(geo.matrix, n)
         for key, pairs in (
             ("geography.links", [lk.between for lk in geo.links]),
             ("geography.link_overrides", [o.between for o in geo.link_overrides]),
+            ("frictions.pair_costs", [p.between for p in self.frictions.pair_costs]),
+            ("policies", [p.between for p in self.policies if p.between is not None]),
         ):
             for a, b in pairs:
                 unknown = [x for x in (a, b) if x not in names]
@@ -326,6 +432,29 @@ class Scenario(_Table):
                         f"{key}: {a!r}–{b!r} must join two different named regions "
                         f"(known: {', '.join(names[:12])}{', …' if n > 12 else ''})"
                     )
+        named = [("frictions.registration", b.region) for b in self.frictions.registration]
+        for i, policy in enumerate(self.policies):
+            named += [(f"policies.{i}", r) for r in [policy.region, *(policy.regions or [])] if r]
+            if (
+                policy.kind == "transport_cost"
+                and policy.between is None
+                and (geo.kind not in KINDS_WITH_TRANSPORT_COST)
+            ):
+                raise ValueError(
+                    f"policies.{i}: a global transport_cost change needs a geography with "
+                    f"economy.transport_cost ({', '.join(KINDS_WITH_TRANSPORT_COST)}); "
+                    "name a link with between = [A, B]"
+                )
+        for key, region in named:
+            if region not in names:
+                raise ValueError(f"{key}: unknown region {region!r}")
+        if geo.kind == "network":
+            if geo.cost_per_distance is None or not geo.links:
+                raise ValueError(
+                    "geography.links: network needs links (between, distance) and "
+                    "cost_per_distance > 0"
+                )
+            _check_connected(names, [lk.between for lk in geo.links])
         for key, values in (
             ("regions.farmer_shares", self.regions.farmer_shares),
             ("regions.housing", self.regions.housing),

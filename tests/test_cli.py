@@ -31,7 +31,18 @@ SCENARIO = DATA / "two_region.toml"
 SHIPPED = sorted((ROOT / "scenarios").glob("*.toml"))
 SMALL = ["--set", "population.workers=2000", "--set", "run.steps=600"]
 OUTPUTS = ("timeseries.csv", "summary.json", "scenario.resolved.toml", "shares.png")
-COLUMNS = ["step", "region", "workers", "firms", "share", "wage", "price_index", "real_wage"]
+COLUMNS = [
+    "step",
+    "region",
+    "workers",
+    "firms",
+    "share",
+    "wage",
+    "price_index",
+    "real_wage",
+    "policy_events",
+    "active_policies",
+]
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 
 

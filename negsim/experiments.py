@@ -1,0 +1,121 @@
+"""Small experiments on the two-region economy: the agent model's rest points along the
+tomahawk, and the hysteresis loop traced when transport costs fall and rise again.
+
+Each experiment is a series of ordinary ``negsim.run`` calls on copies of one scenario that
+differ only in the transport cost T and the starting shares; every run gets its own seed
+spawned from one ``numpy.random.SeedSequence``, so a table is reproducible from its seed.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from tqdm.auto import tqdm
+
+from negsim.runner import run
+from negsim.scenario import Scenario, validate
+
+
+def variant(scenario: Scenario, transport_cost: float, start: float) -> Scenario:
+    """A copy of a two-region ``scenario`` with transport cost T and a share ``start`` of the
+    mobile workers in the first region (validated like a scenario file)."""
+    if scenario.n_regions != 2:
+        raise ValueError(f"needs a two-region scenario (got {scenario.n_regions} regions)")
+    data = scenario.model_dump(exclude_none=True)
+    data["economy"]["transport_cost"] = float(transport_cost)
+    data["population"]["initial_shares"] = [float(start), 1.0 - float(start)]
+    return validate(data, f"{scenario.name} (T={transport_cost:g}, start={start:g})")
+
+
+def _seeds(seed: int, n: int) -> list[int]:
+    """``n`` independent seeds spawned from ``seed`` (numpy SeedSequence)."""
+    return [int(s.generate_state(1)[0]) for s in np.random.SeedSequence(seed).spawn(n)]
+
+
+def _row(scenario: Scenario, result_summary: dict[str, Any]) -> dict[str, Any]:
+    first = scenario.region_names[0]
+    return {
+        "share": result_summary["final_shares"][first],
+        "regime": result_summary["regime"],
+        "steps": result_summary["steps"],
+        "converged": result_summary["converged"],
+    }
+
+
+def rest_points(
+    scenario: Scenario,
+    transport_costs: Sequence[float],
+    starts: Sequence[float],
+    seed: int | None = None,
+    progress: bool = False,
+) -> pd.DataFrame:
+    """Where the agents settle, for every transport cost T and starting share of region 1.
+
+    In the noise-free limit the rest points are the stable long-run equilibria of the CP
+    model (FKV 1999, ch. 5), so on a tomahawk diagram they fall on its stable branches:
+    full agglomeration below the sustain point T_S, the even spread above the break point
+    T_B, and either one between them depending on the start.
+    Columns: ``transport_cost, start, share`` (final share of region 1), ``regime``,
+    ``steps``, ``converged``.
+    """
+    tasks = [(float(t), float(s)) for t in transport_costs for s in starts]
+    seeds = _seeds(scenario.run.seed if seed is None else seed, len(tasks))
+    rows = []
+    for (t, start), task_seed in zip(
+        tqdm(tasks, desc="rest points", disable=None if progress else True), seeds, strict=True
+    ):
+        variant_scenario = variant(scenario, t, start)
+        summary = run(variant_scenario, seed=task_seed).summary
+        rows.append({"transport_cost": t, "start": start, **_row(scenario, summary)})
+    return pd.DataFrame(rows)
+
+
+def hysteresis_loop(
+    scenario: Scenario,
+    transport_costs: Sequence[float],
+    shock: float = 0.01,
+    seed: int | None = None,
+    progress: bool = False,
+) -> pd.DataFrame:
+    """Lower T step by step through ``transport_costs`` and raise it back, each run starting
+    where the previous one settled (the first from the scenario's initial shares).
+
+    Before each run a small accident of history moves a share ``shock`` of the mobile
+    agents (workers in cp) to region 1 (without it a perfectly even spread never moves).
+    Theory (FKV 1999, ch. 5): falling, the economy stays dispersed until T < T_B; rising,
+    the core it formed survives until T > T_S. Between the two the state depends on the
+    path, not on T alone — hysteresis.
+    Columns: ``order, leg`` ("falling T" / "rising T"), ``transport_cost, start, share``
+    (final share of region 1), ``regime, steps, converged, region`` (region 1's name),
+    ``economy, sigma, mu, housing_share``.
+    """
+    if not 0 <= shock < 1:
+        raise ValueError(f"shock must be in [0, 1) (got {shock})")
+    falling = sorted({float(t) for t in transport_costs}, reverse=True)
+    if len(falling) < 2:
+        raise ValueError("give at least two distinct transport costs")
+    path = [("falling T", t) for t in falling] + [("rising T", t) for t in falling[::-1][1:]]
+    seeds = _seeds(scenario.run.seed if seed is None else seed, len(path))
+    share = float(scenario.initial_shares()[0])
+    econ = scenario.economy
+    rows = []
+    for order, ((leg, t), task_seed) in enumerate(
+        zip(tqdm(path, desc="hysteresis", disable=None if progress else True), seeds, strict=True)
+    ):
+        start = min(1.0, share + shock)
+        summary = run(variant(scenario, t, start), seed=task_seed).summary
+        row = {"order": order, "leg": leg, "transport_cost": t, "start": start}
+        row.update(_row(scenario, summary))
+        row.update(
+            region=scenario.region_names[0],
+            economy=econ.model,
+            sigma=econ.sigma,
+            mu=econ.mu,
+            housing_share=getattr(econ, "housing_share", 0.0),
+        )
+        rows.append(row)
+        share = row["share"]
+    return pd.DataFrame(rows)

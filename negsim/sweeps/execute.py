@@ -1,0 +1,495 @@
+"""Run a sweep on any ``concurrent.futures.Executor``: local processes, Dask, or in-process.
+
+One code path for every executor: runs are submitted as tasks (at most a few per worker in
+flight), their one-row summaries come back as they finish and are committed to Parquet in
+batches (every ``flush_seconds``), and a continuation run is submitted only once the run
+before it on its chain has finished. A run is a pure function of its scenario and seed, so
+the results do not depend on the executor, the number of workers or the order runs finish.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import time
+import warnings
+from collections import deque
+from collections.abc import Callable, Iterator
+from concurrent.futures import FIRST_COMPLETED, Executor, Future, wait
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+from tqdm.auto import tqdm
+
+from negsim.economies import cp
+from negsim.scenario import Scenario
+from negsim.sweeps.spec import SweepError, SweepPlan, load_sweep, plan_sweep
+from negsim.sweeps.store import SENSITIVITY, SweepStore, read_timeseries
+
+SUMMARY_COLUMNS: list[tuple[str, pa.DataType]] = [
+    ("regime", pa.string()),
+    ("largest_share", pa.float64()),
+    ("n_clusters", pa.int64()),
+    ("herfindahl", pa.float64()),
+    ("core", pa.string()),
+    ("final_shares", pa.list_(pa.float64())),
+    ("steps", pa.int64()),
+    ("converged", pa.bool_()),
+    ("wall_time", pa.float64()),
+    ("error", pa.string()),
+]
+"""Columns of runs.parquet after the run id, the varied parameters, replication and seed."""
+
+DOMAIN_ERRORS: tuple[type[BaseException], ...] = (cp.EquilibriumError, FloatingPointError)
+"""Failures that belong to a run (recorded in its ``error`` column) rather than to the sweep."""
+
+
+class SweepRunError(RuntimeError):
+    """The sweep could not go on (e.g. a worker process died); finished runs are saved."""
+
+
+@dataclass
+class RunOutput:
+    """What a worker sends back for one run."""
+
+    run_id: int
+    row: dict[str, Any]
+    timeseries: pd.DataFrame | None
+
+
+def execute_run(run_id: int, scenario: Scenario, timeseries_every: int = 0) -> RunOutput:
+    """Run one scenario and summarise it as one row (runs in the worker process).
+
+    ``n_clusters`` is the summary's own count where the runner provides it; otherwise 1 for
+    an agglomerated, 0 for a dispersed and null for a partial outcome.
+    """
+    from negsim.runner import run
+
+    start = time.perf_counter()
+    try:
+        result = run(scenario)
+    except DOMAIN_ERRORS as exc:
+        row = dict.fromkeys(name for name, _ in SUMMARY_COLUMNS)
+        row["wall_time"] = time.perf_counter() - start
+        row["error"] = f"{type(exc).__name__}: {exc}"
+        return RunOutput(run_id, row, None)
+    wall = time.perf_counter() - start
+    summary = result.summary
+    regime = summary["regime"]
+    n_clusters = summary.get("n_clusters")
+    if n_clusters is None:
+        n_clusters = {"agglomerated": 1, "dispersed": 0}.get(regime)
+    row = {
+        "regime": regime,
+        "largest_share": float(summary["largest_share"]),
+        "n_clusters": n_clusters,
+        "herfindahl": float(summary["herfindahl"]),
+        "core": summary.get("core"),
+        "final_shares": [float(s) for s in summary["final_shares"].values()],
+        "steps": int(summary["steps"]),
+        "converged": bool(summary["converged"]),
+        "wall_time": wall,
+        "error": None,
+    }
+    return RunOutput(run_id, row, _thin(result.timeseries, timeseries_every, run_id))
+
+
+def _thin(timeseries: pd.DataFrame, every: int, run_id: int) -> pd.DataFrame | None:
+    """Every ``every``-th step of a run's time series, and its last step, with ``run_id``."""
+    if every <= 0:
+        return None
+    steps = timeseries["step"]
+    keep = (steps % every == 0) | (steps == steps.max())
+    thinned = timeseries.loc[keep].reset_index(drop=True)
+    thinned.insert(0, "run_id", np.int64(run_id))
+    return thinned
+
+
+class InlineExecutor(Executor):
+    """Runs each task in the calling process when it is submitted (``workers = 1``)."""
+
+    def submit(self, fn: Callable[..., Any], /, *args: Any, **kwargs: Any) -> Future[Any]:
+        future: Future[Any] = Future()
+        try:
+            future.set_result(fn(*args, **kwargs))
+        except BaseException as exc:  # noqa: BLE001 — delivered through the future
+            if isinstance(exc, KeyboardInterrupt | SystemExit):
+                raise
+            future.set_exception(exc)
+        return future
+
+
+def process_executor(workers: int) -> Executor:
+    """A process pool of ``workers`` processes.
+
+    Workers start from a fork server with negsim preloaded (safe with threads in the
+    calling process, and fast). As with any multiprocessing code, a *script* that sweeps
+    must do so under ``if __name__ == "__main__":``. Workers exit by themselves if the
+    sweeping process dies (e.g. SIGKILL), instead of lingering.
+    """
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+
+    context = multiprocessing.get_context("forkserver")
+    context.set_forkserver_preload(["negsim.sweeps.execute", "negsim.runner"])
+    return ProcessPoolExecutor(
+        max_workers=workers,
+        mp_context=context,
+        initializer=_exit_with_parent,
+        initargs=(os.getpid(),),
+    )
+
+
+def _exit_with_parent(pid: int, interval: float = 0.5) -> None:
+    """Worker initializer: a daemon thread ends this process once process ``pid`` is gone."""
+    import threading
+
+    def watch() -> None:
+        while _alive(pid):
+            time.sleep(interval)
+        os._exit(1)
+
+    threading.Thread(target=watch, name="negsim-parent-watch", daemon=True).start()
+
+
+def _alive(pid: int) -> bool:
+    """Whether process ``pid`` is running (a zombie, killed but not yet reaped, is not)."""
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # pragma: no cover - the pid now belongs to another user
+        return False
+    try:
+        with open(f"/proc/{pid}/stat", encoding="ascii", errors="replace") as fh:
+            state = fh.read().rsplit(")", 1)[1].split()[0]
+    except (OSError, IndexError):  # no /proc (macOS): trust kill(0)
+        return True
+    return state not in ("Z", "X")
+
+
+@contextmanager
+def dask_executor(address: str, workers: int | None = None) -> Iterator[Executor]:
+    """An executor on a Dask cluster: ``address`` of a scheduler, or ``"local"`` to start a
+    ``LocalCluster`` of ``workers`` single-threaded worker processes for the duration."""
+    import logging
+
+    import dask
+    from distributed import Client, LocalCluster
+
+    cluster = None
+    if address == "local":
+        # the statistical profiler samples every worker's stack every 10 ms, holding the
+        # GIL: measurable on CPU-bound Python tasks and of no use to a sweep
+        with dask.config.set({"distributed.worker.profile.enabled": False}):
+            cluster = LocalCluster(
+                n_workers=workers or os.cpu_count() or 1,
+                threads_per_worker=1,
+                processes=True,
+                dashboard_address=None,
+                silence_logs=logging.ERROR,
+            )
+        client = Client(cluster)
+    else:
+        try:
+            client = Client(address, timeout=30)
+        except (OSError, TimeoutError) as exc:
+            raise SweepError(f"--dask {address}: cannot connect to the scheduler: {exc}") from None
+    executor = client.get_executor(pure=False)
+    executor.slots = sum(client.nthreads().values())  # type: ignore[attr-defined]
+    try:
+        yield executor
+    finally:
+        client.close()
+        if cluster is not None:
+            cluster.close()
+
+
+@dataclass
+class SweepResult:
+    """Everything a sweep produced: ``runs`` (one row per run, by ``run_id``), the thinned
+    ``timeseries`` (if ``record.timeseries_every``) and the Sobol' ``sensitivity`` indices
+    (design ``sobol``)."""
+
+    plan: SweepPlan
+    runs: pd.DataFrame
+    timeseries: pd.DataFrame | None = None
+    sensitivity: pd.DataFrame | None = None
+
+
+def sweep(
+    spec: SweepPlan | str | Path | dict[str, Any],
+    executor: Executor | None = None,
+    **options: Any,
+) -> pd.DataFrame:
+    """Run a parameter sweep and return one row per run, sorted by ``run_id``.
+
+    Same arguments as ``run_sweep`` (which also returns the time series and the Sobol'
+    indices); e.g. ``negsim.sweep("sweeps/tomahawk.toml", out="runs/tomahawk")``.
+    """
+    return run_sweep(spec, executor, **options).runs
+
+
+def run_sweep(
+    spec: SweepPlan | str | Path | dict[str, Any],
+    executor: Executor | None = None,
+    *,
+    out: str | Path | None = None,
+    resume: bool = False,
+    workers: int | None = None,
+    progress: bool = False,
+    flush_seconds: float = 2.0,
+    max_in_flight: int | None = None,
+) -> SweepResult:
+    """Run a parameter sweep.
+
+    ``spec`` is a sweep file path, a parsed sweep dict or a ``SweepPlan``; every run is
+    validated before the first one starts (``SweepError``). ``executor``: any
+    ``concurrent.futures.Executor``, e.g. ``distributed.Client(address).get_executor()``;
+    by default a process pool of ``workers`` processes (default: all cores), or the calling
+    process when ``workers == 1``. Results do not depend on the executor.
+
+    With ``out``, finished runs are committed to ``out/runs.parquet`` at least every
+    ``flush_seconds`` (plus ``timeseries.parquet``, ``sensitivity.csv`` and
+    ``sweep.resolved.toml``); ``resume=True`` finishes an interrupted sweep there,
+    computing only the missing runs. A directory holding another sweep is refused
+    (``OutputError``). ``progress`` shows a tqdm bar (runs done/total, runs/s, ETA).
+    """
+    plan = spec if isinstance(spec, SweepPlan) else _plan(spec)
+    if workers is not None and workers < 1:
+        raise ValueError(f"workers must be ≥ 1 (got {workers})")
+    store = SweepStore(out) if out is not None else None
+    done = store.open(plan, resume) if store is not None else None
+    owned = executor is None
+    try:
+        if executor is None:
+            n = workers or os.cpu_count() or 1
+            executor = InlineExecutor() if n == 1 else process_executor(n)
+        if max_in_flight is None:
+            slots = getattr(executor, "slots", None) or getattr(executor, "_max_workers", None)
+            max_in_flight = 4 * (slots or workers or os.cpu_count() or 1)
+        runner = _Runner(plan, executor, store, done, progress, flush_seconds, max_in_flight)
+        table, series = runner.run()
+        runs = table.to_pandas()
+        indices = _sensitivity(plan, runs)
+        if store is not None:
+            store.finish()
+            if indices is not None:
+                store.write_text(SENSITIVITY, indices.to_csv(index=False))
+            series = read_timeseries(store.out)
+    finally:
+        if owned and executor is not None:
+            executor.shutdown(wait=True, cancel_futures=True)
+        if store is not None:
+            store.close()
+    timeseries = None
+    if series is not None:
+        timeseries = series.sort_by([("run_id", "ascending"), ("step", "ascending")]).to_pandas()
+    return SweepResult(plan, runs, timeseries, indices)
+
+
+def _sensitivity(plan: SweepPlan, runs: pd.DataFrame) -> pd.DataFrame | None:
+    if plan.design != "sobol":
+        return None
+    from negsim.sweeps.analysis import sensitivity
+
+    try:
+        return sensitivity(plan, runs)
+    except ValueError as exc:
+        warnings.warn(f"{plan.name}: no Sobol' indices: {exc}", stacklevel=3)
+        return None
+
+
+def _plan(spec: str | Path | dict[str, Any]) -> SweepPlan:
+    if isinstance(spec, dict):
+        return plan_sweep(spec)
+    return load_sweep(spec)
+
+
+def runs_schema(plan: SweepPlan) -> pa.Schema:
+    """The Arrow schema of runs.parquet for ``plan``.
+
+    A varied parameter's column holds its values: numbers, booleans, lists of numbers
+    (e.g. initial shares); anything else (strings, nested lists) is stored as JSON text.
+    """
+    fields: list[tuple[str, pa.DataType]] = [("run_id", pa.int64())]
+    for p in plan.parameters:
+        fields.append((p.key, _parameter_type(p.values, p.integer)))
+    fields += [("replication", pa.int64()), ("seed", pa.int64())]
+    if plan.design == "continuation":
+        fields += [("path_index", pa.int64()), ("leg", pa.int64())]
+    return pa.schema(fields + SUMMARY_COLUMNS)
+
+
+def _number(v: Any) -> bool:
+    return isinstance(v, int | float) and not isinstance(v, bool)
+
+
+def _parameter_type(values: tuple[Any, ...] | None, integer: bool) -> pa.DataType:
+    if values is None:  # sampled (lhs, sobol)
+        return pa.int64() if integer else pa.float64()
+    if all(isinstance(v, list) and all(_number(x) for x in v) for v in values):
+        return pa.list_(pa.float64())
+    if all(isinstance(v, bool) for v in values):
+        return pa.bool_()
+    if all(isinstance(v, int) and _number(v) for v in values):
+        return pa.int64()
+    if all(_number(v) for v in values):
+        return pa.float64()
+    return pa.string()
+
+
+def _column_value(value: Any, kind: pa.DataType) -> Any:
+    if kind == pa.string() and not isinstance(value, str):
+        return json.dumps(value)
+    return value
+
+
+class _Runner:
+    """The scheduling loop: submit, collect, commit in batches, show progress."""
+
+    def __init__(
+        self,
+        plan: SweepPlan,
+        executor: Executor,
+        store: SweepStore | None,
+        done: pa.Table | None,
+        progress: bool,
+        flush_seconds: float,
+        max_in_flight: int,
+    ) -> None:
+        self.plan = plan
+        self.executor = executor
+        self.store = store
+        self.schema = runs_schema(plan)
+        self.flush_seconds = flush_seconds
+        self.max_in_flight = max(1, max_in_flight)
+        self.progress = progress
+        self.committed: list[pa.Table] = []
+        if done is not None:
+            self.committed.append(done.select(self.schema.names).cast(self.schema))
+        self.done_ids = set() if done is None else set(done.column("run_id").to_pylist())
+        self.final_shares: dict[int, list[float] | None] = {}
+        if done is not None and plan.design == "continuation":
+            ids = done.column("run_id").to_pylist()
+            shares = done.column("final_shares").to_pylist()
+            self.final_shares = dict(zip(ids, shares, strict=True))
+        self.rows: list[dict[str, Any]] = []
+        self.series: list[pd.DataFrame] = []
+        self.all_series: list[pa.Table] = []
+
+    def run(self) -> tuple[pa.Table, pa.Table | None]:
+        plan = self.plan
+        every = plan.spec.record.timeseries_every
+        successor = {r.previous: r for r in plan.runs if r.previous is not None}
+        ready: deque = deque(
+            r
+            for r in plan.runs
+            if r.run_id not in self.done_ids and (r.previous is None or r.previous in self.done_ids)
+        )
+        in_flight: dict[Future[RunOutput], Any] = {}
+        total = len(plan.runs)
+        last_flush = time.monotonic()
+        with tqdm(
+            total=total,
+            initial=len(self.done_ids),
+            desc=plan.name,
+            unit="run",
+            disable=None if self.progress else True,
+            smoothing=0.05,
+        ) as bar:
+            try:
+                while ready or in_flight:
+                    while ready and len(in_flight) < self.max_in_flight:
+                        run = ready.popleft()
+                        start = None
+                        if run.previous is not None:
+                            start = self.final_shares.get(run.previous)
+                            if start is None:  # the run before it failed: so does this one
+                                self._record(run, _failed(f"run {run.previous} failed"), None)
+                                bar.update(1)
+                                if run.run_id in successor:
+                                    ready.append(successor[run.run_id])
+                                continue
+                        future = self.executor.submit(
+                            execute_run, run.run_id, plan.scenario(run, start), every
+                        )
+                        in_flight[future] = run
+                    if not in_flight:
+                        continue
+                    timeout = max(0.05, self.flush_seconds - (time.monotonic() - last_flush))
+                    finished, _ = wait(in_flight, timeout=timeout, return_when=FIRST_COMPLETED)
+                    for future in finished:
+                        run = in_flight.pop(future)
+                        output = _result(future, run)
+                        self._record(run, output.row, output.timeseries)
+                        bar.update(1)
+                        if run.run_id in successor:
+                            ready.append(successor[run.run_id])
+                    if time.monotonic() - last_flush >= self.flush_seconds:
+                        self._flush()
+                        last_flush = time.monotonic()
+            finally:
+                for future in in_flight:
+                    future.cancel()
+                self._flush()
+        table = pa.concat_tables(self.committed or [self.schema.empty_table()])
+        table = table.sort_by("run_id")
+        series = pa.concat_tables(self.all_series) if self.all_series else None
+        return table, series
+
+    def _record(self, run: Any, row: dict[str, Any], series: pd.DataFrame | None) -> None:
+        full: dict[str, Any] = {"run_id": run.run_id}
+        for key, value in run.params.items():
+            full[key] = _column_value(value, self.schema.field(key).type)
+        full.update(replication=run.replication, seed=run.seed)
+        if self.plan.design == "continuation":
+            full.update(path_index=run.path_index, leg=run.leg)
+            self.final_shares[run.run_id] = row["final_shares"]
+        full.update(row)
+        self.rows.append(full)
+        if series is not None:
+            self.series.append(series)
+
+    def _flush(self) -> None:
+        """Commit the finished runs, in run-id order (they finish in any order)."""
+        if not self.rows:
+            return
+        self.rows.sort(key=lambda row: row["run_id"])
+        table = pa.Table.from_pylist(self.rows, schema=self.schema)
+        series = None
+        if self.series:
+            self.series.sort(key=lambda frame: int(frame["run_id"].iloc[0]))
+            series = pa.Table.from_pandas(pd.concat(self.series), preserve_index=False)
+        if self.store is not None:
+            self.store.append(table, series)
+        elif series is not None:
+            self.all_series.append(series)
+        self.committed.append(table)
+        self.rows, self.series = [], []
+
+
+def _failed(message: str) -> dict[str, Any]:
+    row: dict[str, Any] = dict.fromkeys(name for name, _ in SUMMARY_COLUMNS)
+    row["error"] = message
+    return row
+
+
+def _result(future: Future[RunOutput], run: Any) -> RunOutput:
+    try:
+        return future.result()
+    except Exception as exc:
+        from concurrent.futures.process import BrokenProcessPool
+
+        what = f"run {run.run_id} ({', '.join(f'{k}={v}' for k, v in run.params.items())})"
+        if isinstance(exc, BrokenProcessPool):
+            raise SweepRunError(
+                f"a worker process died during {what}; finished runs are saved, "
+                "rerun with --resume to continue"
+            ) from exc
+        raise SweepRunError(f"{what} failed: {type(exc).__name__}: {exc}") from exc

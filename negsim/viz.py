@@ -1,0 +1,224 @@
+"""An interactive Solara page (Mesa ``SolaraViz``) for watching agents cluster and disperse.
+
+``page(scenario)`` shows a live regions map sized by the mobile population, the shares of
+mobile workers and the real wages ω = w G^(-μ) over time, with sliders for the
+elasticity of substitution σ, the manufacturing share μ, the transport cost T, the
+adjustment speed and the taste noise ν. Move a slider, press *Reset* to rebuild the model
+with it, then *Step* or ▶ (the model stops by itself once the shares settle).
+
+In Jupyter, a cell ending in ``negsim.viz.page(scenario)`` displays the page inline; from
+a clone, ``solara run negsim/app.py`` serves it in the browser (``NEGSIM_SCENARIO=FILE.toml``
+picks the scenario).
+
+Mesa rebuilds a model from keyword arguments, so the page drives ``InteractiveModel``, a
+``NEGModel`` whose constructor takes the slider values and applies them to a base scenario.
+"""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+from typing import Any
+
+import solara
+from matplotlib.figure import Figure
+from mesa.visualization import SolaraViz
+from mesa.visualization.user_param import Slider
+from mesa.visualization.utils import update_counter
+
+from negsim.model import NEGModel
+from negsim.plots import plot_regions, plot_shares, plot_wages
+from negsim.results import Result
+from negsim.runner import summarise
+from negsim.scenario import Scenario, load_scenario, validate
+
+#: The parameters the sliders set, and the scenario table each belongs to.
+SLIDER_KEYS = {
+    "sigma": "economy",
+    "mu": "economy",
+    "transport_cost": "economy",
+    "adjustment_speed": "behaviour",
+    "noise": "behaviour",
+}
+
+_LABELS = {
+    "sigma": "elasticity of substitution σ",
+    "mu": "manufacturing share μ",
+    "transport_cost": "transport cost T (iceberg factor)",
+    "adjustment_speed": "adjustment speed (share reconsidering per step)",
+    "noise": "taste noise ν (log real wage)",
+}
+
+
+def default_scenario() -> Scenario:
+    """FKV's tomahawk parameters (σ = 5, μ = 0.4) at T = 1.5 < T_B ≈ 1.627, 5,000 workers
+    starting 0.51 / 0.49: the near-even start clusters."""
+    return validate(
+        {
+            "name": "interactive",
+            "economy": {"model": "cp", "sigma": 5.0, "mu": 0.4, "transport_cost": 1.5},
+            "regions": {"names": ["North", "South"]},
+            "population": {"workers": 5000, "firms": 500, "initial_shares": [0.51, 0.49]},
+            "run": {"steps": 100_000, "seed": 42},
+        },
+        "negsim.viz.default_scenario",
+    )
+
+
+def configure(base: Scenario, **values: float | None) -> Scenario:
+    """``base`` with the given slider parameters (σ, μ, T, adjustment speed, noise) replaced;
+    ``None`` keeps the base value. Validated like a scenario file (ScenarioError if not)."""
+    data = base.model_dump(exclude_none=True)
+    for key, value in values.items():
+        if key not in SLIDER_KEYS:
+            raise TypeError(f"unknown parameter {key!r} (sliders: {', '.join(SLIDER_KEYS)})")
+        if value is not None:
+            data[SLIDER_KEYS[key]][key] = float(value)
+    return validate(data, f"{base.name} (sliders)")
+
+
+class InteractiveModel(NEGModel):
+    """A ``NEGModel`` built from keyword parameters, as Mesa's ``SolaraViz`` rebuilds models.
+
+    The slider parameters override ``base`` (default: ``default_scenario()``); the
+    economics are exactly those of ``NEGModel``.
+    """
+
+    def __init__(
+        self,
+        *,
+        base: Scenario | None = None,
+        sigma: float | None = None,
+        mu: float | None = None,
+        transport_cost: float | None = None,
+        adjustment_speed: float | None = None,
+        noise: float | None = None,
+        seed: int | None = None,
+    ) -> None:
+        spec = configure(
+            default_scenario() if base is None else base,
+            sigma=sigma,
+            mu=mu,
+            transport_cost=transport_cost,
+            adjustment_speed=adjustment_speed,
+            noise=noise,
+        )
+        super().__init__(spec, seed=seed)
+
+
+def _floor(x: float, step: float) -> float:
+    return math.floor(x / step + 1e-9) * step
+
+
+def _ceil(x: float, step: float) -> float:
+    return math.ceil(x / step - 1e-9) * step
+
+
+def slider_ranges(scenario: Scenario) -> dict[str, tuple[float, float, float]]:
+    """(min, max, step) of each slider: a box around the scenario's own values in which
+    every combination satisfies the no-black-hole condition μ < (σ-1)/σ (FKV ch. 5; it
+    implies fe's μ < σ-1) and μ + η < 1 with a housing share η, so no slider setting can
+    make a model that cannot be built. No T slider where the geography has no single
+    transport cost (network, matrix)."""
+    econ, behaviour = scenario.economy, scenario.behaviour
+    housing = float(getattr(econ, "housing_share", 0.0) or 0.0)
+    sigma_lo = min(2.0, econ.sigma)
+    mu_hi = max(econ.mu, min(0.45, _floor(1.0 - housing - 1e-6, 0.01)))
+    # μ < (σ-1)/σ  ⇔  σ > 1/(1-μ); the box is safe if its corner (σ_lo, μ_hi) is.
+    if not sigma_lo > 1.0 / (1.0 - mu_hi):
+        sigma_lo = min(econ.sigma, _ceil(1.0 / (1.0 - mu_hi) + 1e-6, 0.1))
+    if not sigma_lo > 1.0 / (1.0 - mu_hi):  # sigma_lo is the scenario's own σ: lower μ_hi
+        mu_hi = max(econ.mu, _floor((sigma_lo - 1.0) / sigma_lo - 1e-6, 0.01))
+    ranges = {
+        "sigma": (sigma_lo, max(10.0, econ.sigma), 0.1),
+        "mu": (min(0.05, econ.mu), mu_hi, 0.01),
+        "transport_cost": (1.0, max(3.0, econ.transport_cost or 0.0), 0.01),
+        "adjustment_speed": (min(0.01, behaviour.adjustment_speed), 1.0, 0.01),
+        "noise": (0.0, max(0.5, behaviour.noise), 0.01),
+    }
+    if econ.transport_cost is None:
+        del ranges["transport_cost"]
+    return ranges
+
+
+def model_params(scenario: Scenario) -> dict[str, Any]:
+    """SolaraViz ``model_params``: a slider per parameter, starting at the scenario's value,
+    and the scenario itself and its seed as fixed parameters."""
+    params: dict[str, Any] = {}
+    for key, (lo, hi, step) in slider_ranges(scenario).items():
+        value = getattr(getattr(scenario, SLIDER_KEYS[key]), key)
+        params[key] = Slider(_LABELS[key], value=float(value), min=lo, max=hi, step=step)
+    params["base"] = scenario
+    params["seed"] = scenario.run.seed
+    return params
+
+
+def snapshot(model: NEGModel) -> Result:
+    """The run so far as a ``Result`` (time series and summary), for the plots."""
+    return Result(
+        scenario=model.spec,
+        timeseries=model.datacollector.get_table_dataframe("regions"),
+        summary=summarise(model),
+    )
+
+
+def _figure(size: tuple[float, float] = (6.0, 3.8)) -> Figure:
+    return Figure(figsize=size, layout="constrained")
+
+
+@solara.component
+def RegionsView(model: NEGModel) -> None:
+    """Live regions map: each region sized by its mobile workers."""
+    update_counter.get()
+    fig = _figure()
+    plot_regions(model, ax=fig.add_subplot())
+    solara.FigureMatplotlib(fig, format="png")
+
+
+@solara.component
+def SharesView(model: NEGModel) -> None:
+    """Live shares of mobile workers over time."""
+    update_counter.get()
+    fig = _figure()
+    plot_shares(snapshot(model), ax=fig.add_subplot())
+    solara.FigureMatplotlib(fig, format="png")
+
+
+@solara.component
+def RealWageView(model: NEGModel) -> None:
+    """Live real wages over time: migrants move towards the higher one."""
+    update_counter.get()
+    fig = _figure()
+    plot_wages(snapshot(model), ax=fig.add_subplot(), which="real")
+    solara.FigureMatplotlib(fig, format="png")
+
+
+def page(
+    scenario: Scenario | str | Path | None = None,
+    *,
+    model: solara.Reactive[InteractiveModel] | None = None,
+    play_interval: int = 100,
+    render_interval: int = 5,
+) -> Any:
+    """The interactive page for ``scenario`` (a Scenario, a TOML path, or None for
+    ``default_scenario()``): sliders for σ, μ, T, adjustment speed and noise; a live regions
+    map sized by population; live share and real-wage plots.
+
+    Returns a Solara element: the last value of a Jupyter cell displays inline; ``solara run``
+    serves a module whose ``page`` it is (see ``negsim/app.py``). Pass ``model`` (a
+    ``solara.reactive``) to read the live model from outside, e.g. after pressing ▶.
+    """
+    if scenario is None:
+        scenario = default_scenario()
+    elif not isinstance(scenario, Scenario):
+        scenario = load_scenario(scenario)
+    if model is None:
+        model = solara.reactive(InteractiveModel(base=scenario))
+    return SolaraViz(
+        model,
+        components=[(RegionsView, 0), (SharesView, 0), (RealWageView, 0)],
+        model_params=model_params(scenario),
+        name=f"negsim: {scenario.name}",
+        play_interval=play_interval,
+        render_interval=render_interval,
+    )

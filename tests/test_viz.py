@@ -1,0 +1,187 @@
+"""The interactive Solara page: its model adapter, its sliders, a headless render in which a
+slider change rebuilds the model and changes the plots, and `solara run negsim/app.py`."""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import matplotlib
+
+matplotlib.use("Agg")
+
+import ipyvuetify as v  # noqa: E402
+import ipywidgets  # noqa: E402
+import pytest  # noqa: E402
+import solara  # noqa: E402
+from mesa.visualization.solara_viz import _check_model_params  # noqa: E402
+
+import negsim  # noqa: E402
+from negsim import viz  # noqa: E402
+from negsim.scenario import ScenarioError, validate  # noqa: E402
+
+ROOT = Path(__file__).resolve().parents[1]
+SCENARIOS = ROOT / "scenarios"
+
+PARAMETER_SLIDERS = {
+    "elasticity of substitution σ": 5.0,
+    "manufacturing share μ": 0.4,
+    "transport cost T (iceberg factor)": 1.5,
+    "adjustment speed (share reconsidering per step)": 0.1,
+    "taste noise ν (log real wage)": 0.0,
+}
+
+
+def test_interactive_model_applies_slider_values_to_the_base_scenario():
+    base = negsim.load_scenario(SCENARIOS / "path_dependence.toml", ["population.workers=500"])
+    model = viz.InteractiveModel(
+        base=base, sigma=4.0, mu=0.3, transport_cost=1.9, adjustment_speed=0.2, noise=0.1, seed=7
+    )
+    assert isinstance(model, negsim.NEGModel)
+    econ, behaviour = model.spec.economy, model.spec.behaviour
+    assert (econ.sigma, econ.mu, econ.transport_cost) == (4.0, 0.3, 1.9)
+    assert (behaviour.adjustment_speed, behaviour.noise) == (0.2, 0.1)
+    assert model.seed == 7
+    assert model.spec.population == base.population  # everything else is the base's
+    kept = viz.InteractiveModel(base=base, transport_cost=1.6)
+    assert kept.spec.economy.sigma == 5.0 and kept.spec.economy.transport_cost == 1.6
+    assert kept.seed == base.run.seed
+    assert viz.InteractiveModel().spec == viz.default_scenario()
+
+
+def test_slider_values_are_validated_like_a_scenario_file():
+    with pytest.raises(ScenarioError, match="no-black-hole"):
+        viz.configure(viz.default_scenario(), sigma=2.0, mu=0.6)
+    with pytest.raises(ScenarioError, match="economy.transport_cost"):
+        viz.configure(viz.default_scenario(), transport_cost=0.9)
+    with pytest.raises(TypeError, match="unknown parameter 'rho'"):
+        viz.configure(viz.default_scenario(), rho=0.5)
+
+
+@pytest.mark.parametrize(
+    "sigma,mu", [(5.0, 0.4), (1.8, 0.4), (1.5, 0.3), (5.0, 0.7), (2.6, 0.6), (12.0, 0.02)]
+)
+def test_every_slider_setting_builds_a_valid_model(sigma, mu):
+    scenario = viz.configure(viz.default_scenario(), sigma=sigma, mu=mu)
+    ranges = viz.slider_ranges(scenario)
+    (s_lo, s_hi, _), (m_lo, m_hi, _) = ranges["sigma"], ranges["mu"]
+    assert s_lo <= sigma <= s_hi and m_lo <= mu <= m_hi
+    # the worst corner (lowest σ, highest μ) still satisfies μ < (σ-1)/σ
+    assert m_hi < (s_lo - 1) / s_lo
+    viz.configure(scenario, sigma=s_lo, mu=m_hi, transport_cost=ranges["transport_cost"][0])
+    # Mesa accepts the parameters for rebuilding the model
+    params = viz.model_params(scenario)
+    _check_model_params(viz.InteractiveModel(base=scenario), params)
+    assert {k: params[k].value for k in viz.SLIDER_KEYS}["sigma"] == sigma
+
+
+def test_slider_box_respects_a_housing_share():
+    data = viz.default_scenario().model_dump(exclude_none=True)
+    data["economy"].update(mu=0.3, housing_share=0.6)  # needs mu + housing_share < 1
+    scenario = validate(data)
+    lo, hi, _ = viz.slider_ranges(scenario)["mu"]
+    assert lo <= 0.3 <= hi and hi + 0.6 < 1
+    viz.configure(scenario, mu=hi)
+    with pytest.raises(ScenarioError, match="housing_share"):
+        viz.configure(scenario, mu=0.45)
+
+
+def test_page_renders_and_a_slider_change_changes_model_and_plots():
+    scenario = viz.configure(viz.default_scenario(), transport_cost=1.5)
+    live = solara.reactive(viz.InteractiveModel(base=scenario))
+    _, rc = solara.render(solara.AppLayout(children=[viz.page(scenario, model=live)]))
+    sliders = {w.label: w.v_model for w in rc.find(v.Slider).widgets}
+    assert {k: sliders.get(k) for k in PARAMETER_SLIDERS} == PARAMETER_SLIDERS
+    images = rc.find(ipywidgets.Image).widgets
+    assert len(images) == 3  # regions map, shares, real wages
+    assert all(im.value[:8] == b"\x89PNG\r\n\x1a\n" and len(im.value) > 10_000 for im in images)
+    before = [im.value for im in images]
+
+    first = live.value
+    rc.find(v.Slider, label="transport cost T (iceberg factor)").widget.v_model = 2.2
+    rc.find(v.Btn, children=["Reset"]).widget.click()
+    assert live.value is not first
+    assert live.value.spec.economy.transport_cost == 2.2
+    assert live.value.steps == 0
+    for _ in range(4):
+        rc.find(v.Btn, children=["Step"]).widget.click()
+    assert live.value.steps == 20  # render interval: 5 steps per click
+    after = [im.value for im in rc.find(ipywidgets.Image).widgets]
+    assert all(a != b for a, b in zip(after, before, strict=True))
+    # T = 2.2 > T_S: the 0.51 / 0.49 start now returns towards the even spread
+    assert abs(live.value.shares[0] - 0.5) < 0.01
+    rc.close()
+
+
+@pytest.mark.parametrize("path", sorted(SCENARIOS.glob("*.toml")), ids=lambda p: p.stem)
+def test_page_renders_every_shipped_scenario(path):
+    scenario = negsim.load_scenario(path, ["population.workers=400"])
+    live = solara.reactive(viz.InteractiveModel(base=scenario))
+    _, rc = solara.render(solara.AppLayout(children=[viz.page(scenario, model=live)]))
+    rc.find(v.Btn, children=["Step"]).widget.click()
+    assert live.value.steps == 5
+    images = rc.find(ipywidgets.Image).widgets
+    assert len(images) == 3 and all(len(im.value) > 10_000 for im in images)
+    labels = {w.label for w in rc.find(v.Slider).widgets}
+    # a T slider exactly where the geography has one transport cost
+    has_t = "transport cost T (iceberg factor)" in labels
+    assert has_t == (scenario.economy.transport_cost is not None)
+    rc.close()
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _solara_run(scenario: str) -> tuple[subprocess.Popen, int]:
+    port = _free_port()
+    env = {**os.environ, "NEGSIM_SCENARIO": scenario, "SOLARA_TELEMETRY_MIXPANEL_ENABLE": "0"}
+    command = [sys.executable, "-m", "solara", "run", "negsim/app.py", "--no-open"]
+    proc = subprocess.Popen(
+        [*command, "--host", "127.0.0.1", "--port", str(port)],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    return proc, port
+
+
+def test_solara_run_serves_the_app():
+    proc, port = _solara_run(str(SCENARIOS / "two_region_dispersion.toml"))
+    try:
+        deadline, body = time.monotonic() + 60, ""
+        while time.monotonic() < deadline and proc.poll() is None:
+            try:
+                with urllib.request.urlopen(f"http://127.0.0.1:{port}/", timeout=5) as response:
+                    assert response.status == 200
+                    body = response.read().decode()
+                    break
+            except OSError:
+                time.sleep(0.3)
+        assert proc.poll() is None, proc.stdout.read() if proc.stdout else ""
+        assert "solara" in body.lower()
+    finally:
+        proc.terminate()
+        proc.wait(timeout=20)
+
+
+def test_solara_run_fails_loudly_on_a_bad_scenario():
+    # the server executes negsim/app.py at start-up, so a broken app never serves a page
+    proc, _ = _solara_run(str(SCENARIOS / "no_such_scenario.toml"))
+    try:
+        output, _ = proc.communicate(timeout=60)
+    finally:
+        if proc.poll() is None:
+            proc.terminate()
+            proc.wait(timeout=20)
+    assert proc.returncode != 0
+    assert "no_such_scenario.toml: no such file" in output
