@@ -258,9 +258,12 @@ class NEGModel(mesa.Model):
         ``convergence_tol``, the expected drift over a window is below it too and not
         growing, and the state is a stable rest point (``negsim.stability``) — so a slow
         escape from an unstable equilibrium is not mistaken for rest. A run never stops
-        before its last policy has acted."""
+        before its last policy has acted. The tolerance is at least two agents' worth of
+        share (a population of 16 firms cannot settle to 0.001)."""
         run = self.spec.run
         window = run.convergence_window
+        # a share cannot settle more finely than two agents' worth
+        tol = max(run.convergence_tol, 2.0 / self.mobile_region.size)
         drift = float(np.max(np.abs(self.drift)))
         self._share_history.append((shares, drift))
         if len(self._share_history) > window + 1:
@@ -269,8 +272,8 @@ class NEGModel(mesa.Model):
         self.converged = (
             len(self._share_history) == window + 1
             and self.steps > self._last_policy_step
-            and float(np.max(np.abs(shares - then_shares))) < run.convergence_tol
-            and drift * window < run.convergence_tol
+            and float(np.max(np.abs(shares - then_shares))) < tol
+            and drift * window < tol
             and drift <= then_drift
             and self._stable_here(shares)
         )

@@ -172,6 +172,10 @@ def test_shipped_scenarios_show_their_regime(path):
     summary = negsim.run(sc).summary
     assert sc.expected_regime is not None
     assert summary["regime"] == sc.expected_regime
-    if "theory" in summary:
-        prediction = summary["theory"]["prediction"]
+    theory = summary.get("theory", {})
+    if "break_points" in theory and not sc.policies:
+        prediction = theory["prediction"]
         assert prediction.startswith(sc.expected_regime) or prediction.startswith("path")
+    if "equilibrium_share" in theory and not sc.policies:  # fc: the home-market share
+        first = next(iter(summary["final_shares"].values()))
+        assert first == pytest.approx(theory["equilibrium_share"], abs=0.02)
