@@ -168,8 +168,10 @@ def draw_productivity(spec, n: int, rng: np.random.Generator) -> np.ndarray | No
     return (k - 1.0) / k * (1.0 - rng.random(n)) ** (-1.0 / k)
 
 
-class Worker(mesa.Agent):
-    """A mobile manufacturing worker (a view on the model's worker arrays)."""
+class _Located(mesa.Agent):
+    """A Mesa agent that views entry ``index`` of one of the model's location arrays."""
+
+    _locations = ""  # name of the model's array of region indices
 
     def __init__(self, model: NEGModel, index: int) -> None:
         super().__init__(model)
@@ -177,12 +179,19 @@ class Worker(mesa.Agent):
 
     @property
     def region_index(self) -> int:
-        return int(self.model.worker_region[self.index])
+        return int(getattr(self.model, self._locations)[self.index])
 
     @property
     def region(self) -> str:
-        """Name of the region the worker lives in."""
+        """Name of the region the agent is in."""
         return self.model.region_names[self.region_index]
+
+
+class Worker(_Located):
+    """A mobile manufacturing worker (entrepreneur in fe; immobile in fc): a view on the
+    model's worker arrays."""
+
+    _locations = "worker_region"
 
     @property
     def real_wage(self) -> float:
@@ -199,18 +208,13 @@ class Worker(mesa.Agent):
         return value
 
 
-class Firm(mesa.Agent):
-    """A firm producing one block of varieties (a view on the model's firm arrays)."""
+class Firm(_Located):
+    """A firm producing one block of varieties: a view on the model's firm arrays."""
 
-    def __init__(self, model: NEGModel, index: int) -> None:
-        super().__init__(model)
-        self.index = index
+    _locations = "firm_region"
 
     @property
-    def region_index(self) -> int:
-        return int(self.model.firm_region[self.index])
-
-    @property
-    def region(self) -> str:
-        """Name of the region the firm produces in."""
-        return self.model.region_names[self.region_index]
+    def productivity(self) -> float:
+        """The firm's productivity a (1 when firms are identical)."""
+        values = self.model.firm_productivity
+        return 1.0 if values is None else float(values[self.index])
