@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -11,7 +12,10 @@ import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 from matplotlib.axes import Axes
+from matplotlib.collections import LineCollection
 from matplotlib.figure import Figure
+from matplotlib.lines import Line2D
+from matplotlib.patches import Circle
 
 from negsim.economies import cp
 
@@ -349,6 +353,451 @@ def plot_regions(
     drawer(state, ax)
     ax.set_title(f"{state.mobile.capitalize()} by region, step {state.step}")
     return fig
+
+
+# --- maps of many places: racetrack circle, networks (and line, grid, matrix) ---------------
+
+#: Marker area (points²) of a place holding all of the mobile factor (λ = 1); a place's
+#: marker area is ``MAP_MARKER_AREA · λ``, so areas compare like populations.
+MAP_MARKER_AREA = 1500.0
+
+
+_IMPROVED = "tab:red"  # colour of improved links (link overrides)
+
+
+@dataclass(frozen=True)
+class _Edge:
+    """A link drawn on a map: between places ``i`` and ``j``, line ``width`` (points),
+    an optional text at its middle and a dashed style for improved links."""
+
+    i: int
+    j: int
+    width: float
+    label: str | None = None
+    dashed: bool = False
+
+
+def _label_directions(
+    pos: np.ndarray, edges: list[_Edge], centre: np.ndarray | None, radii: np.ndarray
+) -> np.ndarray:
+    """Unit vectors along which to put each place's label: outwards from ``centre`` if
+    given; otherwise into the widest free angle around the place, where its links, the
+    markers of nearby places (``radii``, in data units) and the labels already placed block
+    the directions they cover."""
+    n = pos.shape[0]
+    if centre is not None or n < 2:
+        out = pos - (np.zeros(2) if centre is None else centre)
+        norm = np.hypot(out[:, 0], out[:, 1])[:, None]
+        return np.where(norm > 1e-9, out / np.maximum(norm, 1e-12), [0.0, 1.0])
+    diff = pos[None, :, :] - pos[:, None, :]  # diff[k, j] points from k to j
+    dist = np.hypot(diff[..., 0], diff[..., 1])
+    np.fill_diagonal(dist, np.inf)
+    reach = 4.0 * np.median(radii)  # how far a label extends, roughly
+    link_width = np.radians(12.0)
+    directions = np.zeros((n, 2))
+    placed: list[np.ndarray] = []  # centres of the labels placed so far
+    for k in range(n):
+        blocked = []  # (angle, half-width) of what surrounds place k
+        for centre_j in placed:
+            away = centre_j - pos[k]
+            gap = float(np.hypot(*away))
+            if gap < radii[k] + 2.0 * reach:
+                half = np.arcsin(min(1.0, 0.6 * reach / max(gap, 1e-12)))
+                blocked.append((float(np.arctan2(away[1], away[0])), float(half)))
+        linked = {e.j for e in edges if e.i == k} | {e.i for e in edges if e.j == k}
+        for j in range(n):
+            if j == k:
+                continue
+            angle = float(np.arctan2(diff[k, j, 1], diff[k, j, 0]))
+            if j in linked:
+                blocked.append((angle, link_width))
+            if dist[k, j] - radii[j] < radii[k] + reach:
+                ratio = min(1.0, (radii[j] + 0.5 * reach) / dist[k, j])
+                blocked.append((angle, max(float(np.arcsin(ratio)), link_width)))
+        directions[k] = _widest_free_angle(blocked)
+        placed.append(pos[k] + directions[k] * (radii[k] + 0.5 * reach))
+    return directions
+
+
+def _widest_free_angle(blocked: list[tuple[float, float]]) -> np.ndarray:
+    """The unit vector in the middle of the widest angle not covered by the intervals
+    (centre, half-width); if they cover the circle, the middle of the widest gap between
+    their centres."""
+    if not blocked:
+        return np.array([0.0, 1.0])
+    grid = np.linspace(-np.pi, np.pi, 360, endpoint=False)
+    free = np.ones(grid.size, dtype=bool)
+    for angle, half in blocked:
+        free &= np.abs(np.angle(np.exp(1j * (grid - angle)))) > half
+    if free.any():
+        first = int(np.argmin(free))  # a blocked direction (or 0): runs do not wrap after it
+        rolled = np.concatenate([[0], np.roll(free, -first).astype(int), [0]])
+        starts, ends = np.flatnonzero(np.diff(rolled) == 1), np.flatnonzero(np.diff(rolled) == -1)
+        longest = int(np.argmax(ends - starts))
+        middle = grid[(first + (starts[longest] + ends[longest]) // 2) % grid.size]
+    else:
+        angles = np.sort([a for a, _ in blocked])
+        gaps = np.diff(np.append(angles, angles[0] + 2 * np.pi))
+        widest = int(np.argmax(gaps))
+        middle = angles[widest] + gaps[widest] / 2
+    return np.array([np.cos(middle), np.sin(middle)])
+
+
+def _aim_label(text: Any, direction: np.ndarray, radius: float) -> None:
+    """Put an annotation ``radius`` points from its place along ``direction``, aligned so
+    that it extends away from the place."""
+    text.xyann = (float(direction[0] * radius), float(direction[1] * radius))
+    text.set_horizontalalignment(
+        "left" if direction[0] > 0.35 else "right" if direction[0] < -0.35 else "center"
+    )
+    text.set_verticalalignment(
+        "bottom" if direction[1] > 0.35 else "top" if direction[1] < -0.35 else "center"
+    )
+
+
+def _untangle_labels(
+    ax: Axes,
+    labels: list[Any],
+    obstacles: list[Any],
+    pos: np.ndarray,
+    radii: np.ndarray,
+    preferred: np.ndarray,
+) -> None:
+    """Move place labels that overlap other labels, markers or link labels to the free
+    direction (of 16) that overlaps least, preferring the direction first chosen. Measured
+    on the figure as it is laid out now (close to, not exactly, the final layout)."""
+    if not labels or len(labels) > 40:
+        return
+    root = ax.figure.figure  # the top-level Figure, also for axes in a SubFigure
+    engine = root.get_layout_engine()
+    if engine is not None:  # lay the figure out as it will be drawn (constrained layout)
+        title = ax.get_title()
+        ax.set_title(title or "a title, as plot_regions will set")  # it takes room
+        engine.execute(root)
+        ax.set_title(title)
+    renderer = root._get_renderer()  # any canvas, also a bare Figure's
+    ax.apply_aspect()
+    to_px = root.dpi / 72.0
+    centres = ax.transData.transform(pos)
+    half = 0.8 * radii * to_px  # marker "boxes" a little inside the circles
+    markers = np.column_stack([centres - half[:, None], centres + half[:, None]])
+    frame = ax.get_window_extent(renderer)
+    fixed = np.array([list(t.get_window_extent(renderer).extents) for t in obstacles])
+    fixed = fixed.reshape(-1, 4)
+    angles = np.linspace(0, 2 * np.pi, 16, endpoint=False)
+    candidates = np.column_stack([np.cos(angles), np.sin(angles)])
+
+    def overlap(box: np.ndarray, others: np.ndarray) -> float:
+        if others.size == 0:
+            return 0.0
+        w = np.minimum(box[2], others[:, 2]) - np.maximum(box[0], others[:, 0])
+        h = np.minimum(box[3], others[:, 3]) - np.maximum(box[1], others[:, 1])
+        return float(np.sum(np.clip(w, 0, None) * np.clip(h, 0, None)))
+
+    boxes = np.array([list(t.get_window_extent(renderer).extents) for t in labels])
+    for _ in range(2):
+        for k, text in enumerate(labels):
+            others = np.vstack([np.delete(boxes, k, axis=0), np.delete(markers, k, axis=0), fixed])
+            best, best_score = None, np.inf
+            for direction in np.vstack([preferred[k], candidates]):
+                _aim_label(text, direction, radii[k])
+                box = np.array(text.get_window_extent(renderer).extents)
+                outside = (box[2] - box[0]) * (box[3] - box[1]) - overlap(
+                    box, np.array([frame.extents])
+                )
+                turn = 1.0 - float(direction @ preferred[k])
+                score = overlap(box, others) + 20.0 * outside + 40.0 * turn
+                if score < best_score - 1e-9:
+                    best, best_score = (direction, box), score
+            assert best is not None
+            _aim_label(text, best[0], radii[k])
+            boxes[k] = best[1]
+
+
+def _draw_places(
+    state: RegionState,
+    ax: Axes,
+    pos: np.ndarray,
+    edges: list[_Edge],
+    edge_handle: tuple[Line2D, str] | None,
+    caption: str,
+    centre: np.ndarray | None = None,
+) -> None:
+    """Draw places at ``pos`` (R×2) sized by their share, their links and their names.
+
+    Each place gets a dashed ring of the area the even spread 1/R would give it and a filled
+    marker of area ``MAP_MARKER_AREA · λ`` (coloured like its line in ``plot_shares``),
+    labelled with its name and share. The right part of the axes holds the legend: the
+    links (``edge_handle``), the even ring and a key of marker areas.
+    """
+    n = len(state.names)
+    shares = np.asarray(state.shares, dtype=float)
+    if edges:
+        ax.add_collection(
+            LineCollection(
+                [[pos[e.i], pos[e.j]] for e in edges],
+                linewidths=[e.width for e in edges],
+                linestyles=["--" if e.dashed else "-" for e in edges],
+                colors=[_IMPROVED if e.dashed else "0.6" for e in edges],
+                zorder=1,
+                label="links",
+            )
+        )
+    edge_texts = []
+    for edge in edges:
+        if edge.label:
+            mid = (pos[edge.i] + pos[edge.j]) / 2
+            edge_texts.append(
+                ax.text(
+                    *mid,
+                    edge.label,
+                    fontsize=7,
+                    color=_IMPROVED if edge.dashed else "0.25",
+                    ha="center",
+                    va="center",
+                    zorder=5,
+                    bbox=dict(boxstyle="round,pad=0.12", fc="white", ec="none", alpha=0.75),
+                )
+            )
+    even_area = MAP_MARKER_AREA / n
+    ring = ax.scatter(
+        pos[:, 0],
+        pos[:, 1],
+        s=np.full(n, even_area),
+        facecolors="none",
+        edgecolors="0.4",
+        linestyles="--",
+        linewidths=0.9,
+        zorder=3,
+        label="even spread",
+    )
+    ax.scatter(
+        pos[:, 0],
+        pos[:, 1],
+        s=MAP_MARKER_AREA * shares,
+        c=[f"C{i % 10}" for i in range(n)],
+        edgecolors="0.15",
+        linewidths=0.8,
+        alpha=0.85,
+        zorder=4,
+        label="shares",
+    )
+    span = float(np.ptp(pos, axis=0).max()) if n > 1 else 1.0
+    lo, hi = pos.min(axis=0) - 0.32 * span, pos.max(axis=0) + 0.32 * span
+    ax.set_xlim(lo[0], hi[0] + 0.95 * span)  # room on the right for the legend
+    ax.set_ylim(min(lo[1], -0.45 * span), max(hi[1], 0.45 * span))
+    radii = np.sqrt(np.maximum(MAP_MARKER_AREA * shares, even_area)) / 2 + 3  # points
+    box = ax.get_window_extent()  # the scale is approximate until the figure is drawn
+    x_range, y_range = np.diff(ax.get_xlim())[0], np.diff(ax.get_ylim())[0]
+    points_per_unit = min(box.width / x_range, box.height / y_range) * 72.0 / ax.figure.dpi
+    directions = _label_directions(pos, edges, centre, radii / points_per_unit)
+    ax.set_aspect("equal", adjustable="box")
+    name_texts = []
+    for k, direction in enumerate(directions):
+        text = ax.annotate(
+            f"{state.names[k]}\nλ = {shares[k]:.2f}",
+            pos[k],
+            xytext=(0.0, 0.0),
+            textcoords="offset points",
+            fontsize=7 if n > 8 else 8,
+            zorder=6,
+            bbox=dict(boxstyle="round,pad=0.1", fc="white", ec="none", alpha=0.6),
+        )
+        _aim_label(text, direction, radii[k])
+        name_texts.append(text)
+    ax.set_xticks([])
+    ax.set_yticks([])
+    ax.set_xlabel(caption, fontsize=8)
+    handles = [] if edge_handle is None else [edge_handle[0]]
+    labels = [] if edge_handle is None else [edge_handle[1]]
+    if any(e.dashed for e in edges):
+        handles.append(Line2D([], [], color=_IMPROVED, lw=2.0, ls="--"))
+        labels.append("improved link:\nlabel = its T")
+    handles.append(ring)
+    labels.append(f"even spread 1/{n}")
+    for v in (0.1, 0.5):
+        handles.append(
+            Line2D(
+                [], [], ls="", marker="o", ms=np.sqrt(MAP_MARKER_AREA * v), mfc="0.75", mec="0.15"
+            )
+        )
+        labels.append(f"λ = {v:g}")
+    ax.legend(
+        handles,
+        labels,
+        loc="center right",
+        fontsize=7,
+        labelspacing=1.3,
+        borderpad=0.9,
+        handlelength=3.2,
+        handletextpad=1.0,
+        title=f"marker area ∝\nshare of {state.mobile} λ",
+        title_fontsize=7,
+    )
+    if centre is None:  # radial labels (a circle) need no untangling
+        _untangle_labels(ax, name_texts, edge_texts, pos, radii, directions)
+
+
+def _link_widths(lengths: np.ndarray) -> np.ndarray:
+    """Line widths (points) inversely proportional to length: the shortest link 4 pt."""
+    lengths = np.asarray(lengths, dtype=float)
+    if lengths.size == 0:
+        return lengths
+    return np.maximum(4.0 * lengths.min() / lengths, 0.6)
+
+
+def _draw_racetrack_map(state: RegionState, ax: Axes) -> None:
+    """R places equally spaced on a circle (clockwise from the top, in region order),
+    marker area ∝ share of the mobile factor; the track joins neighbours a cost T apart."""
+    n = len(state.names)
+    angle = np.pi / 2 - 2 * np.pi * np.arange(n) / n
+    pos = np.column_stack([np.cos(angle), np.sin(angle)])
+    ax.add_patch(Circle((0.0, 0.0), 1.0, fill=False, color="0.6", lw=2.0, zorder=1))
+    t = float(state.transport_costs[0, 1 % n]) if n > 1 else 1.0
+    _draw_places(
+        state,
+        ax,
+        pos,
+        [],
+        (Line2D([], [], color="0.6", lw=2.0), f"track: neighbours\nT = {t:.3g} apart"),
+        f"{n} places on a circle; k links apart: T^k = {t:.3g}^k (iceberg factor)",
+        centre=np.zeros(2),
+    )
+
+
+def _graph_layout(n: int, lengths: dict[tuple[int, int], float]) -> np.ndarray:
+    """Deterministic positions whose distances follow the route lengths between places
+    (Kamada–Kawai layout over the links, started from a circle: no randomness). Cached,
+    so a live map redrawn every step keeps its places and costs no layout time."""
+    return np.array(_layout(n, tuple(sorted(lengths.items()))), dtype=float)
+
+
+@functools.lru_cache(maxsize=64)
+def _layout(
+    n: int, lengths: tuple[tuple[tuple[int, int], float], ...]
+) -> tuple[tuple[float, float], ...]:
+    import networkx as nx
+
+    graph = nx.Graph()
+    graph.add_nodes_from(range(n))
+    graph.add_weighted_edges_from(((i, j, d) for (i, j), d in lengths), weight="length")
+    if n < 3 or graph.number_of_edges() == 0:
+        layout = nx.circular_layout(graph)
+    else:
+        layout = nx.kamada_kawai_layout(graph, weight="length")
+    return tuple((float(layout[k][0]), float(layout[k][1])) for k in range(n))
+
+
+def _direct_links(costs: np.ndarray) -> list[tuple[int, int]]:
+    """Pairs whose direct cost is the cheapest route (no chain through a third place is
+    cheaper): the links of a cost matrix."""
+    n = costs.shape[0]
+    log_t = np.log(np.maximum(costs, 1.0))
+    pairs = []
+    for i in range(n):
+        for j in range(i + 1, n):
+            via = log_t[i, :] + log_t[:, j]
+            via[[i, j]] = np.inf
+            if log_t[i, j] <= via.min() + 1e-12:
+                pairs.append((i, j))
+    return pairs
+
+
+def _draw_network_map(state: RegionState, ax: Axes) -> None:
+    """A network of places (``geography.links``): positions from a deterministic layout in
+    which map distance follows route distance, link width ∝ 1/distance and labelled with
+    it, improved links (``link_overrides``) dashed in red and labelled with their T (an
+    upgrade of an existing link replaces it); marker area ∝ share of the mobile factor."""
+    names = list(state.names)
+    index = {name: i for i, name in enumerate(names)}
+    geo = state.geography
+    links = list(getattr(geo, "links", None) or [])
+    if not links:  # a bare RegionState: take the links from the cost matrix
+        _draw_matrix_map(state, ax)
+        return
+    lengths = {(index[lk.between[0]], index[lk.between[1]]): float(lk.distance) for lk in links}
+    widths = _link_widths(np.array(list(lengths.values())))
+    edges = [
+        _Edge(i, j, float(w), f"{d:g}")
+        for ((i, j), d), w in zip(lengths.items(), widths, strict=True)
+    ]
+    for override in getattr(geo, "link_overrides", None) or []:
+        i, j = index[override.between[0]], index[override.between[1]]
+        improved = _Edge(i, j, 2.5, f"T = {override.transport_cost:g}", dashed=True)
+        same = [k for k, e in enumerate(edges) if {e.i, e.j} == {i, j}]
+        if same:  # an improved road replaces the link it upgrades
+            edges[same[0]] = improved
+        else:
+            edges.append(improved)
+    tau, cost = getattr(geo, "cost_per_distance", None), getattr(geo, "cost", "exponential")
+    formula = "exp(τ·d)" if cost == "exponential" else "1 + τ·d"
+    caption = f"network: T = {formula}, d = shortest-route distance"
+    caption += f", τ = {tau:g} per unit of d" if tau is not None else ""
+    _draw_places(
+        state,
+        ax,
+        _graph_layout(len(names), lengths),
+        edges,
+        (Line2D([], [], color="0.6", lw=2.0), "link: label = distance d,\nwidth ∝ 1/d"),
+        caption,
+    )
+
+
+def _draw_matrix_map(state: RegionState, ax: Axes) -> None:
+    """Places of an explicit cost matrix: the cheapest-route links, laid out so that map
+    distance follows ln T, labelled with T when there are few places (≤ 8)."""
+    costs = np.asarray(state.transport_costs, dtype=float)
+    n = costs.shape[0]
+    pairs = _direct_links(costs)
+    log_t = np.array([np.log(costs[i, j]) for i, j in pairs])
+    lengths = {p: max(float(v), 1e-9) for p, v in zip(pairs, log_t, strict=True)}
+    widths = _link_widths(np.array(list(lengths.values())))
+    edges = [
+        _Edge(i, j, float(w), f"T = {costs[i, j]:.3g}" if n <= 8 else None)
+        for (i, j), w in zip(pairs, widths, strict=True)
+    ]
+    _draw_places(
+        state,
+        ax,
+        _graph_layout(n, lengths),
+        edges,
+        (Line2D([], [], color="0.6", lw=2.0), "cheapest-route link,\nwidth ∝ 1/ln T"),
+        "cost matrix: map distance follows ln T (T = iceberg factor ≥ 1)",
+    )
+
+
+def _draw_lattice_map(state: RegionState, ax: Axes) -> None:
+    """Places on a line or a rows × cols grid, neighbours joined, marker area ∝ share."""
+    n = len(state.names)
+    geo = state.geography
+    cols = int(getattr(geo, "cols", None) or n) if state.kind == "grid" else n
+    row, col = np.divmod(np.arange(n), cols)
+    pos = np.column_stack([col, -row]).astype(float)
+    edges = [
+        _Edge(a, b, 2.0)
+        for a in range(n)
+        for b in range(a + 1, n)
+        if abs(row[a] - row[b]) + abs(col[a] - col[b]) == 1
+    ]
+    t = float(state.transport_costs[edges[0].i, edges[0].j]) if edges else 1.0
+    shape = f"{n // cols} × {cols} grid" if state.kind == "grid" else f"line of {n}"
+    _draw_places(
+        state,
+        ax,
+        pos,
+        edges,
+        (Line2D([], [], color="0.6", lw=2.0), f"link: neighbours\nT = {t:.3g} apart"),
+        f"{shape} places; k steps apart: T^k = {t:.3g}^k (iceberg factor)",
+    )
+
+
+REGION_MAPS.update(
+    racetrack=_draw_racetrack_map,
+    network=_draw_network_map,
+    matrix=_draw_matrix_map,
+    line=_draw_lattice_map,
+    grid=_draw_lattice_map,
+)
 
 
 def _thresholds(economy: str, sigma: float, mu: float, housing: float) -> tuple[float, float]:

@@ -17,6 +17,7 @@ import pytest  # noqa: E402
 import negsim  # noqa: E402
 from negsim.experiments import hysteresis_loop  # noqa: E402
 from negsim.plots import (  # noqa: E402
+    MAP_MARKER_AREA,
     REGION_MAPS,
     RegionState,
     plot_hysteresis,
@@ -142,7 +143,7 @@ def test_regions_map_of_a_live_model_follows_it():
     plt.close("all")
 
 
-def test_regions_map_dispatches_on_geography_kind():
+def test_regions_map_dispatches_on_geography_kind(monkeypatch):
     names = [f"R{i}" for i in range(1, 7)]
     ring = negsim.load_scenario(
         BASE,
@@ -156,7 +157,8 @@ def test_regions_map_dispatches_on_geography_kind():
         ],
     )
     result = negsim.run(ring, seed=1)
-    # no racetrack drawing registered yet: one bar per region, in order
+    # a kind without a registered drawing: one bar per region, in order
+    monkeypatch.delitem(REGION_MAPS, "racetrack")
     ax = plot_regions(result).axes[0]
     assert [t.get_text() for t in ax.get_xticklabels()] == names
     final = result.timeseries.query(f"step == {result.summary['steps']}")["share"]
@@ -165,11 +167,8 @@ def test_regions_map_dispatches_on_geography_kind():
     assert "even spread λ = 1/6" in [t.get_text() for t in ax.get_legend().get_texts()]
     # a registered drawing for the kind takes over
     drawn = []
-    REGION_MAPS["racetrack"] = lambda state, ax: drawn.append((state.names, ax))
-    try:
-        fig = plot_regions(result)
-    finally:
-        del REGION_MAPS["racetrack"]
+    monkeypatch.setitem(REGION_MAPS, "racetrack", lambda state, ax: drawn.append((state.names, ax)))
+    fig = plot_regions(result)
     assert drawn == [(names, fig.axes[0])]
     plt.close("all")
 
@@ -222,3 +221,208 @@ def test_readme_figure_command_writes_the_figure_the_readme_shows(tmp_path):
     assert "notebooks/figures/tomahawk_hysteresis.png" in readme
     assert "python notebooks/figures/make_readme_figure.py" in readme
     assert (ROOT / "notebooks" / "figures" / "tomahawk_hysteresis.png").stat().st_size > 50_000
+
+
+# --- maps of many places: racetrack circle, network, cost matrix, grid and line -------------
+
+SCENARIOS = ROOT / "scenarios"
+
+
+def collection(ax, label):
+    """The one collection of ``ax`` with this label."""
+    (found,) = [c for c in ax.collections if c.get_label() == label]
+    return found
+
+
+def shares_at(result, step=None):
+    ts = result.timeseries
+    at = ts["step"].max() if step is None else step
+    return ts.loc[ts["step"] == at, "share"].to_numpy()
+
+
+@pytest.fixture(scope="module")
+def racetrack_run():
+    return negsim.run(negsim.load_scenario(SCENARIOS / "racetrack_12.toml"))
+
+
+def test_racetrack_map_puts_places_on_a_circle_sized_by_share(racetrack_run, tmp_path):
+    result = racetrack_run
+    names = [f"R{i:02d}" for i in range(1, 13)]
+    final = result.summary["final_shares"]
+    assert list(final) == names
+    shares = np.array([final[name] for name in names])
+    fig, ax = plt.subplots(figsize=(7, 4.5), layout="constrained")
+    assert plot_regions(result, ax=ax) is fig
+
+    markers = collection(ax, "shares")
+    np.testing.assert_allclose(markers.get_sizes(), MAP_MARKER_AREA * shares)
+    # twelve places on the unit circle, R01 at the top, then clockwise (R04 at 3 o'clock)
+    offsets = markers.get_offsets()
+    np.testing.assert_allclose(np.hypot(offsets[:, 0], offsets[:, 1]), 1.0)
+    np.testing.assert_allclose(
+        offsets[[0, 3, 6, 9]], [[0, 1], [1, 0], [0, -1], [-1, 0]], atol=1e-12
+    )
+    np.testing.assert_allclose(collection(ax, "even spread").get_sizes(), MAP_MARKER_AREA / 12)
+    # markers bigger than the even ring are the six cities the run reports, every other
+    # place; the places between them are empty
+    sizes = markers.get_sizes()
+    big = [name for name, size in zip(names, sizes, strict=True) if size > MAP_MARKER_AREA / 12]
+    assert np.all(sizes[0::2] == 0.0)
+    assert big == result.summary["cluster_regions"] == names[1::2]
+
+    texts = [t.get_text() for t in ax.texts]
+    assert all(f"{n}\nλ = {s:.2f}" in texts for n, s in zip(names, shares, strict=True))
+    legend = ax.get_legend()
+    assert [t.get_text() for t in legend.get_texts()] == [
+        "track: neighbours\nT = 1.9 apart",
+        "even spread 1/12",
+        "λ = 0.1",
+        "λ = 0.5",
+    ]
+    assert "share of mobile workers λ" in legend.get_title().get_text()
+    assert "T^k = 1.9^k" in ax.get_xlabel()
+    assert ax.get_title() == f"Mobile workers by region, step {result.summary['steps']}"
+    path = tmp_path / "racetrack.png"
+    save_figure(fig, path)
+    assert path.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" and path.stat().st_size > 10_000
+
+    # any step of the run: at the start every place is near the even share (±2%, renormalised)
+    start = collection(plot_regions(result, step=0).axes[0], "shares").get_sizes()
+    np.testing.assert_allclose(start, MAP_MARKER_AREA * shares_at(result, 0))
+    np.testing.assert_allclose(start, MAP_MARKER_AREA / 12, rtol=0.03)
+    plt.close("all")
+
+
+def test_network_map_draws_links_by_distance_and_nodes_by_share(tmp_path):
+    scenario = negsim.load_scenario(SCENARIOS / "qinba_ring_network.toml")
+    result = negsim.run(scenario)
+    names = scenario.region_names
+    fig = plot_regions(result)
+    ax = fig.axes[0]
+
+    markers = collection(ax, "shares")
+    shares = np.array([result.summary["final_shares"][n] for n in names])
+    np.testing.assert_allclose(markers.get_sizes(), MAP_MARKER_AREA * shares)
+    # all industry in Xi'an: its marker has the full area, the others none
+    assert markers.get_sizes()[names.index("Xi'an")] == pytest.approx(MAP_MARKER_AREA)
+    assert result.summary["core"] == "Xi'an"
+
+    # one line per link, between the places it joins; width ∝ 1/distance (194 km → 4 pt)
+    pos = np.asarray(markers.get_offsets())
+    links = scenario.geography.links
+    lines = collection(ax, "links")
+    segments = lines.get_segments()
+    assert len(segments) == len(links) == 10
+    for segment, link in zip(segments, links, strict=True):
+        a, b = (names.index(n) for n in link.between)
+        np.testing.assert_allclose(segment, pos[[a, b]])
+    distances = np.array([link.distance for link in links])
+    np.testing.assert_allclose(lines.get_linewidths(), 4.0 * 194.0 / distances)
+    texts = [t.get_text() for t in ax.texts]
+    assert all(f"{d:g}" in texts for d in distances)
+    assert all(f"{n}\nλ = {s:.2f}" in texts for n, s in zip(names, shares, strict=True))
+    # the layout is deterministic, and map distance follows route distance
+    from scipy.stats import spearmanr
+
+    from negsim.geography import network_distances
+
+    route = network_distances(names, [(*lk.between, lk.distance) for lk in links])
+    on_map = np.hypot(*(pos[:, None, :] - pos[None, :, :]).transpose(2, 0, 1))
+    upper = np.triu_indices(len(names), 1)
+    assert spearmanr(route[upper], on_map[upper]).statistic > 0.95
+    assert "exp(τ·d)" in ax.get_xlabel() and "τ = 0.0008" in ax.get_xlabel()
+    labels = [t.get_text() for t in ax.get_legend().get_texts()]
+    assert labels[:2] == ["link: label = distance d,\nwidth ∝ 1/d", "even spread 1/7"]
+    path = tmp_path / "network.png"
+    save_figure(fig, path)
+    assert path.stat().st_size > 10_000
+
+    # a live model part-way: same places, its current shares
+    model = negsim.NEGModel(scenario)
+    model.run_for(15)
+    live = collection(plot_regions(model).axes[0], "shares")
+    np.testing.assert_allclose(live.get_offsets(), pos)
+    np.testing.assert_allclose(live.get_sizes(), MAP_MARKER_AREA * model.shares)
+    plt.close("all")
+
+
+def test_network_map_draws_an_improved_link_dashed_with_its_cost():
+    scenario = negsim.load_scenario(
+        SCENARIOS / "qinba_ring_network.toml",
+        [
+            'geography.link_overrides=[{between = ["Xining", "Wuhan"], transport_cost = 1.2}]',
+            "run.steps=2",
+        ],
+    )
+    ax = plot_regions(negsim.run(scenario)).axes[0]
+    lines = collection(ax, "links")
+    assert len(lines.get_segments()) == 11
+    styles = lines.get_linestyles()
+    assert all(s == styles[0] for s in styles[:10]) and styles[10] != styles[0]  # dashed
+    assert "T = 1.2" in [t.get_text() for t in ax.texts]
+    plt.close("all")
+
+
+def test_matrix_map_links_the_cheapest_routes_labelled_with_t():
+    result = negsim.run(negsim.load_scenario(SCENARIOS / "anhui_ip_towns.toml"))
+    # before the registration reform (step 300) Wuhu leads; at the end Hefei holds all
+    before = plot_regions(result, step=299).axes[0]
+    sizes = collection(before, "shares").get_sizes()
+    np.testing.assert_allclose(sizes, MAP_MARKER_AREA * shares_at(result, 299))
+    hefei, wuhu, north = sizes
+    assert wuhu > hefei > north
+    assert before.get_title() == "Entrepreneurs by region, step 299"
+    assert "share of entrepreneurs λ" in before.get_legend().get_title().get_text()
+    texts = [t.get_text() for t in before.texts]
+    assert {"T = 1.1", "T = 1.25", "T = 1.35"} <= set(texts)
+    assert len(collection(before, "links").get_segments()) == 3
+    end = collection(plot_regions(result).axes[0], "shares").get_sizes()
+    np.testing.assert_allclose(end, [MAP_MARKER_AREA, 0.0, 0.0])
+    plt.close("all")
+
+
+@pytest.mark.parametrize(
+    ("kind", "extra", "positions", "n_links"),
+    [
+        ("grid", ["geography.rows=2", "geography.cols=3"], [[0, 0], [1, 0], [2, 0], [0, -1]], 7),
+        ("line", [], [[0, 0], [1, 0], [2, 0], [3, 0]], 5),
+    ],
+)
+def test_grid_and_line_maps_place_regions_on_their_lattice(kind, extra, positions, n_links):
+    scenario = negsim.load_scenario(
+        BASE,
+        [
+            f'geography.kind="{kind}"',
+            'regions.names=["A", "B", "C", "D", "E", "F"]',
+            "population.initial_shares=[0.3, 0.1, 0.2, 0.1, 0.2, 0.1]",
+            "regions.farmer_shares=[0.1, 0.1, 0.2, 0.2, 0.2, 0.2]",
+            "population.workers=600",
+            "run.steps=3",
+            *extra,
+        ],
+    )
+    result = negsim.run(scenario, seed=1)
+    ax = plot_regions(result).axes[0]
+    markers = collection(ax, "shares")
+    np.testing.assert_allclose(markers.get_offsets()[:4], positions)
+    np.testing.assert_allclose(markers.get_sizes(), MAP_MARKER_AREA * shares_at(result))
+    assert len(collection(ax, "links").get_segments()) == n_links
+    assert "T = 1.5 apart" in ax.get_legend().get_texts()[0].get_text()
+    plt.close("all")
+
+
+def test_network_map_place_labels_do_not_overlap():
+    scenario = negsim.load_scenario(SCENARIOS / "qinba_mountains.toml", ["run.steps=5"])
+    fig = plot_regions(negsim.run(scenario))
+    ax = fig.axes[0]
+    fig.canvas.draw()
+    renderer = fig.canvas.get_renderer()
+    names = [t for t in ax.texts if "\nλ = " in t.get_text()]
+    assert len(names) == 8
+    boxes = [t.get_window_extent(renderer) for t in names]
+    for i, a in enumerate(boxes):
+        assert all(not a.overlaps(b) for b in boxes[i + 1 :]), names[i].get_text()
+        # inside the axes, not cut off by its frame
+        assert ax.get_window_extent(renderer).contains(a.x0, a.y0)
+        assert ax.get_window_extent(renderer).contains(a.x1, a.y1)
+    plt.close(fig)
