@@ -426,3 +426,26 @@ def test_network_map_place_labels_do_not_overlap():
         assert ax.get_window_extent(renderer).contains(a.x0, a.y0)
         assert ax.get_window_extent(renderer).contains(a.x1, a.y1)
     plt.close(fig)
+
+
+def test_sweep_figures_draw_into_given_axes(tmp_path):
+    """The sweep figures accept an Axes like every other figure function."""
+    import matplotlib.pyplot as plt
+
+    from negsim.sweeps import load_results, run_sweep
+    from negsim.sweeps.plots import plot_simulated_tomahawk
+
+    spec = tmp_path / "mini.toml"
+    base = Path(__file__).resolve().parents[1] / "scenarios" / "two_region_clustering.toml"
+    spec.write_text(
+        f'[sweep]\nscenario = "{base.as_posix()}"\ndesign = "grid"\nseed = 3\n\n'
+        '[set]\n"population.workers" = 600\n\n'
+        '[parameters]\n"economy.transport_cost" = [1.5, 2.0]\n',
+        encoding="utf-8",
+    )
+    run_sweep(spec, out=tmp_path / "out", workers=1)
+    plan, runs, _ = load_results(tmp_path / "out")
+    fig, ax = plt.subplots()
+    assert plot_simulated_tomahawk(plan, runs, ax=ax) is fig
+    assert "transport cost T" in ax.get_xlabel()
+    plt.close(fig)

@@ -22,6 +22,7 @@ from matplotlib.figure import Figure
 from matplotlib.patches import Patch
 
 from negsim.economies import cp
+from negsim.plots import _axes
 from negsim.sweeps.analysis import (
     MU_KEY,
     OUTCOMES,
@@ -86,10 +87,10 @@ def _analytic_tomahawk(plan: SweepPlan, t_values: np.ndarray, ax: Axes) -> None:
     plot_tomahawk(scenario.economy.sigma, scenario.economy.mu, np.linspace(lo, hi, 241), ax=ax)
 
 
-def plot_simulated_tomahawk(plan: SweepPlan, runs: pd.DataFrame) -> Figure:
+def plot_simulated_tomahawk(plan: SweepPlan, runs: pd.DataFrame, ax: Axes | None = None) -> Figure:
     """Final share of region 1 against T, one marker per initial condition, over the
     analytic tomahawk (stable and unstable equilibria, break and sustain points)."""
-    fig, ax = plt.subplots(figsize=(8, 4.8), layout="constrained")
+    fig, ax = _axes(ax, (8, 4.8))
     ok = runs[runs["error"].isna()]
     _analytic_tomahawk(plan, ok[T_KEY].to_numpy(), ax)
     share1 = ok["final_shares"].map(lambda s: float(s[0]))
@@ -115,9 +116,9 @@ def plot_simulated_tomahawk(plan: SweepPlan, runs: pd.DataFrame) -> Figure:
     return fig
 
 
-def plot_hysteresis(plan: SweepPlan, runs: pd.DataFrame) -> Figure:
+def plot_hysteresis(plan: SweepPlan, runs: pd.DataFrame, ax: Axes | None = None) -> Figure:
     """The continuation path: final share of region 1 as T is raised, then lowered."""
-    fig, ax = plt.subplots(figsize=(8, 4.8), layout="constrained")
+    fig, ax = _axes(ax, (8, 4.8))
     ok = runs[runs["error"].isna()]
     _analytic_tomahawk(plan, ok[T_KEY].to_numpy(), ax)
     for (rep, leg), sub in ok.groupby(["replication", "leg"], sort=True):
@@ -146,10 +147,10 @@ def plot_hysteresis(plan: SweepPlan, runs: pd.DataFrame) -> Figure:
     return fig
 
 
-def plot_regime_map(plan: SweepPlan, runs: pd.DataFrame) -> Figure:
+def plot_regime_map(plan: SweepPlan, runs: pd.DataFrame, ax: Axes | None = None) -> Figure:
     """Outcome over (T, μ): agglomeration, history decides, dispersion, partial; with the
     analytic break and sustain points T_B(μ), T_S(μ) where the tomahawk applies."""
-    fig, ax = plt.subplots(figsize=(8, 5), layout="constrained")
+    fig, ax = _axes(ax, (8, 5))
     table = regime_map(runs)
     ts, mus = np.unique(table[T_KEY]), np.unique(table[MU_KEY])
     grid = np.full((mus.size, ts.size), np.nan)
@@ -178,9 +179,9 @@ def plot_regime_map(plan: SweepPlan, runs: pd.DataFrame) -> Figure:
     return fig
 
 
-def plot_sensitivity(indices: pd.DataFrame, name: str = "sweep") -> Figure:
+def plot_sensitivity(indices: pd.DataFrame, name: str = "sweep", ax: Axes | None = None) -> Figure:
     """First-order (S1) and total (ST) Sobol' indices with 95% intervals."""
-    fig, ax = plt.subplots(figsize=(8, 4.2), layout="constrained")
+    fig, ax = _axes(ax, (8, 4.2))
     x = np.arange(len(indices))
     ax.bar(
         x - 0.2, indices["S1"], 0.4, yerr=indices["S1_conf"], capsize=4, label="first order $S_1$"
