@@ -411,6 +411,17 @@ class Scenario(_Table):
             raise ValueError(
                 f"economy.transport_cost: required for geography '{geo.kind}' (a number ≥ 1)"
             )
+        if geo.kind not in KINDS_WITH_TRANSPORT_COST and self.economy.transport_cost is not None:
+            raise ValueError(
+                f"economy.transport_cost: not used with geography '{geo.kind}' (its costs come "
+                "from "
+                + ("links and cost_per_distance" if geo.kind == "network" else "matrix")
+                + "); remove it"
+            )
+        if self.regions.housing is not None and self.economy.housing_share == 0:
+            raise ValueError(
+                "regions.housing: only used when economy.housing_share > 0 (cp with housing)"
+            )
         if geo.kind == "grid":
             if geo.rows is None or geo.cols is None or geo.rows * geo.cols != n:
                 raise ValueError(

@@ -392,3 +392,21 @@ def test_classify_regime_relative_tolerance():
     assert metrics.classify_regime(far, dispersed_tolerance=0.13) == "dispersed"
     assert metrics.classify_regime([0.6, 0.4]) == "partial"  # |2·0.6 - 1| = 0.2
     assert metrics.classify_regime([0.54, 0.46]) == "dispersed"  # |2·0.54 - 1| = 0.08
+
+
+def test_transport_cost_with_a_network_or_matrix_is_refused():
+    """A transport cost the geography would ignore is an error, not a silent no-op."""
+    import tomllib
+
+    from negsim.scenario import ScenarioError, validate
+
+    root = Path(__file__).resolve().parents[1] / "scenarios"
+    for name in ("qinba_ring_network.toml", "anhui_ip_towns.toml"):
+        data = tomllib.loads((root / name).read_text(encoding="utf-8"))
+        data["economy"]["transport_cost"] = 1.5
+        with pytest.raises(ScenarioError, match="economy.transport_cost: not used"):
+            validate(data, name)
+    data = tomllib.loads((root / "two_region_clustering.toml").read_text(encoding="utf-8"))
+    data["regions"]["housing"] = [0.5, 0.5]
+    with pytest.raises(ScenarioError, match="regions.housing: only used"):
+        validate(data, "two_region_clustering.toml")
