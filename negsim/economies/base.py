@@ -45,6 +45,23 @@ class Threshold:
     phi: float
 
 
+def as_inputs(
+    shares: np.ndarray, immobile: np.ndarray, T: np.ndarray, sigma: float, economy: str
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(λ, a, φ = T^(1-σ)) as float arrays, checked: λ ≥ 0 with a positive total, T R×R."""
+    lam = np.asarray(shares, dtype=float)
+    a = np.asarray(immobile, dtype=float)
+    phi = np.asarray(T, dtype=float) ** (1.0 - sigma)
+    if lam.ndim != 1 or phi.shape != (lam.size, lam.size) or a.shape != lam.shape:
+        raise EquilibriumError(
+            f"{economy}: shape mismatch: shares {lam.shape}, immobile {a.shape}, "
+            f"transport costs {phi.shape}"
+        )
+    if not (np.all(lam >= 0) and lam.sum() > 0):
+        raise EquilibriumError(f"{economy}: shares must be non-negative with a positive total")
+    return lam, a, phi
+
+
 def tomahawk_scan(
     gap: Callable[[float, float], float],
     core_sustainable: Callable[[float], bool],

@@ -19,6 +19,7 @@ from negsim.economies.base import (
     Equilibrium,
     EquilibriumError,
     Threshold,
+    as_inputs,
     roots_in,
     tomahawk_scan,
 )
@@ -131,16 +132,7 @@ class _Markets:
 
     @classmethod
     def build(cls, shares, farmers, T, sigma, mu, eta=0.0, housing=None) -> _Markets:
-        lam = np.asarray(shares, dtype=float)
-        a = np.asarray(farmers, dtype=float)
-        phi = np.asarray(T, dtype=float) ** (1.0 - sigma)
-        if lam.ndim != 1 or phi.shape != (lam.size, lam.size) or a.shape != lam.shape:
-            raise EquilibriumError(
-                f"shape mismatch: shares {lam.shape}, farmers {a.shape}, "
-                f"transport costs {phi.shape}"
-            )
-        if not (np.all(lam >= 0) and lam.sum() > 0):
-            raise EquilibriumError("worker shares must be non-negative with a positive total")
+        lam, a, phi = as_inputs(shares, farmers, T, sigma, "CP")
         h = np.full(lam.size, 1.0 / lam.size) if housing is None else np.asarray(housing, float)
         return cls(lam, a, phi, sigma, mu, eta, h)
 

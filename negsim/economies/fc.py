@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from negsim.economies.base import Equilibrium, EquilibriumError, Threshold
+from negsim.economies.base import Equilibrium, Threshold, as_inputs
 
 
 def short_run_equilibrium(
@@ -36,11 +36,7 @@ def short_run_equilibrium(
     Closed form, no iteration. Capital compares π (nominal). ``real_wage`` reports
     π_r G_r^(-μ) for reference.
     """
-    lam = np.asarray(shares, dtype=float)
-    a = np.asarray(immobile, dtype=float)
-    phi = np.asarray(T, dtype=float) ** (1.0 - sigma)
-    if not (np.all(lam >= 0) and lam.sum() > 0) or phi.shape != (lam.size, lam.size):
-        raise EquilibriumError("FC: shares must be non-negative with a positive total, T R×R")
+    lam, a, phi = as_inputs(shares, immobile, T, sigma, "FC")
     b = mu / sigma
     income = a * (1.0 - mu) / (1.0 - b)
     delta = phi.T @ lam

@@ -16,7 +16,13 @@ from __future__ import annotations
 import numpy as np
 from scipy.optimize import brentq
 
-from negsim.economies.base import BlackHoleError, Equilibrium, EquilibriumError, Threshold
+from negsim.economies.base import (
+    BlackHoleError,
+    Equilibrium,
+    EquilibriumError,
+    Threshold,
+    as_inputs,
+)
 
 
 def check_no_black_hole(sigma: float, mu: float) -> None:
@@ -51,11 +57,7 @@ def short_run_equilibrium(
     π appears linearly: (I - b φ D⁻¹ diag(λ)) π = b φ D⁻¹ (1-μ) a, b = μ/σ, D = diag(Δ).
     Regions without entrepreneurs get the profit a firm *would* earn there.
     """
-    lam = np.asarray(shares, dtype=float)
-    a = np.asarray(immobile, dtype=float)
-    phi = np.asarray(T, dtype=float) ** (1.0 - sigma)
-    if not (np.all(lam >= 0) and lam.sum() > 0) or phi.shape != (lam.size, lam.size):
-        raise EquilibriumError("FE: shares must be non-negative with a positive total, T R×R")
+    lam, a, phi = as_inputs(shares, immobile, T, sigma, "FE")
     b = mu / sigma
     delta = phi.T @ lam
     m = b * phi / delta[None, :]
