@@ -211,12 +211,16 @@ class NEGModel(mesa.Model):
         """Policies acting at this step: transport costs, registration, shocks."""
         t = self.steps
         self.policy_events = [p.label for p in self.schedule.firing(t)]
-        costs = self.schedule.transport_costs(t)
         resolve = False
-        if not np.array_equal(costs, self.transport_costs):
-            self.transport_costs = costs
-            self._solver = make_solver(self.spec, costs)
-            resolve = True
+        if any(
+            p.kind == "transport_cost" and p.start <= t <= max(p.start, p.end or p.start)
+            for p in self.schedule.policies
+        ):  # a transport policy fires or is ramping: rebuild the costs
+            costs = self.schedule.transport_costs(t)
+            if not np.array_equal(costs, self.transport_costs):
+                self.transport_costs = costs
+                self._solver = make_solver(self.spec, costs)
+                resolve = True
         if any(p.kind == "registration" for p in self.schedule.policies):
             self.migration_cost = cost_matrix(self.spec, self.schedule.registration(t))
         for region, share in self.schedule.shocks(t):
