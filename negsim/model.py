@@ -95,6 +95,7 @@ class NEGModel(mesa.Model):
         self.workers = Worker.create_agents(self, n_workers, np.arange(n_workers))
         self.firms = Firm.create_agents(self, n_firms, np.arange(n_firms))
 
+        self.firm_counts = np.bincount(self.firm_region, minlength=self.n_regions)
         self._count()
         self.equilibrium = self._solver(self.shares, None)
         self.moves = 0
@@ -139,7 +140,8 @@ class NEGModel(mesa.Model):
     def _count(self) -> None:
         """Tally agents per region once per step; ``shares`` are the mobile factor's."""
         self.worker_counts = np.bincount(self.worker_region, minlength=self.n_regions)
-        self.firm_counts = np.bincount(self.firm_region, minlength=self.n_regions)
+        if self.firms_move:  # otherwise firms only move in _firms_follow, which sets the counts
+            self.firm_counts = np.bincount(self.firm_region, minlength=self.n_regions)
         mobile = self.firm_counts if self.firms_move else self.worker_counts
         self.shares = mobile / self.mobile_region.size
 
