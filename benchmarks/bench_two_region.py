@@ -82,25 +82,31 @@ def load_negsim_scenario(workers: int, steps: int):
     )
 
 
-def run_negsim(scenario, steps: int) -> dict:
-    from negsim import NEGModel
-
+def time_model(build, steps: int) -> tuple[object, dict]:
+    """Build a model, step it, and time the two phases; also report its outcome."""
     t0 = time.perf_counter()
-    model = NEGModel(scenario)
+    model = build()
     t1 = time.perf_counter()
     for _ in range(steps):
         model.step()
     t2 = time.perf_counter()
     moves = int(model.datacollector.get_model_vars_dataframe()["moves"].sum())
-    return {
+    return model, {
         "create": t1 - t0,
         "step": t2 - t1,
         "largest_share": float(model.shares.max()),
         "moves": moves,
-        "initial_real_wage": np.asarray(
-            model.datacollector.get_table_dataframe("regions")["real_wage"].to_numpy()[:2]
-        ),
     }
+
+
+def run_negsim(scenario, steps: int) -> dict:
+    from negsim import NEGModel
+
+    model, result = time_model(lambda: NEGModel(scenario), steps)
+    result["initial_real_wage"] = np.asarray(
+        model.datacollector.get_table_dataframe("regions")["real_wage"].to_numpy()[:2]
+    )
+    return result
 
 
 # --------------------------------------------------------------------------------------
@@ -272,19 +278,7 @@ class MesaCP(mesa.Model):
 
 
 def run_mesa(p: Params, steps: int) -> dict:
-    t0 = time.perf_counter()
-    model = MesaCP(p)
-    t1 = time.perf_counter()
-    for _ in range(steps):
-        model.step()
-    t2 = time.perf_counter()
-    moves = int(model.datacollector.get_model_vars_dataframe()["moves"].sum())
-    return {
-        "create": t1 - t0,
-        "step": t2 - t1,
-        "largest_share": float(model.shares.max()),
-        "moves": moves,
-    }
+    return time_model(lambda: MesaCP(p), steps)[1]
 
 
 # --------------------------------------------------------------------------------------
