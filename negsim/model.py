@@ -25,6 +25,15 @@ from negsim.agents import (
     relocate_firms,
 )
 from negsim.economies import FIRMS_MOVE, make_solver
+from negsim.economies.cp import firm_profit
+from negsim.firm_dynamics import (
+    best_relocation_gain,
+    entrant_profit,
+    entry_slots,
+    idle_firms,
+    operating_capacity,
+    relocate_on_profit,
+)
 from negsim.frictions import cost_matrix
 from negsim.geography import neighbours, transport_costs
 from negsim.metrics import cluster_centres
@@ -94,15 +103,24 @@ class NEGModel(mesa.Model):
         )
         self.workers = Worker.create_agents(self, n_workers, np.arange(n_workers))
         self.firms = Firm.create_agents(self, n_firms, np.arange(n_firms))
+        # cp with firms.adjustment_speed: firm numbers are a state of their own
+        self.dual = scenario.firms.adjustment_speed is not None
+        self.n0 = n_firms  # firms of the zero-profit total (mass 1)
+        self.firm_born = np.zeros(n_firms, dtype=np.int64)
+        self.idle_steps = np.zeros(n_firms, dtype=np.int64)
+        self.entry_streak = np.zeros(self.n_regions, dtype=np.int64)
+        self._firm_agents = list(self.firms) if self.dual else []
 
         self.firm_counts = np.bincount(self.firm_region, minlength=self.n_regions)
         self._count()
-        self.equilibrium = self._solver(self.shares, None)
+        self.equilibrium = self._solve(None)
         self.moves = 0
         self.firm_moves = 0
+        self.firm_entries = 0
+        self.firm_exits = 0
         self.policy_events: list[str] = []
         self.drift = np.zeros(self.n_regions)
-        self._share_history = [(self.shares, np.inf)]
+        self._share_history = [(self._settling_state(self.shares), np.inf)]
         self.converged = False
         self._stability_checked: tuple[int, bool] | None = None
         self._last_policy_step = max(
@@ -116,6 +134,8 @@ class NEGModel(mesa.Model):
                 "largest_share": lambda m: float(m.shares.max()),
                 "moves": "moves",
                 "firm_moves": "firm_moves",
+                "firm_entries": "firm_entries",
+                "firm_exits": "firm_exits",
                 "solver_iterations": lambda m: m.equilibrium.iterations,
             },
             tables={"regions": self.region_columns},
@@ -125,7 +145,7 @@ class NEGModel(mesa.Model):
     @property
     def region_columns(self) -> list[str]:
         extra = ["mean_productivity"] if self.firm_productivity is not None else []
-        return REGION_COLUMNS + extra
+        return REGION_COLUMNS + extra + (["firm_profit"] if self.dual else [])
 
     def _initial_shares(self) -> np.ndarray:
         """Scenario's initial shares, scaled by 1 + ε·U(-1, 1) and renormalised if ε > 0."""
@@ -140,21 +160,43 @@ class NEGModel(mesa.Model):
     def _count(self) -> None:
         """Tally agents per region once per step; ``shares`` are the mobile factor's."""
         self.worker_counts = np.bincount(self.worker_region, minlength=self.n_regions)
-        if self.firms_move:  # otherwise firms only move in _firms_follow, which sets the counts
+        if self.dual:  # closed firms' slots hold the region index R
+            self.firm_counts = np.bincount(self.firm_region, minlength=self.n_regions + 1)[:-1]
+        elif self.firms_move:  # otherwise firms move only in _firms_follow, which counts them
             self.firm_counts = np.bincount(self.firm_region, minlength=self.n_regions)
         mobile = self.firm_counts if self.firms_move else self.worker_counts
         self.shares = mobile / self.mobile_region.size
 
+    def _solve(self, wage0: np.ndarray | None) -> object:
+        """Short-run equilibrium of the current state (given firm masses when firms adjust
+        at their own speed)."""
+        firms = self.firm_counts / self.n0 if self.dual else None
+        return self._solver(self.shares, wage0, firms=firms)
+
+    def firm_profit(self) -> np.ndarray:
+        """Profit of an operating firm in each region (0 under free entry)."""
+        if not self.dual:
+            return np.zeros(self.n_regions)
+        econ = self.spec.economy
+        return firm_profit(
+            self.shares,
+            self.firm_counts / self.n0,
+            self.equilibrium.potential_wage,
+            econ.sigma,
+            econ.mu,
+        )
+
     def log_payoff(self) -> np.ndarray:
         """What the mobile agents compare this step: ln payoff, with subsidies (net of the
-        tax) and spillovers from active policies."""
-        u = np.log(self.equilibrium.payoff)
+        tax) and spillovers from active policies. A payoff of 0 (workers no firm employs)
+        counts as e^-700, so everybody gains from leaving and nobody from going there."""
+        u = np.log(np.maximum(self.equilibrium.payoff, np.exp(-700.0)))
         if self.schedule:
             factor = self.schedule.payoff_factor(
                 self.steps,
                 self.shares,
                 self.equilibrium.wage,
-                self.firm_counts / self.firm_region.size,
+                self.firm_counts / max(int(self.firm_counts.sum()), 1),
             )
             if factor is not None:
                 u = u + np.log(factor)
@@ -165,6 +207,7 @@ class NEGModel(mesa.Model):
         """One period: policies act, the mobile agents reconsider, firms follow profits
         where they track workers, markets clear, record."""
         behaviour = self.spec.behaviour
+        self.firm_entries = self.firm_exits = 0
         if self.schedule:
             self._apply_policies()
         self.moves, self.drift = migrate(
@@ -177,9 +220,11 @@ class NEGModel(mesa.Model):
             self.migration_cost,
             self._gain_scale,
         )
+        if self.dual:  # decides on the same state as the workers
+            self._firms_adjust()
         self._count()
         self._firms_follow()
-        self.equilibrium = self._solver(self.shares, self.equilibrium.wage)
+        self.equilibrium = self._solve(self.equilibrium.wage)
         if self.mobile_taste is None and self._gain_scale is None:
             # exact expected drift from the state just reached
             self.drift = mean_field_drift(
@@ -193,11 +238,125 @@ class NEGModel(mesa.Model):
         self._watch_emergence()
         self._update_convergence(self.shares)
 
+    def _firms_adjust(self) -> None:
+        """cp with ``firms.adjustment_speed``: firms relocate, exit and enter on the profits of
+        the current equilibrium (rules in ``negsim.firm_dynamics``)."""
+        spec, econ, counts = self.spec.firms, self.spec.economy, self.firm_counts
+        idle = self._idle()
+        own, arrival = self._firm_profits(idle)
+        before = self.firm_region.copy()
+        self.firm_moves = relocate_on_profit(
+            self.firm_region,
+            own,
+            arrival,
+            spec.adjustment_speed,
+            self.spec.behaviour.response,
+            spec.relocation_cost,
+            econ.mu / econ.sigma,
+            self.rng,
+            self._firm_gain_scale(),
+        )
+        if not spec.entry_exit:
+            return
+        self.idle_steps = np.where(idle & (before == self.firm_region), self.idle_steps + 1, 0)
+        self.entry_streak = np.where(arrival > 0, self.entry_streak + 1, 0)
+        slots = entry_slots(self.shares, counts, self.n0, self.entry_streak, spec.patience)
+        entrants = self.rng.binomial(slots, spec.adjustment_speed)
+        self._close_firms(np.flatnonzero(self.idle_steps >= spec.patience))
+        self._open_firms(np.repeat(np.arange(self.n_regions), entrants))
+
+    def _idle(self) -> np.ndarray:
+        """Which firms stand idle (``negsim.firm_dynamics.idle_firms``)."""
+        return idle_firms(
+            self.firm_region,
+            operating_capacity(self.shares, self.n0),
+            self.firm_born if self.firm_productivity is None else -self.firm_productivity,
+        )
+
+    def _firm_profits(self, idle: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Each firm's profit (0 when idle) and each region's profit for an arriving firm."""
+        econ = self.spec.economy
+        own = np.where(idle, 0.0, np.append(self.firm_profit(), 0.0)[self.firm_region])
+        arrival = entrant_profit(
+            self.shares,
+            self.firm_counts,
+            self.n0,
+            self.equilibrium.potential_wage,
+            econ.sigma,
+            econ.mu,
+        )
+        return own, arrival
+
+    def _firm_gain_scale(self) -> np.ndarray | None:
+        """a^(σ-1): a firm's profits scale with its productivity (Melitz 2003)."""
+        if self.firm_productivity is None:
+            return None
+        return self.firm_productivity ** (self.spec.economy.sigma - 1.0)
+
+    def _firms_settled(self) -> bool:
+        """No firm gains from moving and, with entry and exit, none is idle and no entrant
+        would profit: the firms' own rest point."""
+        spec, econ = self.spec.firms, self.spec.economy
+        idle = self._idle()
+        own, arrival = self._firm_profits(idle)
+        gain = best_relocation_gain(
+            self.firm_region,
+            own,
+            arrival,
+            spec.relocation_cost,
+            econ.mu / econ.sigma,
+            self._firm_gain_scale(),
+        )
+        if gain > 0:
+            return False
+        if not spec.entry_exit:
+            return True
+        room = entry_slots(self.shares, self.firm_counts, self.n0, self.entry_streak, 0)
+        return not (idle.any() or room.any())
+
+    def _close_firms(self, slots: np.ndarray) -> None:
+        """Firms in ``slots`` close: their slot is marked closed (region index R) and their
+        Mesa agents leave the model."""
+        for slot in slots:
+            self._firm_agents[slot].remove()
+            self._firm_agents[slot] = None
+        self.firm_region[slots] = self.n_regions
+        self.idle_steps[slots] = 0
+        self.firm_exits += int(slots.size)
+
+    def _open_firms(self, regions: np.ndarray) -> None:
+        """New firms enter ``regions`` (one entry each), in closed slots first, drawing their
+        productivity from the scenario's distribution."""
+        if regions.size == 0:
+            return
+        free = np.flatnonzero(self.firm_region == self.n_regions)[: regions.size]
+        extra = regions.size - free.size
+        if extra:
+            self.firm_region = np.concatenate([self.firm_region, np.zeros(extra, np.int64)])
+            self.firm_born = np.concatenate([self.firm_born, np.zeros(extra, np.int64)])
+            self.idle_steps = np.concatenate([self.idle_steps, np.zeros(extra, np.int64)])
+            if self.firm_productivity is not None:
+                self.firm_productivity = np.concatenate([self.firm_productivity, np.ones(extra)])
+            self._firm_agents += [None] * extra
+        size = self.firm_region.size
+        slots = np.concatenate([free, np.arange(size - extra, size)])
+        self.firm_region[slots] = regions
+        self.firm_born[slots] = self.steps + 1
+        self.idle_steps[slots] = 0
+        drawn = draw_productivity(self.spec.firms, slots.size, self.rng)
+        if drawn is not None:
+            self.firm_productivity[slots] = drawn
+        for agent in Firm.create_agents(self, slots.size, slots):
+            self._firm_agents[agent.index] = agent
+            self.firms.add(agent)
+        self.firm_entries += int(slots.size)
+
     def _firms_follow(self) -> None:
         """In cp and fe firms track the mobile workers (free entry / firm moves with its
         entrepreneur); heterogeneous firms relocate most-productive-first towards the
-        higher-reward region (Baldwin & Okubo 2006)."""
-        if self.firms_move:
+        higher-reward region (Baldwin & Okubo 2006). Firms that adjust at their own speed
+        move in ``_firms_adjust`` instead."""
+        if self.firms_move or self.dual:
             return
         target = apportion(self.shares, self.firm_region.size)
         self.firm_moves = relocate_firms(
@@ -226,12 +385,17 @@ class NEGModel(mesa.Model):
         if any(p.kind == "registration" for p in self.schedule.policies):
             self.migration_cost = cost_matrix(self.spec, self.schedule.registration(t))
         for region, share in self.schedule.shocks(t):
-            displace(self.mobile_region, region, share, self.shares, self.rng)
+            if self.dual:  # the firms close; workers stay until they choose to move
+                members = np.flatnonzero(self.firm_region == region)
+                count = int(round(share * members.size))
+                self._close_firms(self.rng.choice(members, size=count, replace=False))
+            else:
+                displace(self.mobile_region, region, share, self.shares, self.rng)
             self._count()
             self._firms_follow()
             resolve = True
         if resolve:
-            self.equilibrium = self._solver(self.shares, self.equilibrium.wage)
+            self.equilibrium = self._solve(self.equilibrium.wage)
 
     def _stable_here(self, shares: np.ndarray) -> bool:
         """Linear stability of the current state, re-checked at most once per window.
@@ -259,6 +423,17 @@ class NEGModel(mesa.Model):
                 self.shares, self.neighbours, 0.5 * self.EMERGENCE_LEVEL
             )
 
+    def _settling_state(self, shares: np.ndarray) -> np.ndarray:
+        """What must stop moving: the shares, and the firm masses where firms adjust on their
+        own (scaled so that two firms' worth, or ``convergence_tol``, counts as the shares'
+        tolerance)."""
+        if not self.dual:
+            return shares
+        run = self.spec.run
+        tol = max(run.convergence_tol, 2.0 / self.mobile_region.size)
+        firm_tol = max(run.convergence_tol, 2.0 / self.n0)
+        return np.concatenate([shares, self.firm_counts / self.n0 * (tol / firm_tol)])
+
     def _update_convergence(self, shares: np.ndarray) -> None:
         """Settled: over the last ``convergence_window`` steps the shares moved less than
         ``convergence_tol``, the expected drift over a window is below it too and not
@@ -271,16 +446,18 @@ class NEGModel(mesa.Model):
         # a share cannot settle more finely than two agents' worth
         tol = max(run.convergence_tol, 2.0 / self.mobile_region.size)
         drift = float(np.max(np.abs(self.drift)))
-        self._share_history.append((shares, drift))
+        state = self._settling_state(shares)
+        self._share_history.append((state, drift))
         if len(self._share_history) > window + 1:
             self._share_history.pop(0)
-        then_shares, then_drift = self._share_history[0]
+        then_state, then_drift = self._share_history[0]
         self.converged = (
             len(self._share_history) == window + 1
             and self.steps > self._last_policy_step
-            and float(np.max(np.abs(shares - then_shares))) < tol
+            and float(np.max(np.abs(state - then_state))) < tol
             and drift * window < tol
             and drift <= then_drift
+            and (not self.dual or self._firms_settled())
             and self._stable_here(shares)
         )
         if self.converged and run.stop_when_converged:
@@ -289,8 +466,8 @@ class NEGModel(mesa.Model):
     def mean_productivity(self) -> np.ndarray:
         """Mean productivity of the firms in each region (NaN where there are none)."""
         totals = np.bincount(
-            self.firm_region, weights=self.firm_productivity, minlength=self.n_regions
-        )
+            self.firm_region, weights=self.firm_productivity, minlength=self.n_regions + 1
+        )[: self.n_regions]
         with np.errstate(invalid="ignore", divide="ignore"):
             return totals / self.firm_counts
 
@@ -303,6 +480,7 @@ class NEGModel(mesa.Model):
             ";".join(p.label for p in self.schedule.active(self.steps)) if self.schedule else ""
         )
         productivity = self.mean_productivity() if self.firm_productivity is not None else None
+        profit = self.firm_profit() if self.dual else None
         for r, name in enumerate(self.region_names):
             row = {
                 "step": self.steps,
@@ -318,5 +496,7 @@ class NEGModel(mesa.Model):
             }
             if productivity is not None:
                 row["mean_productivity"] = float(productivity[r])
+            if profit is not None:
+                row["firm_profit"] = float(profit[r])
             self.datacollector.add_table_row("regions", row)
         self.policy_events = []

@@ -265,7 +265,8 @@ class Frictions(_Table):
 
 
 class Firms(_Table):
-    """Firm heterogeneity (Baldwin & Okubo 2006)."""
+    """Firm heterogeneity (Baldwin & Okubo 2006) and, in cp, firms that adjust at their own
+    speed (``negsim.firm_dynamics``)."""
 
     productivity: Literal["none", "lognormal", "pareto"] = Field(
         "none", description="Distribution of firm productivity a (mean 1)"
@@ -275,6 +276,22 @@ class Firms(_Table):
         gt=0,
         le=5,
         description="lognormal: σ of ln a; pareto: 1/shape, below 1 (larger = more dispersed)",
+    )
+    adjustment_speed: float | None = Field(
+        None,
+        gt=0,
+        le=1,
+        description="cp: share of firms reconsidering their region each step; unset: firms "
+        "follow workers at once (free entry)",
+    )
+    relocation_cost: float = Field(
+        0.0, ge=0, le=100, description="cp: cost of a move, as a share of a firm's fixed cost"
+    )
+    entry_exit: bool = Field(
+        False, description="cp: firms enter on sustained profits and exit on sustained losses"
+    )
+    patience: int = Field(
+        5, ge=1, le=10_000, description="cp: steps profits or idleness last before entry or exit"
     )
 
     @model_validator(mode="after")
@@ -417,6 +434,17 @@ class Scenario(_Table):
                 "from "
                 + ("links and cost_per_distance" if geo.kind == "network" else "matrix")
                 + "); remove it"
+            )
+        firms = self.firms
+        if self.economy.model != "cp" and firms.adjustment_speed is not None:
+            raise ValueError(
+                "firms.adjustment_speed: only for economy.model = 'cp' (in fe and fc firms "
+                "move with the mobile factor); remove it"
+            )
+        if firms.adjustment_speed is None and (firms.entry_exit or firms.relocation_cost > 0):
+            raise ValueError(
+                "firms.adjustment_speed: needed (a number in (0, 1]) when firms.entry_exit or "
+                "firms.relocation_cost is set"
             )
         if self.regions.housing is not None and self.economy.housing_share == 0:
             raise ValueError(

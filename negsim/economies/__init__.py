@@ -28,11 +28,12 @@ if TYPE_CHECKING:
 MOBILE_FACTOR = {"cp": "workers", "fe": "entrepreneurs", "fc": "capital"}
 FIRMS_MOVE = {"cp": False, "fe": False, "fc": True}
 
-Solver = Callable[[np.ndarray, np.ndarray | None], Equilibrium]
+Solver = Callable[..., Equilibrium]
 
 
 def make_solver(scenario: Scenario, transport_costs: np.ndarray) -> Solver:
-    """solve(shares, wage0) for the scenario's economy, parameters and geography."""
+    """solve(shares, wage0=None, firms=None) for the scenario's economy, parameters and
+    geography; ``firms`` (cp only) are given firm masses instead of free entry."""
     econ, settings = scenario.economy, scenario.solver
     farmers = np.asarray(scenario.farmer_shares(), dtype=float)
     if econ.model == "cp":
@@ -47,8 +48,8 @@ def make_solver(scenario: Scenario, transport_costs: np.ndarray) -> Solver:
             tol=settings.tol,
             max_iter=settings.max_iter,
         )
-        return lambda shares, wage0=None: base(shares, wage0=wage0)
+        return lambda shares, wage0=None, firms=None: base(shares, wage0=wage0, firms=firms)
     module = {"fe": fe, "fc": fc}[econ.model]
-    return lambda shares, wage0=None: module.short_run_equilibrium(
+    return lambda shares, wage0=None, firms=None: module.short_run_equilibrium(
         shares, farmers, transport_costs, econ.sigma, econ.mu
     )

@@ -35,6 +35,9 @@ class Equilibrium:
     payoff: np.ndarray
     iterations: int = 0
     residual: float = 0.0
+    potential_wage: np.ndarray | None = None
+    """cp with given firm masses: the wage a first entering firm would pay, equal to
+    ``wage`` except where workers have no operating firm (there ``wage`` is 0)."""
 
 
 @dataclass(frozen=True)

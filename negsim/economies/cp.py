@@ -35,6 +35,7 @@ __all__ = [
     "check_no_black_hole",
     "log_real_wage_jacobian",
     "core_ratio",
+    "firm_profit",
     "real_wage_gap",
     "symmetric_slope",
     "short_run_equilibrium",
@@ -74,6 +75,7 @@ def short_run_equilibrium(
     *,
     housing_share: float = 0.0,
     housing: np.ndarray | None = None,
+    firms: np.ndarray | None = None,
     wage0: np.ndarray | None = None,
     tol: float = 1e-12,
     max_iter: int = 100,
@@ -101,9 +103,16 @@ def short_run_equilibrium(
     EquilibriumError after ``max_iter`` iterations (never returns NaN).
     Regions without workers get the wage a firm *could* pay there (FKV's "potential" wage),
     which is what a would-be migrant compares.
+
+    ``firms`` (masses n_r, zero-profit total 1) fixes how many firms are present instead of
+    free entry (n_r = λ_r); see ``_Markets`` for that out-of-equilibrium variant.
     """
-    m = _Markets.build(shares, farmers, T, sigma, mu, housing_share, housing)
-    u = np.zeros_like(m.lam) if wage0 is None else np.log(np.asarray(wage0, dtype=float))
+    m = _Markets.build(shares, farmers, T, sigma, mu, housing_share, housing, firms)
+    if wage0 is None:
+        u = np.zeros_like(m.lam)
+    else:  # a region whose workers earned nothing restarts from the unit wage
+        wage0 = np.asarray(wage0, dtype=float)
+        u = np.log(np.where(wage0 > 0, wage0, 1.0))
     residual, jacobian = m.residual_and_jacobian(u)
     iteration = 0
     while not np.max(np.abs(residual)) < tol:
@@ -123,42 +132,78 @@ def short_run_equilibrium(
 
 
 class _Markets:
-    """The CP equations for fixed shares λ, as functions of log-wages u."""
+    """The CP equations for fixed shares λ (and firm masses n), as functions of log-wages u.
 
-    def __init__(self, lam, a, phi, sigma, mu, eta, housing):
+    Free entry (FKV) sets the mass of firms in r to λ_r. With a given mass n_r instead (firms
+    adjusting more slowly than workers), the FKV technology (fixed labour F = μ/σ, marginal
+    c = ρ, price = wage) and labour clearing n_r(F + c q_r) = μ λ_r give each firm's output
+    q_r = (μ/ρ)(λ_r/n_r - 1/σ), and demand q_r = w_r^(-σ) μ Σ_s Y_s φ_rs G_s^(σ-1) gives
+
+        w_r^σ = κ_r Σ_s Y_s φ_rs G_s^(σ-1),   κ_r = (σ-1) n_r / (σ λ_r - n_r),
+        π_r = (w_r/σ)(q_r - μ) = (μ w_r/σ) · σ(λ_r - n_r) / ((σ-1) n_r)   per firm,
+        Y_r = μ λ_r w_r + (1-μ) a_r + n_r π_r = μ w_r (σ λ_r - n_r)/(σ-1) + (1-μ) a_r,
+        G_s^(1-σ) = Σ_r n_r (w_r T_rs)^(1-σ),
+
+    which is FKV's system when n = λ (κ = 1, π = 0). The fixed labour is avoidable, so a
+    firm that would lose money stays idle: only n_r = min(n_r present, λ_r) operate, the
+    surplus produces nothing. Workers where no firm operates earn nothing (w_r = 0); an
+    empty region keeps FKV's potential wage (κ_r = 1). Profits are spent where they are
+    earned (owned by the region's immobile residents), so migrants compare wages.
+    """
+
+    def __init__(self, lam, a, phi, sigma, mu, eta, housing, firms=None):
         self.lam, self.a, self.phi = lam, a, phi
         self.sigma, self.mu, self.eta, self.housing = sigma, mu, eta, housing
         self.scale = 1.0 / (1.0 - eta)  # income per unit of labour income, rents included
+        if firms is None:  # free entry: n = λ
+            self.firms, self.earning = lam, mu * lam
+            self.log_kappa = np.zeros_like(lam)
+            self.stranded = np.zeros(lam.size, dtype=bool)
+            return
+        n = np.minimum(np.asarray(firms, dtype=float), lam)  # surplus firms stay idle
+        if not np.any(n > 0):
+            raise EquilibriumError("CP: no region has both workers and firms")
+        self.firms = n
+        self.stranded = (lam > 0) & (n == 0)  # workers without any operating firm
+        working = n > 0
+        self.earning = np.where(self.stranded, 0.0, mu * (sigma * lam - n) / (sigma - 1.0))
+        self.log_kappa = np.zeros_like(lam)
+        self.log_kappa[working] = np.log(
+            (sigma - 1.0) * n[working] / (sigma * lam[working] - n[working])
+        )
 
     @classmethod
-    def build(cls, shares, farmers, T, sigma, mu, eta=0.0, housing=None) -> _Markets:
+    def build(cls, shares, farmers, T, sigma, mu, eta=0.0, housing=None, firms=None) -> _Markets:
         lam, a, phi = as_inputs(shares, farmers, T, sigma, "CP")
         h = np.full(lam.size, 1.0 / lam.size) if housing is None else np.asarray(housing, float)
-        return cls(lam, a, phi, sigma, mu, eta, h)
+        if firms is not None and (np.shape(firms) != lam.shape or np.any(np.less(firms, 0))):
+            raise EquilibriumError(f"CP: firms must be {lam.size} non-negative masses")
+        return cls(lam, a, phi, sigma, mu, eta, h, firms)
 
     def parts(self, u):
         """Wages w, incomes Y, P = G^(1-σ) and B = Σ_s φ_rs Y_s/P_s at log-wages u."""
         w = np.exp(u)
-        income = self.scale * (self.mu * self.lam * w + (1.0 - self.mu) * self.a)
-        p = self.phi.T @ (self.lam * w ** (1.0 - self.sigma))
+        income = self.scale * (self.earning * w + (1.0 - self.mu) * self.a)
+        p = self.phi.T @ (self.firms * w ** (1.0 - self.sigma))
         b = self.phi @ (income / p)
         return w, income, p, b
 
     def residual_and_jacobian(self, u):
         """F(u) = ln W(e^u) - u and its analytic Jacobian dF/du.
 
-        Differentiating Y = c(μλw + (1-μ)a), P = φᵀ(λ w^(1-σ)), B = φ(Y/P), W = B^(1/σ):
-        dB_r/dw_k = φ_rk c μ λ_k / P_k - Σ_s φ_rs (Y_s/P_s²) φ_ks (1-σ) λ_k w_k^(-σ),
+        Differentiating Y = c(e w + (1-μ)a) with e = μλ under free entry,
+        P = φᵀ(n w^(1-σ)), B = φ(Y/P), W = (κB)^(1/σ):
+        dB_r/dw_k = φ_rk c e_k / P_k - Σ_s φ_rs (Y_s/P_s²) φ_ks (1-σ) n_k w_k^(-σ),
         d ln W_r / d u_k = w_k (dB_r/dw_k) / (σ B_r).
         """
-        sigma, lam, phi = self.sigma, self.lam, self.phi
+        sigma, phi = self.sigma, self.phi
         w, income, p, b = self.parts(u)
-        db_dw = phi * (self.scale * self.mu * lam / p) - (phi * (income / p**2)) @ phi.T * (
-            (1.0 - sigma) * lam * w**-sigma
+        db_dw = phi * (self.scale * self.earning / p) - (phi * (income / p**2)) @ phi.T * (
+            (1.0 - sigma) * self.firms * w**-sigma
         )
         jac = db_dw * w / (sigma * b)[:, None]
         jac[np.diag_indices_from(jac)] -= 1.0
-        return np.log(b) / sigma - u, jac
+        return (self.log_kappa + np.log(b)) / sigma - u, jac
 
     def line_search(self, u, direction, residual):
         """Damped Newton: halve the step until the largest residual falls."""
@@ -176,7 +221,8 @@ class _Markets:
         )
 
     def equilibrium(self, u, iterations=0, residual=0.0) -> Equilibrium:
-        w, income, p, _ = self.parts(u)
+        potential, income, p, _ = self.parts(u)
+        w = np.where(self.stranded, 0.0, potential)
         price_index = p ** (1.0 / (1.0 - self.sigma))
         real = self.scale * w * price_index ** (-self.mu)
         if self.eta > 0:
@@ -189,7 +235,27 @@ class _Markets:
             payoff=real,
             iterations=iterations,
             residual=residual,
+            potential_wage=potential if self.stranded.any() else w,
         )
+
+
+def firm_profit(
+    shares: np.ndarray, firms: np.ndarray, wage: np.ndarray, sigma: float, mu: float
+) -> np.ndarray:
+    """Profit of one operating firm in each region when the masses of firms n_r are given.
+
+    From the FKV technology with labour clearing (see ``_Markets``): output
+    q_r = (μ/ρ)(λ_r/n_r - 1/σ), price w_r, costs w_r(F + c q_r), so
+    π_r = (w_r/σ)(q_r - μ) = μ w_r (λ_r - n_r) / ((σ-1) n_r)  (FKV ch. 4 with n ≠ λ).
+    Positive where firms are scarce relative to the workforce, zero under free entry
+    (n = λ); only min(n_r, λ_r) firms operate, so idle firms and regions without workers
+    earn 0. Pass ``Equilibrium.potential_wage`` where workers may have no firm at all.
+    """
+    lam = np.asarray(shares, dtype=float)
+    n = np.minimum(np.asarray(firms, dtype=float), lam)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        profit = mu * wage * (lam - n) / ((sigma - 1.0) * n)
+    return np.where(n > 0, profit, 0.0)
 
 
 def log_real_wage_jacobian(

@@ -1,0 +1,129 @@
+"""Firms that adjust at their own speed in the cp economy: relocation, entry and exit on
+profits ("dual migration" of workers and firms, out of equilibrium).
+
+Under FKV's free entry the mass of firms in r is λ_r at every instant. Here it is a state
+n_r = (firms in r)/N₀ (N₀ = ``population.firms``, so the zero-profit total is 1) that
+moves only when firms decide to. Given λ and n the short-run equilibrium
+(``negsim.economies.cp``, argument ``firms``) gives each operating firm's profit
+
+    π_r = μ w_r (λ_r - n_r) / ((σ-1) n_r)      (``cp.firm_profit``),
+
+positive where firms are scarce relative to the workforce. The fixed labour is avoidable,
+so at most λ_r·N₀ firms operate in r and the rest stay *idle* (they earn nothing): the
+youngest idle first, or the least productive when firms differ. Each step, with δ = 1/N₀:
+
+- **relocation** — a share ``firms.adjustment_speed`` of firms reconsiders; each draws a
+  candidate region s and moves with probability min(1, κ·max(0, g)), where
+  g = a^(σ-1) (π⁺_s - π_own)/F - c_move, π⁺_s = π_s at n_s + δ (the profit it would make
+  there, its own arrival included), π_own its current profit (0 when idle),
+  F = μ/σ the fixed labour at unit wage, c_move = ``firms.relocation_cost`` (a share of F)
+  and κ = ``behaviour.response``;
+- **exit** (``firms.entry_exit``) — a firm idle for ``firms.patience`` consecutive steps
+  closes;
+- **entry** (``firms.entry_exit``) — where an entrant would have made a profit
+  (π⁺_r > 0) for ``firms.patience`` consecutive steps, each of the k_r entrants that
+  would still profit enters with probability ``firms.adjustment_speed``
+  (k_r = ⌈λ_r N₀ - count_r⌉ - 1).
+
+Rest points have n = λ up to one firm: no firm gains from moving, none is idle, no entrant
+would profit — FKV's free-entry state, reached at a finite speed.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from negsim.economies.cp import firm_profit
+
+
+def operating_capacity(shares: np.ndarray, n0: int) -> np.ndarray:
+    """How many firms can operate in each region without a loss: ⌈λ_r N₀⌉ (one firm of
+    mass 1/N₀ operates with output below break-even only in the last, partial slot)."""
+    return np.ceil(np.asarray(shares) * n0 - 1e-9).astype(np.int64)
+
+
+def idle_firms(
+    firm_region: np.ndarray,
+    capacity: np.ndarray,
+    order_key: np.ndarray,
+) -> np.ndarray:
+    """Boolean mask of idle firms: in each region the firms beyond ``capacity``, taking the
+    largest ``order_key`` first (birth step, or minus productivity). Slots of closed firms
+    carry the region index R and are never idle."""
+    n_regions = capacity.size
+    alive = firm_region < n_regions
+    order = np.lexsort((-order_key, firm_region))  # by region, then largest key first
+    counts = np.bincount(firm_region, minlength=n_regions + 1)
+    starts = np.concatenate(([0], np.cumsum(counts)))
+    ranked = firm_region[order]
+    rank = np.arange(order.size) - starts[ranked]
+    limit = np.append(capacity, np.iinfo(np.int64).max)
+    surplus = np.maximum(counts - limit, 0)
+    idle = np.zeros(firm_region.size, dtype=bool)
+    idle[order[rank < surplus[ranked]]] = True
+    return idle & alive
+
+
+def entrant_profit(
+    shares: np.ndarray, counts: np.ndarray, n0: int, wage: np.ndarray, sigma: float, mu: float
+) -> np.ndarray:
+    """π⁺_r: the profit a firm arriving in r would make, its own arrival included."""
+    return firm_profit(shares, (counts + 1.0) / n0, wage, sigma, mu)
+
+
+def relocate_on_profit(
+    firm_region: np.ndarray,
+    own_profit: np.ndarray,
+    arrival_profit: np.ndarray,
+    speed: float,
+    response: float,
+    relocation_cost: float,
+    fixed_cost: float,
+    rng: np.random.Generator,
+    gain_scale: np.ndarray | None = None,
+) -> int:
+    """Relocation step (module docstring), in place on ``firm_region``. ``own_profit`` is
+    per firm, ``arrival_profit`` per region. Returns the number of firms that moved."""
+    n_regions = arrival_profit.size
+    alive = np.flatnonzero(firm_region < n_regions)
+    movers = alive[rng.random(alive.size) < speed]
+    here = firm_region[movers]
+    there = (here + rng.integers(1, n_regions, size=movers.size)) % n_regions
+    gain = (arrival_profit[there] - own_profit[movers]) / fixed_cost
+    if gain_scale is not None:
+        gain = gain * gain_scale[movers]
+    p = np.minimum(1.0, response * np.maximum(gain - relocation_cost, 0.0))
+    move = rng.random(movers.size) < p
+    firm_region[movers[move]] = there[move]
+    return int(move.sum())
+
+
+def best_relocation_gain(
+    firm_region: np.ndarray,
+    own_profit: np.ndarray,
+    arrival_profit: np.ndarray,
+    relocation_cost: float,
+    fixed_cost: float,
+    gain_scale: np.ndarray | None = None,
+) -> float:
+    """The largest net gain g any firm could make by moving (≤ 0: no firm wants to move)."""
+    n_regions = arrival_profit.size
+    alive = np.flatnonzero(firm_region < n_regions)
+    if alive.size == 0:
+        return 0.0
+    top, second = np.argsort(-arrival_profit, kind="stable")[:2]
+    best = np.full(n_regions, arrival_profit[top])  # best arrival profit outside each region
+    best[top] = arrival_profit[second]
+    gain = (best[firm_region[alive]] - own_profit[alive]) / fixed_cost
+    if gain_scale is not None:
+        gain = gain * gain_scale[alive]
+    return float(np.max(gain) - relocation_cost)
+
+
+def entry_slots(
+    shares: np.ndarray, counts: np.ndarray, n0: int, profitable_for: np.ndarray, patience: int
+) -> np.ndarray:
+    """k_r: firms that could still enter r at a profit, where an entrant would have
+    profited for ``patience`` consecutive steps (0 elsewhere)."""
+    room = np.ceil(np.asarray(shares) * n0 - counts - 1e-9).astype(np.int64) - 1
+    return np.where(profitable_for >= patience, np.maximum(room, 0), 0)
