@@ -17,7 +17,9 @@ youngest idle first, or the least productive when firms differ. Each step, with 
   g = a^(σ-1) (π⁺_s - π_own)/F - c_move, π⁺_s = π_s at n_s + δ (the profit it would make
   there, its own arrival included), π_own its current profit (0 when idle),
   F = μ/σ the fixed labour at unit wage, c_move = ``firms.relocation_cost`` (a share of F)
-  and κ = ``behaviour.response``;
+  and κ = ``behaviour.response``; a region takes in at most the k_r firms that would all
+  still profit there (below), the first come first served — firms see the local market,
+  so they do not all rush into the same gap and overshoot;
 - **exit** (``firms.entry_exit``) — a firm idle for ``firms.patience`` consecutive steps
   closes;
 - **entry** (``firms.entry_exit``) — where an entrant would have made a profit
@@ -81,9 +83,12 @@ def relocate_on_profit(
     fixed_cost: float,
     rng: np.random.Generator,
     gain_scale: np.ndarray | None = None,
+    room: np.ndarray | None = None,
 ) -> int:
     """Relocation step (module docstring), in place on ``firm_region``. ``own_profit`` is
-    per firm, ``arrival_profit`` per region. Returns the number of firms that moved."""
+    per firm, ``arrival_profit`` per region, ``room`` how many firms each region can take
+    in at a profit (``entry_room``; None: no limit). Returns the number of firms that
+    moved."""
     n_regions = arrival_profit.size
     alive = np.flatnonzero(firm_region < n_regions)
     movers = alive[rng.random(alive.size) < speed]
@@ -93,9 +98,16 @@ def relocate_on_profit(
     if gain_scale is not None:
         gain = gain * gain_scale[movers]
     p = np.minimum(1.0, response * np.maximum(gain - relocation_cost, 0.0))
-    move = rng.random(movers.size) < p
+    move = np.flatnonzero(rng.random(movers.size) < p)
+    if room is not None:  # a region takes in at most its room, first come first served
+        move = rng.permutation(move)
+        order = np.argsort(there[move], kind="stable")
+        dest = there[move[order]]
+        starts = np.searchsorted(dest, np.arange(n_regions))
+        rank = np.arange(order.size) - starts[dest]
+        move = move[order[rank < room[dest]]]
     firm_region[movers[move]] = there[move]
-    return int(move.sum())
+    return int(move.size)
 
 
 def best_relocation_gain(
@@ -120,10 +132,16 @@ def best_relocation_gain(
     return float(np.max(gain) - relocation_cost)
 
 
+def entry_room(shares: np.ndarray, counts: np.ndarray, n0: int) -> np.ndarray:
+    """k_r = ⌈λ_r N₀ - count_r⌉ - 1 (at least 0): how many more firms r can take in with
+    every one of them still making a profit (π at count + k below λ_r N₀)."""
+    room = np.ceil(np.asarray(shares) * n0 - counts - 1e-9).astype(np.int64) - 1
+    return np.maximum(room, 0)
+
+
 def entry_slots(
     shares: np.ndarray, counts: np.ndarray, n0: int, profitable_for: np.ndarray, patience: int
 ) -> np.ndarray:
-    """k_r: firms that could still enter r at a profit, where an entrant would have
-    profited for ``patience`` consecutive steps (0 elsewhere)."""
-    room = np.ceil(np.asarray(shares) * n0 - counts - 1e-9).astype(np.int64) - 1
-    return np.where(profitable_for >= patience, np.maximum(room, 0), 0)
+    """``entry_room`` where an entrant would have profited for ``patience`` consecutive
+    steps, 0 elsewhere."""
+    return np.where(profitable_for >= patience, entry_room(shares, counts, n0), 0)

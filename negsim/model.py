@@ -29,6 +29,7 @@ from negsim.economies.cp import firm_profit
 from negsim.firm_dynamics import (
     best_relocation_gain,
     entrant_profit,
+    entry_room,
     entry_slots,
     idle_firms,
     operating_capacity,
@@ -220,9 +221,11 @@ class NEGModel(mesa.Model):
             self.migration_cost,
             self._gain_scale,
         )
-        if self.dual:  # decides on the same state as the workers
-            self._firms_adjust()
         self._count()
+        if self.dual:  # firms see where the workers now are, at the wages that clear then
+            self.equilibrium = self._solve(self.equilibrium.wage)
+            self._firms_adjust()
+            self._count()
         self._firms_follow()
         self.equilibrium = self._solve(self.equilibrium.wage)
         if self.mobile_taste is None and self._gain_scale is None:
@@ -255,12 +258,14 @@ class NEGModel(mesa.Model):
             econ.mu / econ.sigma,
             self.rng,
             self._firm_gain_scale(),
+            entry_room(self.shares, counts, self.n0),
         )
         if not spec.entry_exit:
             return
         self.idle_steps = np.where(idle & (before == self.firm_region), self.idle_steps + 1, 0)
         self.entry_streak = np.where(arrival > 0, self.entry_streak + 1, 0)
-        slots = entry_slots(self.shares, counts, self.n0, self.entry_streak, spec.patience)
+        after = np.bincount(self.firm_region, minlength=self.n_regions + 1)[:-1]
+        slots = entry_slots(self.shares, after, self.n0, self.entry_streak, spec.patience)
         entrants = self.rng.binomial(slots, spec.adjustment_speed)
         self._close_firms(np.flatnonzero(self.idle_steps >= spec.patience))
         self._open_firms(np.repeat(np.arange(self.n_regions), entrants))
