@@ -346,7 +346,7 @@ class NEGModel(mesa.Model):
         size = self.firm_region.size
         slots = np.concatenate([free, np.arange(size - extra, size)])
         self.firm_region[slots] = regions
-        self.firm_born[slots] = self.steps + 1
+        self.firm_born[slots] = self.steps
         self.idle_steps[slots] = 0
         drawn = draw_productivity(self.spec.firms, slots.size, self.rng)
         if drawn is not None:
@@ -428,15 +428,21 @@ class NEGModel(mesa.Model):
                 self.shares, self.neighbours, 0.5 * self.EMERGENCE_LEVEL
             )
 
+    def _share_tolerance(self) -> float:
+        """``convergence_tol``, but at least two agents' worth of share (a population of 16
+        firms cannot settle to 0.001) and, where firms adjust on their own, two firms' worth:
+        one firm out of place moves wages, and with them workers, by about that much."""
+        tol = max(self.spec.run.convergence_tol, 2.0 / self.mobile_region.size)
+        return max(tol, 2.0 / self.n0) if self.dual else tol
+
     def _settling_state(self, shares: np.ndarray) -> np.ndarray:
         """What must stop moving: the shares, and the firm masses where firms adjust on their
         own (scaled so that two firms' worth, or ``convergence_tol``, counts as the shares'
         tolerance)."""
         if not self.dual:
             return shares
-        run = self.spec.run
-        tol = max(run.convergence_tol, 2.0 / self.mobile_region.size)
-        firm_tol = max(run.convergence_tol, 2.0 / self.n0)
+        firm_tol = max(self.spec.run.convergence_tol, 2.0 / self.n0)
+        tol = self._share_tolerance()
         return np.concatenate([shares, self.firm_counts / self.n0 * (tol / firm_tol)])
 
     def _update_convergence(self, shares: np.ndarray) -> None:
@@ -444,12 +450,11 @@ class NEGModel(mesa.Model):
         ``convergence_tol``, the expected drift over a window is below it too and not
         growing, and the state is a stable rest point (``negsim.stability``) — so a slow
         escape from an unstable equilibrium is not mistaken for rest. A run never stops
-        before its last policy has acted. The tolerance is at least two agents' worth of
-        share (a population of 16 firms cannot settle to 0.001)."""
+        before its last policy has acted. Where firms adjust on their own they must have
+        settled too (``_firms_settled``). The tolerance is ``_share_tolerance``."""
         run = self.spec.run
         window = run.convergence_window
-        # a share cannot settle more finely than two agents' worth
-        tol = max(run.convergence_tol, 2.0 / self.mobile_region.size)
+        tol = self._share_tolerance()
         drift = float(np.max(np.abs(self.drift)))
         state = self._settling_state(shares)
         self._share_history.append((state, drift))
