@@ -26,7 +26,8 @@ firm's operating profit in r is π_r = w_r (L_r/n_r - σF)/(σ-1) (FKV ch. 4: p 
 break-even output F(σ-1)/c, labour σF per firm): positive where there are fewer firms
 than the local workforce employs at the break-even scale, negative where there are more.
 Each step firms in loss-making regions relocate to profitable ones until n_r = L_r/(σF),
-i.e. firm shares equal worker shares — in CP firms track workers.
+i.e. firm shares equal worker shares — in CP firms track workers. Firms that adjust at a
+speed of their own (relocation, entry, exit) follow ``negsim.firm_dynamics`` instead.
 """
 
 from __future__ import annotations

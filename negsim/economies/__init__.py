@@ -6,9 +6,11 @@ Who moves, by economy:
 
 | economy | mobile agents (their share is λ)   | who follows                         |
 | ------- | ---------------------------------- | ----------------------------------- |
-| cp      | workers, on real wages             | firms track workers (free entry)    |
+| cp      | workers, on real wages             | firms track workers (free entry), or  |
+|         |                                    | move on profits at their own speed    |
+|         |                                    | (``negsim.firm_dynamics``)            |
 | fe      | entrepreneurs, on real rewards     | each firm moves with its entrepreneur |
-| fc      | firms (capital), on nominal reward | nobody: workers and owners stay     |
+| fc      | firms (capital), on nominal reward | nobody: workers and owners stay       |
 """
 
 from __future__ import annotations
