@@ -365,13 +365,19 @@ def main(argv: list[str] | None = None) -> int:
         f"target: negsim stepping within {TARGET_RATIO:g}x of numpy -> "
         f"{'target met' if ratio_np <= TARGET_RATIO else 'target missed'}"
     )
-    dual_scenario = load_negsim_scenario(
-        args.workers, args.steps, ("firms.adjustment_speed=0.1", "firms.entry_exit=true")
+    dual_scenario = load_negsim_scenario(  # one firm per worker: firm counts as fine as λ
+        args.workers,
+        args.steps,
+        (
+            "firms.adjustment_speed=0.1",
+            "firms.entry_exit=true",
+            f"population.firms={args.workers}",
+        ),
     )
     dual = best_of(lambda: run_negsim(dual_scenario, args.steps), args.repeat)
     dual_ms = 1e3 * dual["step"] / max(args.steps, 1)
     print(
-        f"firms at their own speed (0.1, entry/exit): {dual_ms:.3f} ms/step, "
+        f"firms at their own speed (0.1, entry/exit, {args.workers} firms): {dual_ms:.3f} ms/step, "
         f"{dual_ms / (1e3 * neg['per_step']):.2f}x negsim with free entry, "
         f"largest share {dual['largest_share']:.4f}"
     )

@@ -53,17 +53,19 @@ def idle_firms(
     largest ``order_key`` first (birth step, or minus productivity). Slots of closed firms
     carry the region index R and are never idle."""
     n_regions = capacity.size
-    alive = firm_region < n_regions
-    order = np.lexsort((-order_key, firm_region))  # by region, then largest key first
     counts = np.bincount(firm_region, minlength=n_regions + 1)
-    starts = np.concatenate(([0], np.cumsum(counts)))
-    ranked = firm_region[order]
-    rank = np.arange(order.size) - starts[ranked]
-    limit = np.append(capacity, np.iinfo(np.int64).max)
-    surplus = np.maximum(counts - limit, 0)
+    surplus = np.append(np.maximum(counts[:-1] - capacity, 0), 0)  # closed slots: none
     idle = np.zeros(firm_region.size, dtype=bool)
-    idle[order[rank < surplus[ranked]]] = True
-    return idle & alive
+    if not surplus.any():
+        return idle
+    crowded = np.flatnonzero(surplus[firm_region] > 0)
+    regions = firm_region[crowded]
+    order = np.lexsort((-order_key[crowded], regions))  # by region, then largest key first
+    ranked = regions[order]
+    starts = np.concatenate(([0], np.cumsum(np.bincount(regions, minlength=n_regions))))
+    rank = np.arange(order.size) - starts[ranked]
+    idle[crowded[order[rank < surplus[ranked]]]] = True
+    return idle
 
 
 def entrant_profit(
