@@ -9,26 +9,32 @@ moves only when firms decide to. Given λ and n the short-run equilibrium
     π_r = μ w_r (λ_r - n_r) / ((σ-1) n_r)      (``cp.firm_profit``),
 
 positive where firms are scarce relative to the workforce. The fixed labour is avoidable,
-so at most λ_r·N₀ firms operate in r and the rest stay *idle* (they earn nothing): the
-youngest idle first, or the least productive when firms differ. Each step, with δ = 1/N₀:
+so at most ⌈λ_r N₀⌉ firms operate in r (the last one part-time) and the rest stay *idle*
+(they earn nothing): the youngest idle first, or the least productive when firms differ.
+The room of a region, k_r = ⌈λ_r N₀ - count_r⌉, is how many firms it can take in before
+its profits fall to zero. Each step:
 
 - **relocation** — a share ``firms.adjustment_speed`` of firms reconsiders; each draws a
   candidate region s and moves with probability min(1, κ·max(0, g)), where
-  g = a^(σ-1) (π⁺_s - π_own)/F - c_move, π⁺_s = π_s at n_s + δ (the profit it would make
-  there, its own arrival included), π_own its current profit (0 when idle),
+  g = a^(σ-1) (π⁺_s - π_own)/F - c_move, π⁺_s = π_s at count_s + 1 (the profit the mover
+  would make there, its own arrival included), π_own its current profit (0 when idle),
   F = μ/σ the fixed labour at unit wage, c_move = ``firms.relocation_cost`` (a share of F)
-  and κ = ``behaviour.response``; a region takes in at most the k_r firms that would all
-  still profit there (below), the first come first served — firms see the local market,
-  so they do not all rush into the same gap and overshoot;
+  and κ = ``behaviour.response``. A region takes in at most the k_r - 1 movers that all
+  still profit there, first come first served — firms see the local market, so they do
+  not all rush into the same gap and overshoot;
 - **exit** (``firms.entry_exit``) — a firm idle for ``firms.patience`` consecutive steps
   closes;
-- **entry** (``firms.entry_exit``) — where an entrant would have made a profit
-  (π⁺_r > 0) for ``firms.patience`` consecutive steps, each of the k_r entrants that
-  would still profit enters with probability ``firms.adjustment_speed``
-  (k_r = ⌈λ_r N₀ - count_r⌉ - 1).
+- **entry** (``firms.entry_exit``) — where firms have made a profit (π_r > 0; a first
+  firm's profit where workers have none) for ``firms.patience`` consecutive steps, each of
+  the k_r entrants it has room for enters with probability ``firms.adjustment_speed``.
+  Entry stops at zero profit, free entry's margin, so the last entrant may break even
+  running part-time — which keeps whole-firm lumpiness from freezing a region just short
+  of its free-entry count.
 
-Rest points have n = λ up to one firm: no firm gains from moving, none is idle, no entrant
-would profit — FKV's free-entry state, reached at a finite speed.
+With entry and exit the rest points have count_r = ⌈λ_r N₀⌉ wherever λ_r > 0: no firm
+gains from moving, none is idle, no region makes profits — FKV's free-entry state n = λ,
+reached at a finite speed. With relocation alone the number of firms is fixed and the
+rest points are those where no firm gains from a move: n = λ up to a firm.
 """
 
 from __future__ import annotations
@@ -71,8 +77,16 @@ def idle_firms(
 def entrant_profit(
     shares: np.ndarray, counts: np.ndarray, n0: int, wage: np.ndarray, sigma: float, mu: float
 ) -> np.ndarray:
-    """π⁺_r: the profit a firm arriving in r would make, its own arrival included."""
+    """π⁺_r: the profit a firm arriving in r would make, its own arrival included (``wage``:
+    the equilibrium's potential wage, which covers regions where no firm operates yet)."""
     return firm_profit(shares, (counts + 1.0) / n0, wage, sigma, mu)
+
+
+def profit_now(
+    shares: np.ndarray, counts: np.ndarray, n0: int, wage: np.ndarray, sigma: float, mu: float
+) -> np.ndarray:
+    """π_r: the profit firms make in r now; where workers have no firm, a first firm's."""
+    return firm_profit(shares, np.maximum(counts, 1) / n0, wage, sigma, mu)
 
 
 def relocate_on_profit(
@@ -88,9 +102,8 @@ def relocate_on_profit(
     room: np.ndarray | None = None,
 ) -> int:
     """Relocation step (module docstring), in place on ``firm_region``. ``own_profit`` is
-    per firm, ``arrival_profit`` per region, ``room`` how many firms each region can take
-    in at a profit (``entry_room``; None: no limit). Returns the number of firms that
-    moved."""
+    per firm, ``arrival_profit`` per region, ``room`` how many movers each region takes in
+    (``entry_room`` - 1; None: no limit). Returns the number of firms that moved."""
     n_regions = arrival_profit.size
     alive = np.flatnonzero(firm_region < n_regions)
     movers = alive[rng.random(alive.size) < speed]
@@ -135,15 +148,15 @@ def best_relocation_gain(
 
 
 def entry_room(shares: np.ndarray, counts: np.ndarray, n0: int) -> np.ndarray:
-    """k_r = ⌈λ_r N₀ - count_r⌉ - 1 (at least 0): how many more firms r can take in with
-    every one of them still making a profit (π at count + k below λ_r N₀)."""
-    room = np.ceil(np.asarray(shares) * n0 - counts - 1e-9).astype(np.int64) - 1
+    """k_r = ⌈λ_r N₀ - count_r⌉ (at least 0): how many more firms r can take in before its
+    profits fall to zero (the last one operating part-time)."""
+    room = np.ceil(np.asarray(shares) * n0 - counts - 1e-9).astype(np.int64)
     return np.maximum(room, 0)
 
 
 def entry_slots(
     shares: np.ndarray, counts: np.ndarray, n0: int, profitable_for: np.ndarray, patience: int
 ) -> np.ndarray:
-    """``entry_room`` where an entrant would have profited for ``patience`` consecutive
-    steps, 0 elsewhere."""
+    """``entry_room`` where firms have made a profit for ``patience`` consecutive steps, 0
+    elsewhere."""
     return np.where(profitable_for >= patience, entry_room(shares, counts, n0), 0)

@@ -7,7 +7,9 @@ The short-run equilibrium is re-solved after every round of moves (warm-started 
 last wages), so the wages, price indices and real wages recorded for a step always belong
 to the distribution of agents recorded for that step, and the next decisions use them.
 Policies that change the economy at a step (``negsim.policies``) act before the decisions
-of that step.
+of that step. Where cp firms adjust at their own speed (``firms.adjustment_speed``,
+``negsim.firm_dynamics``) a step is: policies → workers move → equilibrium → firms
+relocate, exit and enter → equilibrium → collect.
 """
 
 from __future__ import annotations
@@ -25,6 +27,7 @@ from negsim.agents import (
     relocate_firms,
 )
 from negsim.economies import FIRMS_MOVE, make_solver
+from negsim.economies.base import Equilibrium
 from negsim.economies.cp import firm_profit
 from negsim.firm_dynamics import (
     best_relocation_gain,
@@ -33,6 +36,7 @@ from negsim.firm_dynamics import (
     entry_slots,
     idle_firms,
     operating_capacity,
+    profit_now,
     relocate_on_profit,
 )
 from negsim.frictions import cost_matrix
@@ -110,7 +114,9 @@ class NEGModel(mesa.Model):
         self.firm_born = np.zeros(n_firms, dtype=np.int64)
         self.idle_steps = np.zeros(n_firms, dtype=np.int64)
         self.entry_streak = np.zeros(self.n_regions, dtype=np.int64)
-        self._firm_agents = list(self.firms) if self.dual else []
+        self._firm_agents: list[Firm | None] = [None] * n_firms if self.dual else []
+        for agent in self.firms if self.dual else ():
+            self._firm_agents[agent.index] = agent
 
         self.firm_counts = np.bincount(self.firm_region, minlength=self.n_regions)
         self._count()
@@ -168,7 +174,7 @@ class NEGModel(mesa.Model):
         mobile = self.firm_counts if self.firms_move else self.worker_counts
         self.shares = mobile / self.mobile_region.size
 
-    def _solve(self, wage0: np.ndarray | None) -> object:
+    def _solve(self, wage0: np.ndarray | None) -> Equilibrium:
         """Short-run equilibrium of the current state (given firm masses when firms adjust
         at their own speed)."""
         firms = self.firm_counts / self.n0 if self.dual else None
@@ -258,12 +264,15 @@ class NEGModel(mesa.Model):
             econ.mu / econ.sigma,
             self.rng,
             self._firm_gain_scale(),
-            entry_room(self.shares, counts, self.n0),
+            np.maximum(entry_room(self.shares, counts, self.n0) - 1, 0),
         )
         if not spec.entry_exit:
             return
         self.idle_steps = np.where(idle & (before == self.firm_region), self.idle_steps + 1, 0)
-        self.entry_streak = np.where(arrival > 0, self.entry_streak + 1, 0)
+        profit = profit_now(
+            self.shares, counts, self.n0, self.equilibrium.potential_wage, econ.sigma, econ.mu
+        )
+        self.entry_streak = np.where(profit > 0, self.entry_streak + 1, 0)
         after = np.bincount(self.firm_region, minlength=self.n_regions + 1)[:-1]
         slots = entry_slots(self.shares, after, self.n0, self.entry_streak, spec.patience)
         entrants = self.rng.binomial(slots, spec.adjustment_speed)
