@@ -3,8 +3,10 @@
 ``page(scenario)`` shows a live regions map sized by the mobile population, the shares of
 mobile workers and the real wages ω = w G^(-μ) over time, with sliders for the
 elasticity of substitution σ, the manufacturing share μ, the transport cost T, the
-adjustment speed and the taste noise ν. Move a slider, press *Reset* to rebuild the model
-with it, then *Step* or ▶ (the model stops by itself once the shares settle).
+adjustment speed and the taste noise ν (and the firms' own adjustment speed where the
+scenario's cp firms have one, ``firms.adjustment_speed``). Move a slider, press *Reset*
+to rebuild the model with it, then *Step* or ▶ (the model stops by itself once the shares
+settle).
 
 In Jupyter, a cell ending in ``negsim.viz.page(scenario)`` displays the page inline; from
 a clone, ``solara run negsim/app.py`` serves it in the browser (``NEGSIM_SCENARIO=FILE.toml``
@@ -32,13 +34,14 @@ from negsim.results import Result
 from negsim.runner import summarise
 from negsim.scenario import Scenario, load_scenario, validate
 
-#: The parameters the sliders set, and the scenario table each belongs to.
+#: The parameters the sliders set, and the scenario table and key each belongs to.
 SLIDER_KEYS = {
-    "sigma": "economy",
-    "mu": "economy",
-    "transport_cost": "economy",
-    "adjustment_speed": "behaviour",
-    "noise": "behaviour",
+    "sigma": ("economy", "sigma"),
+    "mu": ("economy", "mu"),
+    "transport_cost": ("economy", "transport_cost"),
+    "adjustment_speed": ("behaviour", "adjustment_speed"),
+    "noise": ("behaviour", "noise"),
+    "firm_speed": ("firms", "adjustment_speed"),
 }
 
 _LABELS = {
@@ -47,6 +50,7 @@ _LABELS = {
     "transport_cost": "transport cost T (iceberg factor)",
     "adjustment_speed": "adjustment speed (share reconsidering per step)",
     "noise": "taste noise ν (log real wage)",
+    "firm_speed": "firms' adjustment speed (share reconsidering per step)",
 }
 
 
@@ -66,14 +70,16 @@ def default_scenario() -> Scenario:
 
 
 def configure(base: Scenario, **values: float | None) -> Scenario:
-    """``base`` with the given slider parameters (σ, μ, T, adjustment speed, noise) replaced;
-    ``None`` keeps the base value. Validated like a scenario file (ScenarioError if not)."""
+    """``base`` with the given slider parameters (σ, μ, T, adjustment speed, noise, firms'
+    speed) replaced; ``None`` keeps the base value. Validated like a scenario file
+    (ScenarioError if not)."""
     data = base.model_dump(exclude_none=True)
     for key, value in values.items():
         if key not in SLIDER_KEYS:
             raise TypeError(f"unknown parameter {key!r} (sliders: {', '.join(SLIDER_KEYS)})")
         if value is not None:
-            data[SLIDER_KEYS[key]][key] = float(value)
+            table, field = SLIDER_KEYS[key]
+            data[table][field] = float(value)
     return validate(data, f"{base.name} (sliders)")
 
 
@@ -93,6 +99,7 @@ class InteractiveModel(NEGModel):
         transport_cost: float | None = None,
         adjustment_speed: float | None = None,
         noise: float | None = None,
+        firm_speed: float | None = None,
         seed: int | None = None,
     ) -> None:
         spec = configure(
@@ -102,6 +109,7 @@ class InteractiveModel(NEGModel):
             transport_cost=transport_cost,
             adjustment_speed=adjustment_speed,
             noise=noise,
+            firm_speed=firm_speed,
         )
         super().__init__(spec, seed=seed)
 
@@ -119,7 +127,8 @@ def slider_ranges(scenario: Scenario) -> dict[str, tuple[float, float, float]]:
     every combination satisfies the no-black-hole condition μ < (σ-1)/σ (FKV ch. 5; it
     implies fe's μ < σ-1) and μ + η < 1 with a housing share η, so no slider setting can
     make a model that cannot be built. No T slider where the geography has no single
-    transport cost (network, matrix)."""
+    transport cost (network, matrix); a firms' speed slider only where cp firms adjust at
+    their own speed."""
     econ, behaviour = scenario.economy, scenario.behaviour
     housing = float(getattr(econ, "housing_share", 0.0) or 0.0)
     sigma_lo = min(2.0, econ.sigma)
@@ -138,6 +147,9 @@ def slider_ranges(scenario: Scenario) -> dict[str, tuple[float, float, float]]:
     }
     if econ.transport_cost is None:
         del ranges["transport_cost"]
+    firm_speed = scenario.firms.adjustment_speed
+    if firm_speed is not None:
+        ranges["firm_speed"] = (min(0.01, firm_speed), 1.0, 0.01)
     return ranges
 
 
@@ -146,7 +158,8 @@ def model_params(scenario: Scenario) -> dict[str, Any]:
     and the scenario itself and its seed as fixed parameters."""
     params: dict[str, Any] = {}
     for key, (lo, hi, step) in slider_ranges(scenario).items():
-        value = getattr(getattr(scenario, SLIDER_KEYS[key]), key)
+        table, field = SLIDER_KEYS[key]
+        value = getattr(getattr(scenario, table), field)
         params[key] = Slider(_LABELS[key], value=float(value), min=lo, max=hi, step=step)
     params["base"] = scenario
     params["seed"] = scenario.run.seed

@@ -648,3 +648,19 @@ def test_relocation_cost_freezes_firms(cost):
         assert np.all(counts == [550, 450]) and sum(firm_moves) == 0
     else:
         assert sum(firm_moves) > 100 and counts[-1, 0] > 900
+
+
+def test_shipped_plant_closures_scenario_reports_its_firm_flows():
+    """core_plant_closures: 30% of the core's 1000 firms close at step 50; the summary
+    accounts for every firm that closed or entered, and the core is lost (even spread)."""
+    path = Path(__file__).resolve().parents[1] / "scenarios" / "core_plant_closures.toml"
+    result = negsim.run(path)
+    flows = result.summary["firm_dynamics"]
+    assert flows["exits"] >= 300  # the shock's closures, and idle firms that gave up
+    assert sum(flows["final_firms"].values()) == N0 + flows["entries"] - flows["exits"]
+    assert result.summary["regime"] == "dispersed" and result.summary["converged"]
+    assert max(abs(p) for p in flows["final_firm_profit"].values()) < 1e-3
+    ts = result.timeseries.set_index(["step", "region"])["firms"]
+    assert ts[(49, "Core")] == N0 and ts[(50, "Core")] < 0.75 * N0
+    free_entry = negsim.run(path.with_name("two_region_clustering.toml"))
+    assert "firm_dynamics" not in free_entry.summary

@@ -77,7 +77,7 @@ def test_every_slider_setting_builds_a_valid_model(sigma, mu):
     # Mesa accepts the parameters for rebuilding the model
     params = viz.model_params(scenario)
     _check_model_params(viz.InteractiveModel(base=scenario), params)
-    assert {k: params[k].value for k in viz.SLIDER_KEYS}["sigma"] == sigma
+    assert params["sigma"].value == sigma
 
 
 def test_slider_box_respects_a_housing_share():
@@ -131,7 +131,26 @@ def test_page_renders_every_shipped_scenario(path):
     # a T slider exactly where the geography has one transport cost
     has_t = "transport cost T (iceberg factor)" in labels
     assert has_t == (scenario.economy.transport_cost is not None)
+    # a firms' speed slider exactly where cp firms adjust at their own speed
+    has_firm_speed = viz._LABELS["firm_speed"] in labels
+    assert has_firm_speed == (scenario.firms.adjustment_speed is not None)
     rc.close()
+
+
+def test_firm_speed_slider_rebuilds_firms_at_that_speed():
+    base = negsim.load_scenario(
+        SCENARIOS / "core_plant_closures.toml", ["population.workers=1000", "population.firms=200"]
+    )
+    params = viz.model_params(base)
+    assert params["firm_speed"].value == base.firms.adjustment_speed == 0.2
+    assert (params["firm_speed"].min, params["firm_speed"].max) == (0.01, 1.0)
+    _check_model_params(viz.InteractiveModel(base=base), params)
+    model = viz.InteractiveModel(base=base, firm_speed=0.5, seed=3)
+    assert model.dual and model.spec.firms.adjustment_speed == 0.5
+    assert model.spec.firms.entry_exit and model.spec.policies == base.policies
+    with pytest.raises(ScenarioError, match="firms.adjustment_speed"):
+        viz.configure(base, firm_speed=1.5)
+    assert "firm_speed" not in viz.model_params(viz.default_scenario())
 
 
 def _free_port() -> int:
