@@ -628,8 +628,10 @@ def parse_override(text: str) -> tuple[list[str], Any]:
     """Parse ``dotted.key=value`` where value is a TOML literal (bare words count as strings)."""
     key, sep, raw = text.partition("=")
     key = key.strip()
-    if not sep or not key or not all(_BARE_WORD.match(p) for p in key.split(".")):
-        raise ScenarioError(f"--set {text}: expected dotted.key=value, e.g. economy.sigma=5")
+    if not sep or not key or not all(_BARE_WORD.match(p) or p.isdigit() for p in key.split(".")):
+        raise ScenarioError(
+            f"--set {text}: expected dotted.key=value, e.g. economy.sigma=5 or policies.0.share=0.2"
+        )
     raw = raw.strip()
     try:
         value = tomllib.loads(f"v = {raw}")["v"]
@@ -648,14 +650,37 @@ def apply_overrides(data: dict[str, Any], overrides: list[str]) -> dict[str, Any
     data = copy.deepcopy(data)
     for text in overrides:
         path, value = parse_override(text)
-        node = data
-        for part in path[:-1]:
-            child = node.setdefault(part, {})
-            if not isinstance(child, dict):
-                raise ScenarioError(f"--set {text}: '{part}' is a value, not a table")
-            node = child
-        node[path[-1]] = value
+        try:
+            set_key(data, path, value)
+        except ValueError as exc:
+            raise ScenarioError(f"--set {text}: {exc}") from None
     return data
+
+
+def set_key(data: dict[str, Any], path: list[str], value: Any) -> None:
+    """Set ``value`` at the dotted ``path`` of a scenario dict, creating tables on the way;
+    a number indexes an existing entry of a list of tables (``policies.0.share``).
+    ValueError with a one-line reason where the path cannot be followed."""
+    node: Any = data
+    for i, part in enumerate(path):
+        above = ".".join(path[:i]) or "the scenario"
+        if part.isdigit():
+            entries = node if isinstance(node, list) else []
+            if int(part) >= len(entries):
+                raise ValueError(
+                    f"{above} has no entry {part} (it has {len(entries)}; the first is 0)"
+                )
+            key: int | str = int(part)
+        elif isinstance(node, dict):
+            key = part
+            if i < len(path) - 1:
+                node.setdefault(part, [] if path[i + 1].isdigit() else {})
+        else:
+            raise ValueError(f"'{above}' is a value, not a table")
+        if i == len(path) - 1:
+            node[key] = copy.deepcopy(value)
+        else:
+            node = node[key]
 
 
 def load_scenario(

@@ -360,6 +360,22 @@ def test_apply_overrides_copies_and_creates_tables() -> None:
     assert load_scenario(VALID, overrides=["solver.max_iter=7"]).solver.max_iter == 7
 
 
+def test_override_indexes_a_list_of_tables() -> None:
+    closures = Path(__file__).resolve().parents[1] / "scenarios" / "core_plant_closures.toml"
+    shipped = load_scenario(closures)
+    changed = load_scenario(closures, overrides=["policies.0.share=0.5", "policies.0.start=80"])
+    assert (shipped.policies[0].share, changed.policies[0].share) == (0.3, 0.5)
+    assert changed.policies[0].start == 80
+    assert changed.policies[0].region == shipped.policies[0].region  # the rest is kept
+    with pytest.raises(ScenarioError) as info:
+        load_scenario(closures, overrides=["policies.1.share=0.5"])
+    msg = str(info.value)
+    _assert_one_line(msg)
+    assert "--set policies.1.share=0.5: policies has no entry 1 (it has 1" in msg
+    msg = _error_of(closures, overrides=["policies.0.share=1.5"])
+    assert ": policies.0.share: " in msg and "less than or equal to 1" in msg
+
+
 @pytest.mark.parametrize(
     ("override", "key", "fragment"),
     [
@@ -391,6 +407,8 @@ def test_invalid_override_validated_like_file_value(override: str, key: str, fra
         "economy.sigma=",  # no value
         "economy.sigma=abc def",  # not a TOML literal nor a bare word
         "economy.sigma.x=1",  # descends into a value
+        "policies.0.share=0.2",  # VALID has no policies: no entry 0
+        "economy.0=1",  # a number indexes a list, and economy is a table
     ],
 )
 def test_malformed_override_raises(override: str) -> None:

@@ -296,10 +296,19 @@ def test_plot_sweep_draws_the_simulated_tomahawk(tomahawk, capsys):
     assert (tomahawk / "sweep.png").read_bytes().startswith(PNG)
 
 
-@pytest.mark.parametrize("name", ["tomahawk", "hysteresis", "regime_map", "sobol_sensitivity"])
+SHIPPED = ["tomahawk", "hysteresis", "regime_map", "sobol_sensitivity", "plant_closures"]
+
+
+@pytest.mark.parametrize("name", SHIPPED)
 def test_shipped_sweeps_are_valid(name):
     plan = load_sweep(SWEEPS / f"{name}.toml")  # the base path is relative to the sweep file
-    expected = {"tomahawk": 62, "hysteresis": 122, "regime_map": 1054, "sobol_sensitivity": 896}
+    expected = {
+        "tomahawk": 62,
+        "hysteresis": 122,
+        "regime_map": 1054,
+        "sobol_sensitivity": 896,
+        "plant_closures": 104,
+    }
     assert len(plan.runs) == expected[name]
     header = (SWEEPS / f"{name}.toml").read_text(encoding="utf-8").splitlines()[0]
     assert header.startswith("# ")
@@ -377,6 +386,70 @@ def test_latin_hypercube_is_stratified_and_rounds_integer_keys():
     assert all(isinstance(w, int) and 500 <= w <= 1500 for w in workers)
 
 
+def test_policy_parameters_are_swept_by_list_index_and_drawn_as_a_heat_map(tmp_path, capsys):
+    """A shock's size varied through ``policies.0.share``: each run's scenario carries its
+    value; a two-number grid is drawn as a heat map. Below the break point (T = 1.55) the
+    core absorbs even a large wave of closures; between T_B and T_S (T = 1.75) a small one
+    is absorbed and a large one breaks the core up (path dependence)."""
+    closures = ROOT / "scenarios" / "core_plant_closures.toml"
+    path = write(
+        tmp_path,
+        f"""
+[sweep]
+scenario = "{closures}"
+[set]
+"population.workers" = 2000
+"population.firms" = 400
+[parameters]
+"economy.transport_cost" = [1.55, 1.75]
+"policies.0.share" = [0.05, 0.5]
+""",
+    )
+    plan = load_sweep(path)
+    shares = sorted({plan.scenario(run).policies[0].share for run in plan.runs})
+    assert shares == [0.05, 0.5]
+    assert main(["sweep", str(path), "--out", str(tmp_path / "out"), "--quiet"]) == 0
+    assert main(["plot", "sweep", str(tmp_path / "out")]) == 0
+    assert "(heat map)" in capsys.readouterr().out
+    assert (tmp_path / "out" / "sweep.png").read_bytes().startswith(PNG)
+    runs = load_results(tmp_path / "out")[1]
+    largest = runs.set_index(["economy.transport_cost", "policies.0.share"])["largest_share"]
+    assert largest[(1.55, 0.05)] == largest[(1.55, 0.5)] == 1.0
+    assert largest[(1.75, 0.05)] == 1.0
+    assert abs(largest[(1.75, 0.5)] - 0.5) < 0.05
+
+
+def test_heat_map_axes_name_the_varied_keys(tmp_path):
+    from negsim.sweeps.plots import plot_heat_map
+
+    closures = ROOT / "scenarios" / "core_plant_closures.toml"
+    plan = plan_sweep(
+        {
+            "sweep": {"scenario": str(closures)},
+            "set": {"population.workers": 200, "population.firms": 40},
+            "parameters": {"economy.transport_cost": [1.55, 1.6], "policies.0.share": [0.1, 0.2]},
+        },
+        source="inline",
+        base_dir=tmp_path,
+    )
+    runs = pd.DataFrame(
+        {
+            "economy.transport_cost": [1.55, 1.55, 1.6, 1.6],
+            "policies.0.share": [0.1, 0.2, 0.1, 0.2],
+            "largest_share": [1.0, 0.5, 0.75, 1.0],
+            "final_shares": [[1.0, 0.0]] * 4,
+            "error": [None] * 4,
+        }
+    )
+    fig = plot_heat_map(plan, runs)
+    ax = fig.axes[0]
+    assert ax.get_xlabel().startswith("transport cost T")
+    assert ax.get_ylabel() == "share of the region's firms that close (policies.0.share)"
+    mesh = ax.collections[0].get_array().reshape(2, 2)  # rows: share, columns: T
+    np.testing.assert_array_equal(mesh, [[1.0, 0.75], [0.5, 1.0]])
+    assert fig.axes[1].get_ylabel() == "largest final share (mean over replications)"
+
+
 # --- errors before any run ------------------------------------------------------------------
 
 BAD = [
@@ -437,6 +510,14 @@ BAD = [
     (
         "[sweep]\nscenario = '{base}'\n[parameters]\n'economy.mu' = [0.3, 0.3]\n",
         ["parameters.economy.mu", "listed twice"],
+    ),
+    (
+        "[sweep]\nscenario = '{base}'\n[parameters]\n'policies.0.share' = [0.1, 0.2]\n",
+        ["parameters.policies.0.share", "policies has no entry 0", "it has 0"],
+    ),
+    (
+        "[sweep]\nscenario = '{base}'\n[parameters]\n'policies.share' = [0.1, 0.2]\n",
+        ["parameters.policies.share", "list of tables", "policies.0.share"],
     ),
     (
         "[sweep]\nscenario = '{base}'\n[set]\n'population.workers' = 1.5\n"

@@ -6,6 +6,8 @@
 - T and μ → the regime map over (T, μ) with the analytic break and sustain curves;
 - T (and initial conditions) → the simulated tomahawk over the analytic one;
 - design ``sobol`` → first-order and total Sobol' indices;
+- any other two numbers on a grid → the mean largest final share over them (a heat map,
+  with the analytic break and sustain points where one of them is T);
 - anything else → the largest share against each varied parameter.
 """
 
@@ -35,7 +37,7 @@ from negsim.sweeps.analysis import (
     sensitivity,
     start_label,
 )
-from negsim.sweeps.spec import SweepPlan
+from negsim.sweeps.spec import SweepPlan, key_description
 from negsim.sweeps.store import SENSITIVITY
 
 OUTCOME_COLOURS = {
@@ -44,7 +46,7 @@ OUTCOME_COLOURS = {
     "dispersion": "#5dade2",
     "partial": "#a6acaf",
 }
-KINDS = ("hysteresis", "regime map", "tomahawk", "sensitivity", "scatter")
+KINDS = ("hysteresis", "regime map", "tomahawk", "sensitivity", "heat map", "scatter")
 
 
 def sweep_kind(plan: SweepPlan) -> str:
@@ -59,7 +61,14 @@ def sweep_kind(plan: SweepPlan) -> str:
         return "regime map"
     if T_KEY in keys and keys <= {T_KEY, START_KEY} and tomahawk_ok:
         return "tomahawk"
+    numeric = [p for p in plan.parameters if all(_is_number(v) for v in p.values or [])]
+    if plan.design == "grid" and len(plan.parameters) == 2 and len(numeric) == 2:
+        return "heat map"
     return "scatter"
+
+
+def _is_number(value: object) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool)
 
 
 def plot_sweep(out: str | Path) -> tuple[Figure, str]:
@@ -76,6 +85,8 @@ def plot_sweep(out: str | Path) -> tuple[Figure, str]:
         return plot_regime_map(plan, runs), kind
     if kind == "tomahawk":
         return plot_simulated_tomahawk(plan, runs), kind
+    if kind == "heat map":
+        return plot_heat_map(plan, runs), kind
     return plot_scatter(plan, runs), kind
 
 
@@ -195,6 +206,46 @@ def plot_sensitivity(indices: pd.DataFrame, name: str = "sweep", ax: Axes | None
     ax.legend()
     ax.grid(alpha=0.3, axis="y")
     return fig
+
+
+def plot_heat_map(plan: SweepPlan, runs: pd.DataFrame, ax: Axes | None = None) -> Figure:
+    """Mean largest final share (over replications) on a two-parameter grid; T on the x axis
+    when it is one of them, with the analytic break and sustain points of the symmetric
+    two-region CP model (FKV 1999, ch. 5) as vertical lines."""
+    fig, ax = _axes(ax, (8, 5))
+    keys = plan.keys if plan.keys[1] != T_KEY else plan.keys[::-1]
+    ok = runs[runs["error"].isna()]
+    mean = ok.groupby(keys)["largest_share"].mean()
+    xs, ys = np.unique(ok[keys[0]]), np.unique(ok[keys[1]])
+    grid = np.full((ys.size, xs.size), np.nan)
+    for (x, y), value in mean.items():
+        grid[np.searchsorted(ys, y), np.searchsorted(xs, x)] = value
+    n_regions = len(ok["final_shares"].iloc[0]) if len(ok) else 2
+    mesh = ax.pcolormesh(
+        _edges(xs), _edges(ys), grid, cmap="viridis", vmin=1.0 / n_regions, vmax=1.0
+    )
+    fig.colorbar(mesh, ax=ax, label="largest final share (mean over replications)")
+    scenario = fixed_scenario(plan)
+    if keys[0] == T_KEY and is_symmetric_two_region_cp(scenario):
+        econ = scenario.economy
+        for threshold, style, name in (
+            (cp.break_point(econ.sigma, econ.mu).T, "--", "break point $T_B$"),
+            (cp.sustain_point(econ.sigma, econ.mu).T, ":", "sustain point $T_S$"),
+        ):
+            ax.axvline(threshold, color="white", ls=style, lw=1.8, label=name)
+        ax.legend(loc="upper right", fontsize=8, framealpha=0.8)
+    ax.set_xlabel(_axis_label(keys[0]))
+    ax.set_ylabel(_axis_label(keys[1]))
+    ax.set_title(f"{plan.name}: {len(ok)} runs")
+    return fig
+
+
+def _axis_label(key: str) -> str:
+    """A varied key as an axis label: its description in the scenario schema, and the key."""
+    if key == T_KEY:
+        return "transport cost T (iceberg factor, ≥ 1)"
+    described = key_description(key)
+    return f"{described} ({key})" if described else key
 
 
 def plot_scatter(plan: SweepPlan, runs: pd.DataFrame) -> Figure:

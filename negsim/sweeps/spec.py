@@ -56,7 +56,7 @@ import numpy as np
 import tomli_w
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from negsim.scenario import Scenario, ScenarioError, read_toml, validate
+from negsim.scenario import Scenario, ScenarioError, read_toml, set_key, validate
 
 DESIGNS = ("grid", "lhs", "sobol", "continuation")
 RANGE_KEYS = frozenset({"min", "max", "step", "num"})
@@ -269,7 +269,17 @@ def plan_sweep(
 
     with_set = copy.deepcopy(base)
     for key, value in fixed.items():
-        _set_dotted(with_set, key, value)
+        try:
+            _set_dotted(with_set, key, value)
+        except ValueError as exc:
+            errors.append(f"{source}: set.{key}: {exc}")
+    for parameter in parameters:  # its path is checked here, its values run by run
+        try:
+            _set_dotted(copy.deepcopy(with_set), parameter.key, None)
+        except ValueError as exc:
+            errors.append(f"{source}: parameters.{parameter.key}: {exc}")
+    if errors:
+        raise SweepError("\n".join(errors))
 
     points, problem = _design_points(spec, parameters)
     runs = _runs(spec, points)
@@ -357,7 +367,16 @@ def _field_annotation(key: str) -> Any:
     """The annotation of a dotted scenario key; KeyError naming the allowed keys if unknown."""
     model: type[BaseModel] = Scenario
     parts = key.split(".")
+    listed = False  # the part before was a list of tables, so this one must index it
     for i, part in enumerate(parts):
+        if listed:
+            name = ".".join(parts[:i])
+            if not part.isdigit():
+                raise KeyError(f"{name} is a list of tables; index it ({name}.0.{part})")
+            if i == len(parts) - 1:
+                raise KeyError(f"is a table; vary its keys ({', '.join(model.model_fields)})")
+            listed = False
+            continue
         fields = model.model_fields
         if part not in fields:
             where = ".".join(parts[:i]) or "a scenario"
@@ -370,8 +389,25 @@ def _field_annotation(key: str) -> Any:
             return annotation
         if sub is None:
             raise KeyError(f"unknown scenario key ({'.'.join(parts[: i + 1])} is a value)")
+        listed = typing.get_origin(annotation) is list
         model = sub
     raise KeyError("empty key")
+
+
+def key_description(key: str) -> str:
+    """What a dotted scenario key means, from the scenario schema ("" if unknown), without
+    the "kind:" prefix of policy fields: "policies.0.share" → "share of the region's firms
+    that close"."""
+    model: type[BaseModel] | None = Scenario
+    field = None
+    for part in key.split("."):
+        if part.isdigit():
+            continue
+        field = model.model_fields.get(part) if model is not None else None
+        if field is None:
+            return ""
+        model = _model_in(field.annotation)
+    return (field.description or "").split(": ", 1)[-1] if field is not None else ""
 
 
 def _model_in(annotation: Any) -> type[BaseModel] | None:
@@ -673,11 +709,7 @@ def _validate_runs(plan: SweepPlan) -> None:
 
 
 def _set_dotted(data: dict[str, Any], key: str, value: Any) -> None:
-    node = data
-    parts = key.split(".")
-    for part in parts[:-1]:
-        node = node.setdefault(part, {})
-    node[parts[-1]] = copy.deepcopy(value)
+    set_key(data, key.split("."), value)
 
 
 def _canonical(value: Any) -> str:
