@@ -45,8 +45,8 @@ from negsim.economies.cp import firm_profit
 
 
 def operating_capacity(shares: np.ndarray, n0: int) -> np.ndarray:
-    """How many firms can operate in each region without a loss: ⌈λ_r N₀⌉ (one firm of
-    mass 1/N₀ operates with output below break-even only in the last, partial slot)."""
+    """How many firms operate in each region: ⌈λ_r N₀⌉, enough to employ its workers at
+    the break-even scale (the last one part-time); any more stand idle."""
     return np.ceil(np.asarray(shares) * n0 - 1e-9).astype(np.int64)
 
 
@@ -136,7 +136,7 @@ def best_relocation_gain(
     """The largest net gain g any firm could make by moving (≤ 0: no firm wants to move)."""
     n_regions = arrival_profit.size
     alive = np.flatnonzero(firm_region < n_regions)
-    if alive.size == 0:
+    if alive.size == 0 or n_regions < 2:
         return 0.0
     top, second = np.argsort(-arrival_profit, kind="stable")[:2]
     best = np.full(n_regions, arrival_profit[top])  # best arrival profit outside each region
