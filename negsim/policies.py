@@ -16,7 +16,10 @@ Each policy acts from step ``start`` (and, where it has a window, until ``end``)
   effect on regional demand is not modelled: it moves decisions, not market clearing.
 - ``shock`` — at ``start`` a share of the firms in ``region`` closes. Their capital (fc) or
   their workers/entrepreneurs (cp, fe; firms follow them) relocate to the other regions in
-  proportion to those regions' current shares — a one-off displacement.
+  proportion to those regions' current shares — a one-off displacement. Where cp firms
+  adjust at their own speed (``firms.adjustment_speed``) the firms just close: the
+  region's remaining firms earn profits, its wage falls (labour is now abundant,
+  ``negsim.economies.cp``), and workers and entrants respond at their own pace.
 - ``spillover`` — knowledge spillovers in the cluster (the "innovation" force): in
   ``regions`` (default all) the payoff is multiplied by 1 + b·n_r, n_r the region's share of
   all firms, during the window: the more of the industry a place hosts, the more productive
