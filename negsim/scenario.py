@@ -288,7 +288,9 @@ class Firms(_Table):
         0.0, ge=0, le=100, description="cp: cost of a move, as a share of a firm's fixed cost"
     )
     entry_exit: bool = Field(
-        False, description="cp: firms enter on sustained profits and exit on sustained losses"
+        False,
+        description="cp: firms enter where profits last `patience` steps and exit after "
+        "`patience` steps idle (operating would lose money)",
     )
     patience: int = Field(
         5, ge=1, le=10_000, description="cp: steps profits or idleness last before entry or exit"

@@ -235,7 +235,7 @@ class _Markets:
             payoff=real,
             iterations=iterations,
             residual=residual,
-            potential_wage=potential if self.stranded.any() else w,
+            potential_wage=potential,
         )
 
 
