@@ -225,6 +225,48 @@ def test_workers_without_firms_earn_nothing(sigma, mu):
         )
 
 
+def test_random_states_solve_without_nan_and_clear_the_labour_market():
+    """300 random states: 2–6 regions, asymmetric T, firm masses above, below or at the
+    workforce, some regions without workers or firms. Every solve converges to finite
+    values; the wage equation w^σ = κ Σ_s Y_s φ_rs G_s^(σ-1) and the price index hold at
+    the returned Y and G; and the economy-wide budget closes: the wage bills and profits
+    of all firms equal total spending on manufactures, μ Σ Y."""
+    rng = np.random.default_rng(2024)
+    for _ in range(300):
+        R = int(rng.integers(2, 7))
+        sigma = float(rng.uniform(2.5, 8.0))
+        mu = float(rng.uniform(0.05, 0.9 * (sigma - 1) / sigma))
+        lam = rng.dirichlet(np.ones(R)) * (rng.random(R) > 0.2)
+        if lam.sum() == 0:
+            lam[0] = 1.0
+        lam /= lam.sum()
+        n = lam * rng.uniform(0.0, 2.0, R) * (rng.random(R) > 0.15)
+        if not np.any(np.minimum(n, lam) > 0):
+            n[np.argmax(lam)] = lam.max()
+        a = rng.dirichlet(np.ones(R))
+        T = 1.0 + rng.uniform(0.0, 1.5, (R, R))
+        np.fill_diagonal(T, 1.0)
+        eq = cp.short_run_equilibrium(lam, a, T, sigma, mu, firms=n)
+        assert_all_finite(eq)
+        operating = np.minimum(n, lam)
+        stranded = (lam > 0) & (operating == 0)
+        assert np.all(eq.wage[stranded] == 0) and np.all(eq.wage[~stranded] > 0)
+        w, G, Y = eq.potential_wage, eq.price_index, eq.income
+        phi = T ** (1.0 - sigma)
+        b = phi @ (Y * G ** (sigma - 1.0))
+        working = operating > 0
+        kappa = (sigma - 1.0) * operating[working] / (sigma * lam[working] - operating[working])
+        np.testing.assert_allclose(w[working] ** sigma, kappa * b[working], rtol=1e-9)
+        empty = lam == 0  # FKV's potential wage, κ = 1
+        np.testing.assert_allclose(w[empty] ** sigma, b[empty], rtol=1e-9)
+        # G from its definition over the operating firms
+        g = (phi.T @ (operating * w ** (1.0 - sigma))) ** (1.0 / (1.0 - sigma))
+        np.testing.assert_allclose(G, g, rtol=1e-9)
+        # Walras: labour income and profits add up to all spending on manufactures
+        earned = mu * w * (sigma * lam - operating) / (sigma - 1.0)
+        assert earned[~stranded].sum() == pytest.approx(mu * Y.sum(), rel=1e-9)
+
+
 # ---------------------------------------------------------------------------------------
 # 3. Scenario validation
 # ---------------------------------------------------------------------------------------
