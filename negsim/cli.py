@@ -111,6 +111,13 @@ def _human_summary(summary: dict) -> str:
             f"{summary['emerging_step']}), {summary['n_clusters']} at the end: "
             + ", ".join(summary["cluster_regions"])
         )
+    firms = summary.get("firm_dynamics")
+    if firms:
+        counts = sorted(firms["final_firms"].items(), key=lambda kv: -kv[1])
+        lines.append(
+            f"  firms (own speed): {firms['entries']} entered, {firms['exits']} exited; now "
+            + ", ".join(f"{name} {count}" for name, count in counts[:6])
+        )
     theory = summary.get("theory")
     if theory and "break_points" in theory:
         breaks = ", ".join(f"{t['T']:.4f}" for t in theory["break_points"]) or "none"

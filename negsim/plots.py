@@ -44,11 +44,19 @@ def plot_shares(result: Result, ax: Axes | None = None, max_legend: int = 10) ->
     ts = result.timeseries
     final = ts[ts["step"] == ts["step"].max()].set_index("region")["share"]
     named = set(final.sort_values(ascending=False).index[:max_legend])
-    for name, group in ts.groupby("region", sort=False):
+    firm_lag = "firm_profit" in ts  # cp firms at their own speed: draw their shares too
+    for i, (name, group) in enumerate(ts.groupby("region", sort=False)):
         label = str(name) if name in named else None
-        ax.plot(group["step"], group["share"], label=label, lw=1.8 if label else 0.8)
+        colour = f"C{i % 10}"
+        ax.plot(group["step"], group["share"], label=label, lw=1.8 if label else 0.8, c=colour)
+        if firm_lag:
+            firms = group["firms"] / ts.groupby("step")["firms"].transform("sum")[group.index]
+            ax.plot(group["step"], firms, ls="--", lw=1.0 if label else 0.6, c=colour)
+    if firm_lag:
+        ax.plot([], [], "k--", lw=1.0, label="firms' share (dashed)")
     ax.set_xlabel("step (periods)")
-    ax.set_ylabel(f"share of mobile {result.summary.get('mobile_factor', 'workers')} λ")
+    mobile = f"share of mobile {result.summary.get('mobile_factor', 'workers')} λ"
+    ax.set_ylabel(mobile + (" (solid) and of firms (dashed)" if firm_lag else ""))
     ax.set_ylim(-0.02, 1.02)
     econ = result.scenario.economy
     cost = f", T={econ.transport_cost:g}" if econ.transport_cost is not None else ""

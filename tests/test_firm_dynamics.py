@@ -706,3 +706,20 @@ def test_shipped_plant_closures_scenario_reports_its_firm_flows():
     assert ts[(49, "Core")] == N0 and ts[(50, "Core")] < 0.75 * N0
     free_entry = negsim.run(path.with_name("two_region_clustering.toml"))
     assert "firm_dynamics" not in free_entry.summary
+
+
+def test_shares_plot_draws_the_firms_lag_dashed():
+    from negsim.plots import plot_shares
+
+    dual = negsim.run(scenario(run={"steps": 300, "seed": 1}))
+    ax = plot_shares(dual).axes[0]
+    dashed = [line for line in ax.lines if line.get_linestyle() == "--" and len(line.get_xdata())]
+    assert len(dashed) == 2  # one firms' share per region
+    ts = dual.timeseries
+    north = ts[ts["region"] == "North"]
+    firm_share = north["firms"].to_numpy() / ts.groupby("step")["firms"].sum().to_numpy()
+    np.testing.assert_allclose(dashed[0].get_ydata(), firm_share)
+    assert "dashed" in ax.get_ylabel()
+    free = negsim.run(scenario(firms=None, run={"steps": 300, "seed": 1}))
+    ax = plot_shares(free).axes[0]
+    assert not [line for line in ax.lines if line.get_linestyle() == "--"]
