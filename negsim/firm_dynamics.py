@@ -89,6 +89,22 @@ def profit_now(
     return firm_profit(shares, np.maximum(counts, 1) / n0, wage, sigma, mu)
 
 
+def net_gain(
+    arrival: np.ndarray,
+    firms: np.ndarray,
+    own_profit: np.ndarray,
+    fixed_cost: float,
+    relocation_cost: float,
+    gain_scale: np.ndarray | None,
+) -> np.ndarray:
+    """g = a^(σ-1)(π⁺ - π_own)/F - c_move for the firms ``firms`` moving where an arriving
+    firm makes ``arrival`` (one entry per firm)."""
+    gain = (arrival - own_profit[firms]) / fixed_cost
+    if gain_scale is not None:
+        gain = gain * gain_scale[firms]
+    return gain - relocation_cost
+
+
 def relocate_on_profit(
     firm_region: np.ndarray,
     own_profit: np.ndarray,
@@ -109,10 +125,10 @@ def relocate_on_profit(
     movers = alive[rng.random(alive.size) < speed]
     here = firm_region[movers]
     there = (here + rng.integers(1, n_regions, size=movers.size)) % n_regions
-    gain = (arrival_profit[there] - own_profit[movers]) / fixed_cost
-    if gain_scale is not None:
-        gain = gain * gain_scale[movers]
-    p = np.minimum(1.0, response * np.maximum(gain - relocation_cost, 0.0))
+    gain = net_gain(
+        arrival_profit[there], movers, own_profit, fixed_cost, relocation_cost, gain_scale
+    )
+    p = np.minimum(1.0, response * np.maximum(gain, 0.0))
     move = np.flatnonzero(rng.random(movers.size) < p)
     if room is not None:  # a region takes in at most its room, first come first served
         move = rng.permutation(move)
@@ -141,10 +157,10 @@ def best_relocation_gain(
     top, second = np.argsort(-arrival_profit, kind="stable")[:2]
     best = np.full(n_regions, arrival_profit[top])  # best arrival profit outside each region
     best[top] = arrival_profit[second]
-    gain = (best[firm_region[alive]] - own_profit[alive]) / fixed_cost
-    if gain_scale is not None:
-        gain = gain * gain_scale[alive]
-    return float(np.max(gain) - relocation_cost)
+    gain = net_gain(
+        best[firm_region[alive]], alive, own_profit, fixed_cost, relocation_cost, gain_scale
+    )
+    return float(np.max(gain))
 
 
 def entry_room(shares: np.ndarray, counts: np.ndarray, n0: int) -> np.ndarray:

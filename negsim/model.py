@@ -167,12 +167,16 @@ class NEGModel(mesa.Model):
     def _count(self) -> None:
         """Tally agents per region once per step; ``shares`` are the mobile factor's."""
         self.worker_counts = np.bincount(self.worker_region, minlength=self.n_regions)
-        if self.dual:  # closed firms' slots hold the region index R
-            self.firm_counts = np.bincount(self.firm_region, minlength=self.n_regions + 1)[:-1]
+        if self.dual:
+            self._count_firms()
         elif self.firms_move:  # otherwise firms move only in _firms_follow, which counts them
             self.firm_counts = np.bincount(self.firm_region, minlength=self.n_regions)
         mobile = self.firm_counts if self.firms_move else self.worker_counts
         self.shares = mobile / self.mobile_region.size
+
+    def _count_firms(self) -> None:
+        """Firms per region where they adjust on their own (closed slots hold index R)."""
+        self.firm_counts = np.bincount(self.firm_region, minlength=self.n_regions + 1)[:-1]
 
     def _solve(self, wage0: np.ndarray | None) -> Equilibrium:
         """Short-run equilibrium of the current state (given firm masses when firms adjust
@@ -231,7 +235,7 @@ class NEGModel(mesa.Model):
         if self.dual:  # firms see where the workers now are, at the wages that clear then
             self.equilibrium = self._solve(self.equilibrium.wage)
             self._firms_adjust()
-            self._count()
+            self._count_firms()
         self._firms_follow()
         self.equilibrium = self._solve(self.equilibrium.wage)
         if self.mobile_taste is None and self._gain_scale is None:
@@ -273,8 +277,10 @@ class NEGModel(mesa.Model):
             self.shares, counts, self.n0, self.equilibrium.potential_wage, econ.sigma, econ.mu
         )
         self.entry_streak = np.where(profit > 0, self.entry_streak + 1, 0)
-        after = np.bincount(self.firm_region, minlength=self.n_regions + 1)[:-1]
-        slots = entry_slots(self.shares, after, self.n0, self.entry_streak, spec.patience)
+        self._count_firms()  # after the moves
+        slots = entry_slots(
+            self.shares, self.firm_counts, self.n0, self.entry_streak, spec.patience
+        )
         entrants = self.rng.binomial(slots, spec.adjustment_speed)
         self._close_firms(np.flatnonzero(self.idle_steps >= spec.patience))
         self._open_firms(np.repeat(np.arange(self.n_regions), entrants))
@@ -325,7 +331,7 @@ class NEGModel(mesa.Model):
             return False
         if not spec.entry_exit:
             return True
-        room = entry_slots(self.shares, self.firm_counts, self.n0, self.entry_streak, 0)
+        room = entry_room(self.shares, self.firm_counts, self.n0)
         return not (idle.any() or room.any())
 
     def _close_firms(self, slots: np.ndarray) -> None:

@@ -45,13 +45,15 @@ def plot_shares(result: Result, ax: Axes | None = None, max_legend: int = 10) ->
     final = ts[ts["step"] == ts["step"].max()].set_index("region")["share"]
     named = set(final.sort_values(ascending=False).index[:max_legend])
     firm_lag = "firm_profit" in ts  # cp firms at their own speed: draw their shares too
+    firm_share = ts["firms"] / ts.groupby("step")["firms"].transform("sum") if firm_lag else None
     for i, (name, group) in enumerate(ts.groupby("region", sort=False)):
         label = str(name) if name in named else None
         colour = f"C{i % 10}"
         ax.plot(group["step"], group["share"], label=label, lw=1.8 if label else 0.8, c=colour)
         if firm_lag:
-            firms = group["firms"] / ts.groupby("step")["firms"].transform("sum")[group.index]
-            ax.plot(group["step"], firms, ls="--", lw=1.0 if label else 0.6, c=colour)
+            ax.plot(
+                group["step"], firm_share[group.index], ls="--", lw=1.0 if label else 0.6, c=colour
+            )
     if firm_lag:
         ax.plot([], [], "k--", lw=1.0, label="firms' share (dashed)")
     ax.set_xlabel("step (periods)")
