@@ -11,8 +11,9 @@ import json
 import sys
 from pathlib import Path
 
-from negsim.economies import cp
-from negsim.results import OutputError, atomic_write, check_output_dir
+from negsim import economies
+from negsim.economies.base import EquilibriumError
+from negsim.output import OutputError, atomic_write, check_output_dir, save_run
 from negsim.scenario import ScenarioError, json_schema, load_scenario
 from negsim.sweeps.cli import add_sweep_parsers, cmd_plot, cmd_sweep
 
@@ -44,7 +45,7 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument("--quiet", action="store_true", help="no progress bar")
 
     tom = sub.add_parser("tomahawk", help="break and sustain points of two symmetric regions")
-    tom.add_argument("--model", choices=["cp", "fe", "fc"], default="cp", help="economy")
+    tom.add_argument("--model", choices=economies.NAMES, default="cp", help="economy")
     tom.add_argument("--sigma", type=float, required=True, help="elasticity of substitution σ > 1")
     tom.add_argument("--mu", type=float, required=True, help="manufacturing share μ in (0, 1)")
     tom.add_argument(
@@ -87,7 +88,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     scenario = load_scenario(args.scenario, args.overrides, args.seed)
     out = check_output_dir(args.out or Path("runs") / scenario.name, scenario)
     result = run(scenario, progress=not args.quiet)
-    result.save(out)
+    save_run(result, out)
     print(_human_summary(result.summary))
     print(f"  wrote {out}/: timeseries.csv summary.json scenario.resolved.toml shares.png")
     return 0
@@ -133,16 +134,12 @@ def _human_summary(summary: dict) -> str:
 
 def cmd_tomahawk(args: argparse.Namespace) -> int:
     from negsim import theory
-    from negsim.economies import fc
 
+    economy = economies.get(args.model)
     try:
         theory.check(args.model, args.sigma, args.mu, args.housing_share)
         breaks, sustains = theory.thresholds(args.model, args.sigma, args.mu, args.housing_share)
-        full = (
-            fc.full_agglomeration_point(args.expenditure_share, args.sigma)
-            if args.model == "fc"
-            else None
-        )
+        full = economy.full_agglomeration_point(args.expenditure_share, args.sigma)
     except ValueError as exc:  # BlackHoleError is a ValueError
         raise UsageError(
             f"--model {args.model} --sigma {args.sigma} --mu {args.mu}: {exc}"
@@ -181,7 +178,7 @@ def cmd_tomahawk(args: argparse.Namespace) -> int:
         "break_points": [as_dict(t) for t in breaks],
         "sustain_points": [as_dict(t) for t in sustains],
     }
-    if args.model == "cp":
+    if economy.has_housing:
         out["housing_share"] = args.housing_share
     if full is not None:
         out["expenditure_share"] = args.expenditure_share
@@ -189,8 +186,7 @@ def cmd_tomahawk(args: argparse.Namespace) -> int:
     if args.json:
         print(json.dumps(out))
         return 0
-    title = {"cp": "Core–periphery", "fe": "Footloose entrepreneur", "fc": "Footloose capital"}
-    print(f"{title[args.model]} model, σ = {args.sigma:g}, μ = {args.mu:g}")
+    print(f"{economy.title} model, σ = {args.sigma:g}, μ = {args.mu:g}")
     for t in breaks:
         print(
             f"  break point:   T_B = {t.T:.6f}   φ_B = {t.phi:.6f}  (even spread changes stability)"
@@ -291,7 +287,7 @@ def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     try:
         return COMMANDS[args.command](args)
-    except (UsageError, ScenarioError, OutputError, cp.EquilibriumError) as exc:
+    except (UsageError, ScenarioError, OutputError, EquilibriumError) as exc:
         for line in str(exc).splitlines():
             print(f"negsim: error: {line}", file=sys.stderr)
         return EXIT_USAGE

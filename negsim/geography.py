@@ -24,13 +24,27 @@ also cheapens every route through it.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import Any, Protocol
 
 import numpy as np
 from scipy.sparse.csgraph import csgraph_from_dense, shortest_path
 
-if TYPE_CHECKING:
-    from negsim.scenario import Scenario
+
+class Described(Protocol):
+    """What geography reads of a scenario (``negsim.scenario.Scenario``): its
+    ``[geography]`` table, region names and count, and ``economy.transport_cost``."""
+
+    @property
+    def geography(self) -> Any: ...
+
+    @property
+    def economy(self) -> Any: ...
+
+    @property
+    def region_names(self) -> list[str]: ...
+
+    @property
+    def n_regions(self) -> int: ...
 
 
 def two_region(T: float) -> np.ndarray:
@@ -107,7 +121,7 @@ def apply_link_overrides(
     return close_under_chaining(T)
 
 
-def neighbours(scenario: Scenario) -> list[list[int]]:
+def neighbours(scenario: Described) -> list[list[int]]:
     """Adjacent places of each place (used to find clusters as local peaks)."""
     geo = scenario.geography
     n = scenario.n_regions
@@ -135,12 +149,20 @@ def neighbours(scenario: Scenario) -> list[list[int]]:
     return [[s for s in range(n) if s != r] for r in range(n)]  # two_region, matrix
 
 
-def transport_costs(scenario: Scenario) -> np.ndarray:
+def transport_costs(scenario: Described) -> np.ndarray:
     """The R×R iceberg matrix a scenario describes, link overrides applied."""
     geo = scenario.geography
-    names = scenario.region_names
+    overrides = [(o.between[0], o.between[1], o.transport_cost) for o in geo.link_overrides]
+    return costs(geo, scenario.region_names, scenario.economy.transport_cost, overrides)
+
+
+def costs(
+    geo: Any, names: list[str], T: float | None, overrides: list[tuple[str, str, float]]
+) -> np.ndarray:
+    """The iceberg matrix of a ``[geography]`` table ``geo`` over the places ``names``, with
+    the cost ``T`` between neighbours (two_region, racetrack, line, grid) and the direct
+    links ``overrides`` (name, name, T) set and re-chained."""
     n = len(names)
-    T = scenario.economy.transport_cost
     if geo.kind == "two_region":
         base = two_region(T)
     elif geo.kind == "racetrack":
@@ -156,5 +178,4 @@ def transport_costs(scenario: Scenario) -> np.ndarray:
         base = np.asarray(geo.matrix, dtype=float)
     else:  # pragma: no cover - the scenario schema admits no other kind
         raise ValueError(f"unknown geography.kind {geo.kind!r}")
-    overrides = [(o.between[0], o.between[1], o.transport_cost) for o in geo.link_overrides]
     return apply_link_overrides(base, names, overrides)

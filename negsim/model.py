@@ -17,17 +17,9 @@ from __future__ import annotations
 import mesa
 import numpy as np
 
-from negsim.agents import (
-    Firm,
-    Worker,
-    apportion,
-    draw_productivity,
-    mean_field_drift,
-    migrate,
-    relocate_firms,
-)
-from negsim.economies import FIRMS_MOVE, make_solver
-from negsim.economies.base import Equilibrium
+from negsim import economies
+from negsim.agents import Firm, Worker
+from negsim.economies.base import Equilibrium, Solver
 from negsim.economies.cp import firm_profit
 from negsim.firm_dynamics import (
     best_relocation_gain,
@@ -43,6 +35,8 @@ from negsim.frictions import cost_matrix
 from negsim.geography import neighbours, transport_costs
 from negsim.metrics import cluster_centres
 from negsim.policies import Schedule, displace
+from negsim.record import RegionState
+from negsim.rules import apportion, draw_productivity, mean_field_drift, migrate, relocate_firms
 from negsim.scenario import Scenario
 from negsim.stability import is_stable_rest_point
 
@@ -78,8 +72,9 @@ class NEGModel(mesa.Model):
         self.transport_costs = transport_costs(scenario)
         self.neighbours = neighbours(scenario)
         self.farmers = np.asarray(scenario.farmer_shares(), dtype=float)
-        self.firms_move = FIRMS_MOVE[scenario.economy.model]
-        self._solver = make_solver(scenario, self.transport_costs)
+        self.economy = economies.get(scenario.economy.model)
+        self.firms_move = self.economy.firms_are_mobile
+        self._solver = self._bind_solver(self.transport_costs)
         self.schedule = Schedule(scenario)
         self.migration_cost = cost_matrix(scenario)
 
@@ -153,6 +148,20 @@ class NEGModel(mesa.Model):
     def region_columns(self) -> list[str]:
         extra = ["mean_productivity"] if self.firm_productivity is not None else []
         return REGION_COLUMNS + extra + (["firm_profit"] if self.dual else [])
+
+    def _bind_solver(self, transport_costs: np.ndarray) -> Solver:
+        """The economy's short-run equilibrium with the scenario's parameters bound."""
+        econ, settings = self.spec.economy, self.spec.solver
+        return self.economy.solver(
+            self.farmers,
+            transport_costs,
+            econ.sigma,
+            econ.mu,
+            housing_share=econ.housing_share,
+            housing=np.asarray(self.spec.housing_shares(), dtype=float),
+            tol=settings.tol,
+            max_iter=settings.max_iter,
+        )
 
     def _initial_shares(self) -> np.ndarray:
         """Scenario's initial shares, scaled by 1 + ε·U(-1, 1) and renormalised if ε > 0."""
@@ -400,7 +409,7 @@ class NEGModel(mesa.Model):
             costs = self.schedule.transport_costs(t)
             if not np.array_equal(costs, self.transport_costs):
                 self.transport_costs = costs
-                self._solver = make_solver(self.spec, costs)
+                self._solver = self._bind_solver(costs)
                 resolve = True
         if any(p.kind == "registration" for p in self.schedule.policies):
             self.migration_cost = cost_matrix(self.spec, self.schedule.registration(t))
@@ -487,6 +496,23 @@ class NEGModel(mesa.Model):
         )
         if self.converged and run.stop_when_converged:
             self.running = False
+
+    def region_state(self, step: int | None = None) -> RegionState:
+        """Where the mobile agents are now (a live model has only its current step)."""
+        if step is not None and step != self.steps:
+            raise ValueError("a live model only has its current step; pass a Result")
+        counts = self.firm_counts if self.firms_move else self.worker_counts
+        return RegionState(
+            kind=self.spec.geography.kind,
+            economy=self.spec.economy.model,
+            names=list(self.region_names),
+            counts=np.asarray(counts, dtype=float),
+            shares=np.asarray(self.shares, dtype=float),
+            real_wage=np.asarray(self.equilibrium.real_wage, dtype=float),
+            transport_costs=np.asarray(self.transport_costs, dtype=float),
+            step=int(self.steps),
+            geography=self.spec.geography,
+        )
 
     def mean_productivity(self) -> np.ndarray:
         """Mean productivity of the firms in each region (NaN where there are none)."""

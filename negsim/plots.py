@@ -6,7 +6,7 @@ import functools
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import matplotlib.pyplot as plt
 import numpy as np
@@ -17,11 +17,8 @@ from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 from matplotlib.patches import Circle
 
-from negsim.economies import cp
-
-if TYPE_CHECKING:
-    from negsim.model import NEGModel
-    from negsim.results import Result
+from negsim import economies, theory
+from negsim.record import HasRegionState, RegionState, Result, mobile_label
 
 
 def _axes(ax: Axes | None, size: tuple[float, float] = (7.0, 4.0)) -> tuple[Figure, Axes]:
@@ -57,7 +54,7 @@ def plot_shares(result: Result, ax: Axes | None = None, max_legend: int = 10) ->
     if firm_lag:
         ax.plot([], [], "k--", lw=1.0, label="firms' share (dashed)")
     ax.set_xlabel("step (periods)")
-    mobile = f"share of mobile {result.summary.get('mobile_factor', 'workers')} λ"
+    mobile = f"share of {mobile_label(result.scenario.economy.model)} λ"
     ax.set_ylabel(mobile + (" (solid) and of firms (dashed)" if firm_lag else ""))
     ax.set_ylim(-0.02, 1.02)
     econ = result.scenario.economy
@@ -112,19 +109,15 @@ def plot_tomahawk(
     share ``expenditure_share`` of spending. ``simulated`` (columns ``transport_cost`` and
     ``share``, e.g. from ``negsim.experiments.rest_points``) adds the agent model's rest
     points on top: in the noise-free limit they sit on the stable branches."""
-    from negsim import theory
-    from negsim.economies import fc
-
+    economy = economies.get(model)
     breaks, sustains = theory.thresholds(model, sigma, mu, housing_share)
     fig, ax = _axes(ax)
     if transport_costs is None:
         edge = max([t.T for t in breaks + sustains], default=1.5)
         transport_costs = np.linspace(1.0 + 1e-3, 1.0 + 2.0 * (edge - 1.0), 161)
     transport_costs = np.asarray(transport_costs, dtype=float)
-    if model == "fc":
-        shares = [
-            fc.equilibrium_share(expenditure_share, T ** (1 - sigma)) for T in transport_costs
-        ]
+    if economy.home_market:
+        shares = [economy.home_market_share(expenditure_share, T, sigma) for T in transport_costs]
         ax.plot(transport_costs, shares, color="tab:blue", label="stable (home-market effect)")
         ax.axhline(
             expenditure_share, color="0.5", lw=1, label=f"expenditure share {expenditure_share:g}"
@@ -156,14 +149,9 @@ def plot_tomahawk(
         ax.axvline(t.T, color="0.3", ls="--", lw=1, label=f"break point $T_B$ = {t.T:.3f}")
     for t in sustains:
         ax.axvline(t.T, color="0.3", ls=":", lw=1, label=f"sustain point $T_S$ = {t.T:.3f}")
-    factor = {"cp": "mobile workers", "fe": "entrepreneurs", "fc": "firms (capital)"}[model]
     ax.set_xlabel("transport cost T (iceberg factor, ≥ 1)")
-    ax.set_ylabel(f"share of {factor} in region 1, λ")
-    title = {
-        "cp": "Core–periphery tomahawk",
-        "fe": "Footloose-entrepreneur tomahawk",
-        "fc": "Footloose capital: home-market effect",
-    }[model]
+    ax.set_ylabel(f"share of {economy.mobile.label} in region 1, λ")
+    title = economy.title + (": home-market effect" if economy.home_market else " tomahawk")
     extra = f", η={housing_share:g}" if housing_share else ""
     ax.set_title(f"{title} (σ={sigma:g}, μ={mu:g}{extra})")
     ax.set_ylim(-0.03, 1.03)
@@ -214,88 +202,6 @@ def plot_wages(
     return fig
 
 
-#: What the mobile agents are called on the axes, by economy (see ``negsim.economies``).
-MOBILE_LABELS = {"cp": "mobile workers", "fe": "entrepreneurs", "fc": "capital (firms)"}
-_MOBILE_UNITS = {"cp": "workers", "fe": "entrepreneurs", "fc": "firms"}
-
-
-@dataclass(frozen=True)
-class RegionState:
-    """Where the mobile agents are at one step: what a regions map draws.
-
-    ``counts`` are the mobile agents per region (workers in cp, entrepreneurs in fe, firms in
-    fc) and ``shares`` their shares λ. ``geography`` is the scenario's geography table (its
-    ``kind`` picks the drawing); ``transport_costs`` is the R×R iceberg matrix, for maps that
-    draw links.
-    """
-
-    kind: str
-    economy: str
-    names: list[str]
-    counts: np.ndarray
-    shares: np.ndarray
-    real_wage: np.ndarray
-    transport_costs: np.ndarray
-    step: int
-    geography: Any = None
-
-    @property
-    def mobile(self) -> str:
-        """Axis name of the mobile factor, e.g. "mobile workers"."""
-        return MOBILE_LABELS.get(self.economy, "mobile factor")
-
-    @property
-    def unit(self) -> str:
-        """What one counted agent is, e.g. "workers"."""
-        return _MOBILE_UNITS.get(self.economy, "agents")
-
-    @classmethod
-    def of(cls, source: RegionState | Result | NEGModel, step: int | None = None) -> RegionState:
-        """The state of a live model now, or of a finished run at ``step`` (default: last)."""
-        from negsim.model import NEGModel
-        from negsim.results import Result
-
-        if isinstance(source, RegionState):
-            return source
-        if isinstance(source, NEGModel):
-            if step is not None and step != source.steps:
-                raise ValueError("a live model only has its current step; pass a Result")
-            economy = source.spec.economy.model
-            counts = source.firm_counts if economy == "fc" else source.worker_counts
-            return cls(
-                kind=source.spec.geography.kind,
-                economy=economy,
-                names=list(source.region_names),
-                counts=np.asarray(counts, dtype=float),
-                shares=np.asarray(source.shares, dtype=float),
-                real_wage=np.asarray(source.equilibrium.real_wage, dtype=float),
-                transport_costs=np.asarray(source.transport_costs, dtype=float),
-                step=int(source.steps),
-                geography=source.spec.geography,
-            )
-        if isinstance(source, Result):
-            from negsim.geography import transport_costs
-
-            ts = source.timeseries
-            at = int(ts["step"].max()) if step is None else int(step)
-            rows = ts[ts["step"] == at]
-            if rows.empty:
-                raise ValueError(f"no step {at} in this run (steps 0–{int(ts['step'].max())})")
-            economy = source.scenario.economy.model
-            return cls(
-                kind=source.scenario.geography.kind,
-                economy=economy,
-                names=[str(n) for n in rows["region"]],
-                counts=rows["firms" if economy == "fc" else "workers"].to_numpy(dtype=float),
-                shares=rows["share"].to_numpy(dtype=float),
-                real_wage=rows["real_wage"].to_numpy(dtype=float),
-                transport_costs=np.asarray(transport_costs(source.scenario), dtype=float),
-                step=at,
-                geography=source.scenario.geography,
-            )
-        raise TypeError(f"expected a NEGModel, Result or RegionState, got {type(source).__name__}")
-
-
 def _draw_region_bars(state: RegionState, ax: Axes) -> None:
     """Any geography: one bar per region, height = its share λ, the even share 1/R dotted."""
     n = len(state.names)
@@ -314,7 +220,7 @@ def _draw_two_region_map(state: RegionState, ax: Axes) -> None:
     x = np.arange(2)
     bars = ax.bar(x, state.shares, width=0.55, color=["C0", "C1"], edgecolor="0.2")
     for bar, count, omega in zip(bars, state.counts, state.real_wage, strict=True):
-        potential = " (if one moved)" if count == 0 and state.economy == "cp" else ""
+        potential = " (if one moved)" if count == 0 and state.potential_when_empty else ""
         ax.annotate(
             f"{int(count):,} {state.unit}\nω = {omega:.4f}{potential}",
             (bar.get_x() + bar.get_width() / 2, bar.get_height()),
@@ -348,7 +254,7 @@ REGION_MAPS: dict[str, RegionMapDrawer] = {"two_region": _draw_two_region_map}
 
 
 def plot_regions(
-    source: RegionState | Result | NEGModel, step: int | None = None, ax: Axes | None = None
+    source: RegionState | HasRegionState, step: int | None = None, ax: Axes | None = None
 ) -> Figure:
     """A map of the regions sized by their mobile population, drawn by geography kind.
 
@@ -810,17 +716,6 @@ REGION_MAPS.update(
 )
 
 
-def _thresholds(economy: str, sigma: float, mu: float, housing: float) -> tuple[float, float]:
-    """(T_B, T_S) of the symmetric two-region economy, where theory has one of each."""
-    from negsim.economies import fe
-
-    if economy == "cp" and housing == 0:
-        return cp.break_point(sigma, mu).T, cp.sustain_point(sigma, mu).T
-    if economy == "fe":
-        return fe.break_point(sigma, mu).T, fe.sustain_point(sigma, mu).T
-    raise ValueError(f"no single break/sustain point pair for economy {economy!r}")
-
-
 def plot_hysteresis(loop: pd.DataFrame, ax: Axes | None = None) -> Figure:
     """Hysteresis loop: the agent model's rest point as T falls and then rises again.
 
@@ -836,18 +731,16 @@ def plot_hysteresis(loop: pd.DataFrame, ax: Axes | None = None) -> Figure:
     economy = str(first.get("economy", "cp"))
     sigma, mu = float(first["sigma"]), float(first["mu"])
     fig, ax = _axes(ax)
-    try:
-        t_b, t_s = _thresholds(economy, sigma, mu, float(first.get("housing_share", 0.0)))
-    except ValueError:
-        t_b = t_s = None
-    if t_b is not None and t_s is not None:
+    pair = theory.break_and_sustain(economy, sigma, mu, float(first.get("housing_share", 0.0)))
+    if pair is not None:
+        t_b, t_s = pair
         ax.axvspan(t_b, t_s, color="0.92", zorder=0, label="both stable ($T_B$ < T < $T_S$)")
         ax.axvline(t_b, color="0.3", ls="--", lw=1, label=f"break point $T_B$ = {t_b:.3f}")
         ax.axvline(t_s, color="0.3", ls=":", lw=1, label=f"sustain point $T_S$ = {t_s:.3f}")
         lo, hi = float(loop["transport_cost"].min()), float(loop["transport_cost"].max())
-        theory = dict(color="0.55", lw=5, alpha=0.35, solid_capstyle="butt", zorder=1)
-        ax.plot([max(lo, t_b), hi], [0.5, 0.5], label="stable equilibria (theory)", **theory)
-        ax.plot([lo, min(hi, t_s)], [1.0, 1.0], **theory)
+        band = dict(color="0.55", lw=5, alpha=0.35, solid_capstyle="butt", zorder=1)
+        ax.plot([max(lo, t_b), hi], [0.5, 0.5], label="stable equilibria (theory)", **band)
+        ax.plot([lo, min(hi, t_s)], [1.0, 1.0], **band)
     styles = {  # the markers point the way T moves
         "falling T": dict(color="tab:blue", marker="<", ms=8, lw=2.5, label="T falling ←"),
         "rising T": dict(color="tab:orange", marker=">", ms=5, lw=1.2, label="T rising →"),
@@ -863,7 +756,7 @@ def plot_hysteresis(loop: pd.DataFrame, ax: Axes | None = None) -> Figure:
                 xytext=(xs[i], ys[i]),
                 arrowprops=dict(arrowstyle="-|>", color=style.get("color", "0.3"), lw=1.5),
             )
-    mobile = MOBILE_LABELS.get(economy, "mobile factor")
+    mobile = mobile_label(economy)
     ax.set_xlabel("transport cost T (iceberg factor, ≥ 1)")
     ax.set_ylabel(f"rest-point share of {mobile} in {first['region']}, λ")
     ax.set_ylim(-0.03, 1.08)

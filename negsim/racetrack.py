@@ -4,7 +4,7 @@ R equidistant places on a circle (Krugman 1993; FKV 1999, ch. 6), neighbours a t
 cost T apart (T_rs = T^(steps between r and s)). At the even spread λ = 1/R the matrix
 J = d ln ω / d λ is circulant, so its eigenvectors are the Fourier modes cos(2π k r / R):
 mode k is a pattern of k evenly spaced clusters. Near the even spread the agents' mean
-flow is dλ_r/dt ∝ ln ω_r - mean(ln ω) (see ``negsim.agents``), whose growth rate for mode
+flow is dλ_r/dt ∝ ln ω_r - mean(ln ω) (see ``negsim.rules``), whose growth rate for mode
 k ≥ 1 is the eigenvalue ν_k = Σ_j J_0j cos(2π j k / R). As T falls the even spread first
 loses stability through the mode whose ν_k crosses zero first — k = R/2 for the CP model,
 the "spatial period doubling" of Akamatsu, Takayama & Ikeda (2012) — and the fastest

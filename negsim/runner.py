@@ -8,10 +8,9 @@ from typing import Any
 import numpy as np
 from tqdm.auto import tqdm
 
-from negsim.economies import MOBILE_FACTOR
 from negsim.metrics import classify_regime, cluster_centres, gini, herfindahl
 from negsim.model import NEGModel
-from negsim.results import Result
+from negsim.record import Result
 from negsim.scenario import Scenario, load_scenario
 from negsim.theory import two_region_theory
 
@@ -53,7 +52,7 @@ def summarise(model: NEGModel) -> dict[str, Any]:
     summary: dict[str, Any] = {
         "scenario": scenario.name,
         "economy": scenario.economy.model,
-        "mobile_factor": MOBILE_FACTOR[scenario.economy.model],
+        "mobile_factor": model.economy.mobile.name,
         "regime": regime,
         "final_shares": {n: float(s) for n, s in zip(names, shares, strict=True)},
         "largest_share": float(shares[largest]),

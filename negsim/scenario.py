@@ -24,6 +24,8 @@ from pydantic import (
     model_validator,
 )
 
+from negsim import economies
+
 SHARE_SUM_TOLERANCE = 1e-6
 
 
@@ -48,13 +50,15 @@ def _check_shares(values: list[float] | None, key: str) -> list[float] | None:
     return values
 
 
-ECONOMIES = ("cp", "fe", "fc")
+ECONOMIES = economies.NAMES
 
 
 class Economy(_Table):
-    """Which NEG economy, and its parameters (FKV 1999, ch. 5; Baldwin et al. 2003, ch. 3–4)."""
+    """Which NEG economy, and its parameters (FKV 1999, ch. 5; Baldwin et al. 2003, ch. 3–4).
 
-    model: Literal["cp", "fe", "fc"] = Field(
+    The admissible parameters are each economy's own (``negsim.economies``)."""
+
+    model: Literal[ECONOMIES] = Field(  # type: ignore[valid-type]
         "cp",
         description="'cp' Krugman core–periphery (workers move), 'fe' footloose entrepreneur "
         "(entrepreneurs and their firms move), 'fc' footloose capital (firms move, people stay)",
@@ -79,26 +83,19 @@ class Economy(_Table):
     @classmethod
     def _no_black_hole(cls, mu: float, info: ValidationInfo) -> float:
         sigma, model = info.data.get("sigma"), info.data.get("model", "cp")
-        if sigma is None:
-            return mu
-        if model == "cp" and not mu < (sigma - 1) / sigma:
-            raise ValueError(
-                f"no-black-hole condition needs mu < (sigma-1)/sigma = {(sigma - 1) / sigma:.6g}"
-                f" (got mu={mu}, sigma={sigma})"
-            )
-        if model == "fe" and not mu < sigma - 1:
-            raise ValueError(
-                f"no-black-hole condition (fe) needs mu < sigma-1 = {sigma - 1:.6g}"
-                f" (got mu={mu}, sigma={sigma})"
-            )
+        if sigma is not None:
+            economies.get(model).check_no_black_hole(sigma, mu)
         return mu
 
     @field_validator("housing_share")
     @classmethod
     def _housing(cls, eta: float, info: ValidationInfo) -> float:
         mu, model = info.data.get("mu"), info.data.get("model", "cp")
-        if eta > 0 and model != "cp":
-            raise ValueError(f"housing_share is only available with model 'cp' (got {model!r})")
+        if eta > 0 and not economies.get(model).has_housing:
+            raise ValueError(
+                f"housing_share is only available with model "
+                f"{' or '.join(map(repr, economies.with_housing()))} (got {model!r})"
+            )
         if mu is not None and not mu + eta < 1:
             raise ValueError(f"needs mu + housing_share < 1 (got {mu} + {eta})")
         return eta
@@ -218,7 +215,7 @@ class Population(_Table):
 
 
 class Behaviour(_Table):
-    """How agents decide (see ``negsim.agents``)."""
+    """How agents decide (see ``negsim.rules``)."""
 
     adjustment_speed: float = Field(
         0.1, gt=0, le=1, description="Fraction of workers reconsidering their region each step"
@@ -438,10 +435,13 @@ class Scenario(_Table):
                 + "); remove it"
             )
         firms = self.firms
-        if self.economy.model != "cp" and firms.adjustment_speed is not None:
+        if not economies.get(self.economy.model).has_firm_dynamics and (
+            firms.adjustment_speed is not None
+        ):
             raise ValueError(
-                "firms.adjustment_speed: only for economy.model = 'cp' (in fe and fc firms "
-                "move with the mobile factor); remove it"
+                "firms.adjustment_speed: only for economy.model = "
+                f"{' or '.join(map(repr, economies.with_firm_dynamics()))} (in "
+                f"{self.economy.model} firms move with the mobile factor); remove it"
             )
         if firms.adjustment_speed is None and (firms.entry_exit or firms.relocation_cost > 0):
             raise ValueError(

@@ -30,7 +30,7 @@ from mesa.visualization.utils import update_counter
 
 from negsim.model import NEGModel
 from negsim.plots import plot_regions, plot_shares, plot_wages
-from negsim.results import Result
+from negsim.record import Result
 from negsim.runner import summarise
 from negsim.scenario import Scenario, load_scenario, validate
 

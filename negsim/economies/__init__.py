@@ -1,6 +1,7 @@
-"""The NEG economies negsim runs, one module each: ``cp`` (Krugman core–periphery, with an
-optional housing/congestion force), ``fe`` (footloose entrepreneur), ``fc`` (footloose
-capital). Each solves its short-run equilibrium for R regions and any transport costs.
+"""The NEG economies negsim runs, and the registry that maps a scenario's ``economy.model``
+to one: ``cp`` (Krugman core–periphery, with an optional housing/congestion force), ``fe``
+(footloose entrepreneur), ``fc`` (footloose capital). Each module implements the
+``Economy`` interface (``negsim.economies.base``) once; everything else asks ``get(name)``.
 
 Who moves, by economy:
 
@@ -11,47 +12,48 @@ Who moves, by economy:
 |         |                                    | (``negsim.firm_dynamics``)            |
 | fe      | entrepreneurs, on real rewards     | each firm moves with its entrepreneur |
 | fc      | firms (capital), on nominal reward | nobody: workers and owners stay       |
+
+A new economy is one new module defining an ``Economy`` subclass and its ``ECONOMY``
+instance, added to ``REGISTRY`` below.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from functools import partial
-from typing import TYPE_CHECKING
-
-import numpy as np
-
 from negsim.economies import cp, fc, fe
-from negsim.economies.base import Equilibrium
+from negsim.economies.base import Economy, Equilibrium, EquilibriumError, MobileFactor, Solver
 
-if TYPE_CHECKING:
-    from negsim.scenario import Scenario
+__all__ = [
+    "NAMES",
+    "REGISTRY",
+    "Economy",
+    "Equilibrium",
+    "EquilibriumError",
+    "MobileFactor",
+    "Solver",
+    "get",
+    "with_firm_dynamics",
+    "with_housing",
+]
 
-MOBILE_FACTOR = {"cp": "workers", "fe": "entrepreneurs", "fc": "capital"}
-FIRMS_MOVE = {"cp": False, "fe": False, "fc": True}
+REGISTRY: dict[str, Economy] = {e.name: e for e in (cp.ECONOMY, fe.ECONOMY, fc.ECONOMY)}
+"""Every economy by its ``economy.model`` key, in the order the docs list them."""
 
-Solver = Callable[..., Equilibrium]
+NAMES: tuple[str, ...] = tuple(REGISTRY)
 
 
-def make_solver(scenario: Scenario, transport_costs: np.ndarray) -> Solver:
-    """solve(shares, wage0=None, firms=None) for the scenario's economy, parameters and
-    geography; ``firms`` (cp only) are given firm masses instead of free entry."""
-    econ, settings = scenario.economy, scenario.solver
-    farmers = np.asarray(scenario.farmer_shares(), dtype=float)
-    if econ.model == "cp":
-        base = partial(
-            cp.short_run_equilibrium,
-            farmers=farmers,
-            T=transport_costs,
-            sigma=econ.sigma,
-            mu=econ.mu,
-            housing_share=econ.housing_share,
-            housing=np.asarray(scenario.housing_shares(), dtype=float),
-            tol=settings.tol,
-            max_iter=settings.max_iter,
-        )
-        return lambda shares, wage0=None, firms=None: base(shares, wage0=wage0, firms=firms)
-    module = {"fe": fe, "fc": fc}[econ.model]
-    return lambda shares, wage0=None, firms=None: module.short_run_equilibrium(
-        shares, farmers, transport_costs, econ.sigma, econ.mu
-    )
+def get(name: str) -> Economy:
+    """The economy a scenario's ``economy.model`` names; ValueError for an unknown name."""
+    try:
+        return REGISTRY[name]
+    except KeyError:
+        raise ValueError(f"unknown economy {name!r} ({', '.join(NAMES)})") from None
+
+
+def with_housing() -> list[str]:
+    """The economies that accept a housing share η > 0."""
+    return [name for name, e in REGISTRY.items() if e.has_housing]
+
+
+def with_firm_dynamics() -> list[str]:
+    """The economies whose firms can adjust at a speed of their own."""
+    return [name for name, e in REGISTRY.items() if e.has_firm_dynamics]

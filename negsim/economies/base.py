@@ -1,13 +1,23 @@
-"""What every economy's short-run equilibrium returns, its errors, and the generic
-two-region bifurcation (tomahawk) scan."""
+"""What every economy is: the ``Economy`` interface, what its short-run equilibrium returns,
+its errors, and the generic two-region theory (regime prediction, tomahawk scan) that every
+economy shares.
+
+An economy module (``cp``, ``fe``, ``fc``) implements ``Economy`` once; the registry
+(``negsim.economies``) maps a scenario's ``economy.model`` to it. Nothing else in negsim
+asks which economy it is: it asks the economy.
+"""
 
 from __future__ import annotations
 
+from abc import ABC, abstractmethod
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any, ClassVar, Protocol
 
 import numpy as np
 from scipy.optimize import brentq
+
+from negsim.geography import two_region
 
 
 class EquilibriumError(RuntimeError):
@@ -38,6 +48,10 @@ class Equilibrium:
     potential_wage: np.ndarray | None = None
     """cp with given firm masses: the wage a first entering firm would pay, equal to
     ``wage`` except where workers have no operating firm (there ``wage`` is 0)."""
+
+    price_level: np.ndarray | None = None
+    """What one unit of income buys the inverse of in each region: the consumer price index
+    P_r = G_r^μ (times q_r^η with housing), so that Y_r/P_r is the region's real income."""
 
 
 @dataclass(frozen=True)
@@ -102,3 +116,246 @@ def roots_in(f: Callable[[float], float], lo: float, hi: float, n: int = 400) ->
         brentq(f, xs[i], xs[i + 1], xtol=1e-13, rtol=1e-13)
         for i in np.flatnonzero(np.sign(ys[:-1]) * np.sign(ys[1:]) < 0)
     ]
+
+
+PATH_DEPENDENT = "path dependent (agglomerated or dispersed, by history)"
+
+
+@dataclass(frozen=True)
+class MobileFactor:
+    """Who moves in an economy, in the words outputs use.
+
+    ``name`` is what summary.json's ``mobile_factor`` says ("workers"), ``label`` the axis
+    and legend name ("mobile workers"), ``unit`` what one counted agent is ("workers").
+    """
+
+    name: str
+    label: str
+    unit: str
+
+
+class Solver(Protocol):
+    """An economy's short-run equilibrium with its parameters, immobile population and
+    transport costs bound: ``solve(shares, wage0=None, firms=None)``. ``wage0`` warm-starts
+    an iterative solver; ``firms`` gives firm masses instead of free entry (only where the
+    economy ``has_firm_dynamics``)."""
+
+    def __call__(
+        self,
+        shares: np.ndarray,
+        wage0: np.ndarray | None = None,
+        firms: np.ndarray | None = None,
+    ) -> Equilibrium: ...
+
+
+class Economy(ABC):
+    """One NEG economy: its parameters, short-run equilibrium for R regions, mobile factor,
+    the payoff its mobile agents compare (``Equilibrium.payoff``), two-region theory and
+    welfare. Implemented once per economy module; looked up by ``negsim.economies.get``.
+
+    Parameters are plain numbers: σ (``sigma``), μ (``mu``) and, where the economy has a
+    housing stock, the housing share η (``housing_share``).
+    """
+
+    name: ClassVar[str]
+    """The key of ``economy.model`` in scenario files."""
+    title: ClassVar[str]
+    """Full name, e.g. "Core–periphery"."""
+    mobile: ClassVar[MobileFactor]
+    firms_are_mobile: ClassVar[bool] = False
+    """True where the mobile agents are the firms themselves (their owners stay put)."""
+    has_housing: ClassVar[bool] = False
+    """Accepts a housing share η > 0 (a congestion force)."""
+    has_firm_dynamics: ClassVar[bool] = False
+    """Firms can adjust at a speed of their own (equilibrium for given firm masses)."""
+    empty_region_potential: ClassVar[bool] = False
+    """An empty region reports the reward a first mover *would* earn there."""
+    home_market: ClassVar[bool] = False
+    """Symmetric regions never break apart: what two regions show is the home-market effect
+    of an asymmetric market (``home_market_share``), not a tomahawk."""
+
+    # --- parameters --------------------------------------------------------------------
+    @abstractmethod
+    def check_no_black_hole(self, sigma: float, mu: float) -> None:
+        """Raise BlackHoleError for (σ, μ) the economy does not admit."""
+
+    def check(self, sigma: float, mu: float, housing_share: float = 0.0) -> None:
+        """Raise BlackHoleError or ValueError unless (σ, μ, η) are admissible."""
+        self.check_no_black_hole(sigma, mu)
+        self.check_housing(mu, housing_share)
+
+    def check_housing(self, mu: float, housing_share: float) -> None:
+        """Raise ValueError unless the housing share η is admissible: 0 ≤ η < 1 - μ, and 0
+        where the economy has no housing stock."""
+        if housing_share and not self.has_housing:
+            raise ValueError(f"a housing share is not available with the {self.name} economy")
+        if not 0 <= housing_share < 1 - mu:
+            raise ValueError(f"housing share must be in [0, 1-mu) (got {housing_share})")
+
+    def check_inputs(self, firms: np.ndarray | None, housing_share: float) -> None:
+        """Raise EquilibriumError where a closed-form economy is given what it does not model
+        (firm masses other than free entry's, a housing share)."""
+        if firms is not None and not self.has_firm_dynamics:
+            raise EquilibriumError(f"{self.name}: firm masses follow the mobile factor")
+        if housing_share and not self.has_housing:
+            raise EquilibriumError(f"{self.name}: no housing stock in this economy")
+
+    # --- short-run equilibrium ---------------------------------------------------------
+    @abstractmethod
+    def equilibrium(
+        self,
+        shares: np.ndarray,
+        immobile: np.ndarray,
+        T: np.ndarray,
+        sigma: float,
+        mu: float,
+        *,
+        housing_share: float = 0.0,
+        housing: np.ndarray | None = None,
+        firms: np.ndarray | None = None,
+        wage0: np.ndarray | None = None,
+        tol: float = 1e-12,
+        max_iter: int = 100,
+    ) -> Equilibrium:
+        """The short-run equilibrium at mobile shares ``shares`` (R regions, any T)."""
+
+    def solver(
+        self,
+        immobile: np.ndarray,
+        T: np.ndarray,
+        sigma: float,
+        mu: float,
+        *,
+        housing_share: float = 0.0,
+        housing: np.ndarray | None = None,
+        tol: float = 1e-12,
+        max_iter: int = 100,
+    ) -> Solver:
+        """``equilibrium`` with everything but the state bound (what a model steps with)."""
+
+        def solve(shares, wage0=None, firms=None):
+            return self.equilibrium(
+                shares,
+                immobile,
+                T,
+                sigma,
+                mu,
+                housing_share=housing_share,
+                housing=housing,
+                firms=firms,
+                wage0=wage0,
+                tol=tol,
+                max_iter=max_iter,
+            )
+
+        return solve
+
+    def welfare(self, eq: Equilibrium) -> float:
+        """Utilitarian welfare: the sum over regions of real income, W = Σ_r Y_r / P_r.
+
+        With Cobb–Douglas preferences a resident's indirect utility is her income over the
+        consumer price index P_r (``Equilibrium.price_level``) up to a constant, so W adds
+        up every resident's utility, mobile and immobile: the utilitarian (Benthamite)
+        criterion that Charlot, Gaigné, Robert-Nicoud & Thisse (2006, "Agglomeration and
+        welfare: the core–periphery model in the light of Bentham, Kaldor, and Rawls",
+        J. Public Econ. 90, 325–347) apply to agglomeration and dispersion. Closed forms for
+        two regions are in ``tests/test_welfare.py``.
+        """
+        return float(np.sum(eq.income / eq.price_level))
+
+    # --- two symmetric regions ---------------------------------------------------------
+    @abstractmethod
+    def thresholds(
+        self, sigma: float, mu: float, housing_share: float = 0.0
+    ) -> tuple[list[Threshold], list[Threshold]]:
+        """(break points, sustain points) of two symmetric regions, ascending in T."""
+
+    @abstractmethod
+    def symmetric_stable(self, T: float, sigma: float, mu: float, eta: float = 0.0) -> bool:
+        """Is the even spread of two symmetric regions stable at T?"""
+
+    @abstractmethod
+    def core_sustainable(self, T: float, sigma: float, mu: float, eta: float = 0.0) -> bool:
+        """Is full agglomeration in one of two symmetric regions an equilibrium at T?"""
+
+    def predict(self, T: float, sigma: float, mu: float, eta: float = 0.0) -> str:
+        """The regime theory predicts at T for two symmetric regions."""
+        sym = self.symmetric_stable(T, sigma, mu, eta)
+        core = self.core_sustainable(T, sigma, mu, eta)
+        if sym and core:
+            return PATH_DEPENDENT
+        if core:
+            return "agglomerated"
+        if sym:
+            return "dispersed"
+        return "partial"
+
+    def payoff_gap(
+        self, sigma: float, mu: float, housing_share: float = 0.0
+    ) -> Callable[[float, float], float]:
+        """gap(λ_1, T) = ln(payoff_1/payoff_2) for two symmetric regions."""
+        even = np.array([0.5, 0.5])
+
+        def gap(lam1: float, T: float) -> float:
+            eq = self.equilibrium(
+                np.array([lam1, 1.0 - lam1]),
+                even,
+                two_region(T),
+                sigma,
+                mu,
+                housing_share=housing_share,
+            )
+            return float(np.log(eq.payoff[0] / eq.payoff[1]))
+
+        return gap
+
+    def tomahawk(
+        self,
+        sigma: float,
+        mu: float,
+        transport_costs: np.ndarray,
+        housing_share: float = 0.0,
+        n_lambda: int = 60,
+    ) -> list[tuple[float, float, bool]]:
+        """Long-run equilibria (T, λ_1, stable) of two symmetric regions on a grid of T."""
+        return tomahawk_scan(
+            self.payoff_gap(sigma, mu, housing_share),
+            lambda T: self.core_sustainable(T, sigma, mu, housing_share),
+            lambda T: self.symmetric_stable(T, sigma, mu, housing_share),
+            transport_costs,
+            n_lambda,
+        )
+
+    def home_market_share(self, expenditure_share: float, T: float, sigma: float) -> float:
+        """Region 1's long-run share of the mobile factor when it holds
+        ``expenditure_share`` of spending (only where ``home_market``)."""
+        raise ValueError(f"the {self.name} economy has no closed-form home-market share")
+
+    def full_agglomeration_point(self, expenditure_share: float, sigma: float) -> Threshold | None:
+        """The transport cost below which all of the mobile factor sits in the bigger
+        market, where the economy has one (else None)."""
+        return None
+
+    def two_region_theory(
+        self, T: float, sigma: float, mu: float, housing_share: float, symmetric: bool, a1: float
+    ) -> dict[str, Any] | None:
+        """What summary.json reports as ``theory`` for two regions a cost T apart, region 1
+        holding a share ``a1`` of the immobile population (``symmetric``: even immobile
+        population and housing). None where theory has no closed answer."""
+        if not symmetric:
+            return None
+        breaks, sustains = self.thresholds(sigma, mu, housing_share)
+        out: dict[str, Any] = {
+            "transport_cost": T,
+            "break_points": [_as_dict(t) for t in breaks],
+            "sustain_points": [_as_dict(t) for t in sustains],
+            "prediction": self.predict(T, sigma, mu, housing_share),
+        }
+        if len(breaks) == 1 and len(sustains) == 1:
+            out["break_point"] = _as_dict(breaks[0])
+            out["sustain_point"] = _as_dict(sustains[0])
+        return out
+
+
+def _as_dict(t: Threshold) -> dict[str, float]:
+    return {"T": t.T, "phi": t.phi}

@@ -16,8 +16,10 @@ from scipy.optimize import brentq
 
 from negsim.economies.base import (
     BlackHoleError,
+    Economy,
     Equilibrium,
     EquilibriumError,
+    MobileFactor,
     Threshold,
     as_inputs,
     roots_in,
@@ -26,7 +28,9 @@ from negsim.economies.base import (
 from negsim.geography import two_region as two_region_costs
 
 __all__ = [
+    "ECONOMY",
     "BlackHoleError",
+    "CorePeriphery",
     "Equilibrium",
     "EquilibriumError",
     "Threshold",
@@ -61,8 +65,8 @@ def check_no_black_hole(sigma: float, mu: float) -> None:
     rho = (sigma - 1.0) / sigma
     if not mu < rho:
         raise BlackHoleError(
-            f"no-black-hole condition violated: need mu < (sigma-1)/sigma = {rho:.6g} "
-            f"(got sigma={sigma}, mu={mu})"
+            f"no-black-hole condition needs mu < (sigma-1)/sigma = {rho:.6g} "
+            f"(got mu={mu}, sigma={sigma})"
         )
 
 
@@ -225,8 +229,11 @@ class _Markets:
         w = np.where(self.stranded, 0.0, potential)
         price_index = p ** (1.0 / (1.0 - self.sigma))
         real = self.scale * w * price_index ** (-self.mu)
+        price_level = price_index**self.mu
         if self.eta > 0:
-            real = real * (self.eta * income / self.housing) ** (-self.eta)
+            rent = self.eta * income / self.housing
+            real = real * rent ** (-self.eta)
+            price_level = price_level * rent**self.eta
         return Equilibrium(
             wage=w,
             price_index=price_index,
@@ -236,6 +243,7 @@ class _Markets:
             iterations=iterations,
             residual=residual,
             potential_wage=potential,
+            price_level=price_level,
         )
 
 
@@ -452,3 +460,73 @@ def tomahawk(
         transport_costs,
         n_lambda,
     )
+
+
+class CorePeriphery(Economy):
+    """Krugman's core–periphery economy (FKV 1999, ch. 4–5), with Helpman's (1998) housing
+    as an optional congestion force: workers move on real wages; firms track them under
+    free entry, or adjust at their own speed (``negsim.firm_dynamics``)."""
+
+    name = "cp"
+    title = "Core–periphery"
+    mobile = MobileFactor(name="workers", label="mobile workers", unit="workers")
+    has_housing = True
+    has_firm_dynamics = True
+    empty_region_potential = True
+
+    def check_no_black_hole(self, sigma: float, mu: float) -> None:
+        check_no_black_hole(sigma, mu)
+
+    def equilibrium(
+        self,
+        shares,
+        immobile,
+        T,
+        sigma,
+        mu,
+        *,
+        housing_share=0.0,
+        housing=None,
+        firms=None,
+        wage0=None,
+        tol=1e-12,
+        max_iter=100,
+    ) -> Equilibrium:
+        """``short_run_equilibrium`` (FKV ch. 5, eqs. (5.1)–(5.4), with housing)."""
+        return short_run_equilibrium(
+            shares,
+            immobile,
+            T,
+            sigma,
+            mu,
+            housing_share=housing_share,
+            housing=housing,
+            firms=firms,
+            wage0=wage0,
+            tol=tol,
+            max_iter=max_iter,
+        )
+
+    def thresholds(self, sigma, mu, housing_share=0.0):
+        """FKV (1999) ch. 5 closed forms; numerical roots with housing (the bell shape)."""
+        self.check(sigma, mu, housing_share)
+        return break_points(sigma, mu, housing_share), sustain_points(sigma, mu, housing_share)
+
+    def symmetric_stable(self, T, sigma, mu, eta=0.0):
+        if eta == 0.0:
+            return T > break_point(sigma, mu).T
+        return symmetric_slope(T, sigma, mu, eta) < 0.0
+
+    def core_sustainable(self, T, sigma, mu, eta=0.0):
+        if eta == 0.0:
+            return sustain_ratio(T, sigma, mu) < 1.0
+        return core_ratio(T, sigma, mu, eta) < 1.0
+
+    def tomahawk(self, sigma, mu, transport_costs, housing_share=0.0, n_lambda=60):
+        self.check(sigma, mu, housing_share)
+        if housing_share == 0.0:
+            return tomahawk(sigma, mu, transport_costs, n_lambda)
+        return super().tomahawk(sigma, mu, transport_costs, housing_share, n_lambda)
+
+
+ECONOMY = CorePeriphery()

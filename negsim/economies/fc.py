@@ -13,9 +13,18 @@ firms.
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 
-from negsim.economies.base import Equilibrium, Threshold, as_inputs
+from negsim.economies.base import (
+    BlackHoleError,
+    Economy,
+    Equilibrium,
+    MobileFactor,
+    Threshold,
+    as_inputs,
+)
 
 
 def short_run_equilibrium(
@@ -48,6 +57,7 @@ def short_run_equilibrium(
         income=income,
         real_wage=reward * price_index ** (-mu),
         payoff=reward,
+        price_level=price_index**mu,
     )
 
 
@@ -71,3 +81,73 @@ def full_agglomeration_point(s_e: float, sigma: float) -> Threshold:
         raise ValueError(f"s_E must be in (1/2, 1) for a full-agglomeration point (got {s_e})")
     phi = (1.0 - s_e) / s_e
     return Threshold(T=phi ** (1.0 / (1.0 - sigma)), phi=phi)
+
+
+class FootlooseCapital(Economy):
+    """Martin & Rogers' (1995) footloose-capital economy (Baldwin et al. 2003, ch. 3):
+    capital (firms) moves on its nominal reward, its owners stay; no circular causality,
+    only the home-market effect."""
+
+    name = "fc"
+    title = "Footloose capital"
+    mobile = MobileFactor(name="capital", label="capital (firms)", unit="firms")
+    firms_are_mobile = True
+    home_market = True
+
+    def check_no_black_hole(self, sigma: float, mu: float) -> None:
+        """No black hole is possible (no demand linkage); σ > 1 and 0 < μ < 1 only."""
+        if not (sigma > 1 and 0 < mu < 1):
+            raise BlackHoleError(f"need sigma > 1 and 0 < mu < 1 (got {sigma}, {mu})")
+
+    def equilibrium(
+        self,
+        shares,
+        immobile,
+        T,
+        sigma,
+        mu,
+        *,
+        housing_share=0.0,
+        housing=None,
+        firms=None,
+        wage0=None,
+        tol=1e-12,
+        max_iter=100,
+    ) -> Equilibrium:
+        """``short_run_equilibrium``: closed form, so ``wage0``, ``tol`` and ``max_iter``
+        have nothing to do."""
+        self.check_inputs(firms, housing_share)
+        return short_run_equilibrium(shares, immobile, T, sigma, mu)
+
+    def thresholds(self, sigma, mu, housing_share=0.0):
+        """None: between symmetric regions the even spread never breaks and a core is never
+        sustained (Baldwin et al. 2003, ch. 3)."""
+        self.check(sigma, mu, housing_share)
+        return [], []
+
+    def symmetric_stable(self, T, sigma, mu, eta=0.0):
+        return True
+
+    def core_sustainable(self, T, sigma, mu, eta=0.0):
+        return False
+
+    def home_market_share(self, expenditure_share, T, sigma):
+        return equilibrium_share(expenditure_share, T ** (1.0 - sigma))
+
+    def full_agglomeration_point(self, expenditure_share, sigma):
+        return full_agglomeration_point(expenditure_share, sigma)
+
+    def two_region_theory(self, T, sigma, mu, housing_share, symmetric, a1):
+        """The home-market effect: region 1's equilibrium share of firms when it holds a
+        share ``a1`` of expenditure (``equilibrium_share``)."""
+        share = equilibrium_share(a1, T ** (1.0 - sigma))
+        out: dict[str, Any] = {
+            "transport_cost": T,
+            "expenditure_share": a1,
+            "equilibrium_share": share,
+            "prediction": f"home-market effect: region 1 share {share:.4f} of firms",
+        }
+        return out
+
+
+ECONOMY = FootlooseCapital()

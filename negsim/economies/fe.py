@@ -18,8 +18,10 @@ from scipy.optimize import brentq
 
 from negsim.economies.base import (
     BlackHoleError,
+    Economy,
     Equilibrium,
     EquilibriumError,
+    MobileFactor,
     Threshold,
     as_inputs,
 )
@@ -34,8 +36,8 @@ def check_no_black_hole(sigma: float, mu: float) -> None:
         raise BlackHoleError(f"mu must be in (0, 1) (got {mu})")
     if not mu < sigma - 1:
         raise BlackHoleError(
-            f"no-black-hole condition (fe) violated: need mu < sigma-1 = {sigma - 1:.6g} "
-            f"(got sigma={sigma}, mu={mu})"
+            f"no-black-hole condition (fe) needs mu < sigma-1 = {sigma - 1:.6g} "
+            f"(got mu={mu}, sigma={sigma})"
         )
 
 
@@ -78,6 +80,7 @@ def short_run_equilibrium(
         real_wage=real,
         payoff=real,
         residual=residual,
+        price_level=price_index**mu,
     )
 
 
@@ -116,3 +119,49 @@ def sustain_point(sigma: float, mu: float) -> Threshold:
             raise EquilibriumError(f"FE sustain point not bracketed (sigma={sigma}, mu={mu})")
     phi_s = brentq(lambda p: sustain_ratio(p, sigma, mu) - 1.0, lo, hi, xtol=1e-15, rtol=1e-14)
     return Threshold(T=phi_s ** (1.0 / (1.0 - sigma)), phi=phi_s)
+
+
+class FootlooseEntrepreneur(Economy):
+    """Forslid & Ottaviano's (2003) footloose-entrepreneur economy (Baldwin et al. 2003,
+    ch. 4): entrepreneurs move on real rewards, each firm moves with its entrepreneur."""
+
+    name = "fe"
+    title = "Footloose entrepreneur"
+    mobile = MobileFactor(name="entrepreneurs", label="entrepreneurs", unit="entrepreneurs")
+
+    def check_no_black_hole(self, sigma: float, mu: float) -> None:
+        check_no_black_hole(sigma, mu)
+
+    def equilibrium(
+        self,
+        shares,
+        immobile,
+        T,
+        sigma,
+        mu,
+        *,
+        housing_share=0.0,
+        housing=None,
+        firms=None,
+        wage0=None,
+        tol=1e-12,
+        max_iter=100,
+    ) -> Equilibrium:
+        """``short_run_equilibrium``: a linear system solved exactly, so ``wage0``,
+        ``tol`` and ``max_iter`` have nothing to do."""
+        self.check_inputs(firms, housing_share)
+        return short_run_equilibrium(shares, immobile, T, sigma, mu)
+
+    def thresholds(self, sigma, mu, housing_share=0.0):
+        """Baldwin et al. (2003) ch. 4: one break point (closed form), one sustain point."""
+        self.check(sigma, mu, housing_share)
+        return [break_point(sigma, mu)], [sustain_point(sigma, mu)]
+
+    def symmetric_stable(self, T, sigma, mu, eta=0.0):
+        return T > break_point(sigma, mu).T
+
+    def core_sustainable(self, T, sigma, mu, eta=0.0):
+        return sustain_ratio(T ** (1.0 - sigma), sigma, mu) < 1.0
+
+
+ECONOMY = FootlooseEntrepreneur()

@@ -9,7 +9,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from negsim.economies import cp
+from negsim import theory
 from negsim.scenario import Scenario, validate
 from negsim.sweeps.spec import SweepPlan, loads_resolved, plan_sweep
 from negsim.sweeps.store import RESOLVED, read_runs, read_timeseries
@@ -50,22 +50,24 @@ def fixed_scenario(plan: SweepPlan) -> Scenario:
     return validate(plan.scenario_data(plan.runs[0]), plan.source)
 
 
-def two_region_thresholds(scenario: Scenario, mu: float | None = None) -> tuple[float, float]:
-    """Analytic break and sustain points (T_B, T_S) of the symmetric two-region CP model."""
+def two_region_thresholds(
+    scenario: Scenario, mu: float | None = None
+) -> tuple[float, float] | None:
+    """The break and sustain points (T_B, T_S) theory gives for the scenario's economy between
+    two symmetric regions (``negsim.theory.break_and_sustain``; ``mu`` replaces μ), or None
+    where it gives no single pair (other geographies, uneven regions, fc, cp with housing)."""
     economy = scenario.economy
-    mu = economy.mu if mu is None else mu
-    return cp.break_point(economy.sigma, mu).T, cp.sustain_point(economy.sigma, mu).T
-
-
-def is_symmetric_two_region_cp(scenario: Scenario) -> bool:
-    """True when the analytic tomahawk applies: CP, two regions, even immobile population."""
-    housing = getattr(scenario.economy, "housing_share", 0.0)
-    return (
-        scenario.economy.model == "cp"
-        and scenario.n_regions == 2
-        and scenario.farmer_shares() == [0.5, 0.5]
-        and not housing
+    if scenario.n_regions != 2 or scenario.farmer_shares() != [0.5, 0.5]:
+        return None
+    return theory.break_and_sustain(
+        economy.model, economy.sigma, economy.mu if mu is None else mu, economy.housing_share
     )
+
+
+def has_analytic_tomahawk(scenario: Scenario) -> bool:
+    """True when theory draws the scenario's tomahawk: two symmetric regions of an economy
+    with one break and one sustain point (cp without housing, fe)."""
+    return two_region_thresholds(scenario) is not None
 
 
 def start_label(value: Any) -> str:

@@ -106,7 +106,6 @@ def _report(plan: SweepPlan, runs: pd.DataFrame, out: Path, elapsed: float) -> s
     from negsim.sweeps.analysis import (
         T_KEY,
         fixed_scenario,
-        is_symmetric_two_region_cp,
         switch_points,
         two_region_thresholds,
     )
@@ -122,10 +121,10 @@ def _report(plan: SweepPlan, runs: pd.DataFrame, out: Path, elapsed: float) -> s
         lines.append(f"  run {row.run_id} failed: {row.error}")
     if len(failed) > 5:
         lines.append(f"  … and {len(failed) - 5} more failed runs (column 'error')")
-    scenario = fixed_scenario(plan)
-    if T_KEY in plan.keys and plan.design == "grid" and is_symmetric_two_region_cp(scenario):
+    pair = two_region_thresholds(fixed_scenario(plan))
+    if T_KEY in plan.keys and plan.design == "grid" and pair is not None:
         if set(plan.keys) <= {T_KEY, "population.initial_shares"}:
-            t_b, t_s = two_region_thresholds(scenario)
+            t_b, t_s = pair
             lines.append(f"  analytic: break point T_B = {t_b:.4f}, sustain point T_S = {t_s:.4f}")
             for row in switch_points(runs).to_dict("records"):
                 start = row.get("population.initial_shares")
@@ -149,8 +148,8 @@ def _report(plan: SweepPlan, runs: pd.DataFrame, out: Path, elapsed: float) -> s
 
 
 def cmd_plot(args: argparse.Namespace) -> int:
+    from negsim.output import atomic_write
     from negsim.plots import save_figure
-    from negsim.results import atomic_write
     from negsim.sweeps.plots import plot_sweep
     from negsim.sweeps.store import FIGURE
 

@@ -26,7 +26,7 @@ import pandas as pd
 import pyarrow as pa
 from tqdm.auto import tqdm
 
-from negsim.economies import cp
+from negsim.economies.base import EquilibriumError
 from negsim.scenario import Scenario
 from negsim.sweeps.spec import SweepError, SweepPlan, load_sweep, plan_sweep
 from negsim.sweeps.store import SENSITIVITY, SweepStore, read_timeseries
@@ -45,7 +45,7 @@ SUMMARY_COLUMNS: list[tuple[str, pa.DataType]] = [
 ]
 """Columns of runs.parquet after the run id, the varied parameters, replication and seed."""
 
-DOMAIN_ERRORS: tuple[type[BaseException], ...] = (cp.EquilibriumError, FloatingPointError)
+DOMAIN_ERRORS: tuple[type[BaseException], ...] = (EquilibriumError, FloatingPointError)
 """Failures that belong to a run (recorded in its ``error`` column) rather than to the sweep."""
 
 

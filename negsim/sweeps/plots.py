@@ -23,7 +23,6 @@ from matplotlib.colors import ListedColormap
 from matplotlib.figure import Figure
 from matplotlib.patches import Patch
 
-from negsim.economies import cp
 from negsim.plots import _axes
 from negsim.sweeps.analysis import (
     MU_KEY,
@@ -31,11 +30,12 @@ from negsim.sweeps.analysis import (
     START_KEY,
     T_KEY,
     fixed_scenario,
-    is_symmetric_two_region_cp,
+    has_analytic_tomahawk,
     load_results,
     regime_map,
     sensitivity,
     start_label,
+    two_region_thresholds,
 )
 from negsim.sweeps.spec import SweepPlan, key_description
 from negsim.sweeps.store import SENSITIVITY
@@ -52,7 +52,7 @@ KINDS = ("hysteresis", "regime map", "tomahawk", "sensitivity", "heat map", "sca
 def sweep_kind(plan: SweepPlan) -> str:
     """Which figure suits the sweep (one of ``KINDS``)."""
     keys = set(plan.keys)
-    tomahawk_ok = is_symmetric_two_region_cp(fixed_scenario(plan))
+    tomahawk_ok = has_analytic_tomahawk(fixed_scenario(plan))
     if plan.design == "sobol":
         return "sensitivity"
     if plan.design == "continuation" and keys == {T_KEY}:
@@ -95,7 +95,8 @@ def _analytic_tomahawk(plan: SweepPlan, t_values: np.ndarray, ax: Axes) -> None:
 
     scenario = fixed_scenario(plan)
     lo, hi = max(1.0005, float(np.min(t_values))), float(np.max(t_values))
-    plot_tomahawk(scenario.economy.sigma, scenario.economy.mu, np.linspace(lo, hi, 241), ax=ax)
+    econ = scenario.economy
+    plot_tomahawk(econ.sigma, econ.mu, np.linspace(lo, hi, 241), ax=ax, model=econ.model)
 
 
 def plot_simulated_tomahawk(plan: SweepPlan, runs: pd.DataFrame, ax: Axes | None = None) -> Figure:
@@ -174,13 +175,15 @@ def plot_regime_map(plan: SweepPlan, runs: pd.DataFrame, ax: Axes | None = None)
     ax.pcolormesh(_edges(ts), _edges(mus), grid, cmap=cmap, vmin=-0.5, vmax=len(OUTCOMES) - 0.5)
     handles = [Patch(color=OUTCOME_COLOURS[o], label=o) for o in OUTCOMES]
     scenario = fixed_scenario(plan)
-    if is_symmetric_two_region_cp(scenario):
-        sigma = scenario.economy.sigma
-        fine = np.linspace(mus.min(), min(mus.max(), (sigma - 1) / sigma - 1e-6), 200)
-        tb = [cp.break_point(sigma, m).T for m in fine]
-        tsus = [cp.sustain_point(sigma, m).T for m in fine]
-        (b,) = ax.plot(tb, fine, "k--", lw=1.5, label="break point $T_B(μ)$")
-        (s,) = ax.plot(tsus, fine, "k:", lw=1.8, label="sustain point $T_S(μ)$")
+    if has_analytic_tomahawk(scenario):
+        curve = [
+            (m, pair)
+            for m in np.linspace(mus.min(), mus.max(), 200)
+            if (pair := two_region_thresholds(scenario, mu=float(m))) is not None
+        ]
+        fine = [m for m, _ in curve]
+        (b,) = ax.plot([p[0] for _, p in curve], fine, "k--", lw=1.5, label="break point $T_B(μ)$")
+        (s,) = ax.plot([p[1] for _, p in curve], fine, "k:", lw=1.8, label="sustain point $T_S(μ)$")
         handles += [b, s]
         ax.set_xlim(_edges(ts)[0], _edges(ts)[-1])
     ax.set_xlabel("transport cost T (iceberg factor, ≥ 1)")
@@ -226,11 +229,11 @@ def plot_heat_map(plan: SweepPlan, runs: pd.DataFrame, ax: Axes | None = None) -
     )
     fig.colorbar(mesh, ax=ax, label="largest final share (mean over replications)")
     scenario = fixed_scenario(plan)
-    if keys[0] == T_KEY and is_symmetric_two_region_cp(scenario):
-        econ = scenario.economy
+    pair = two_region_thresholds(scenario)
+    if keys[0] == T_KEY and pair is not None:
         for threshold, style, name in (
-            (cp.break_point(econ.sigma, econ.mu).T, "--", "break point $T_B$"),
-            (cp.sustain_point(econ.sigma, econ.mu).T, ":", "sustain point $T_S$"),
+            (pair[0], "--", "break point $T_B$"),
+            (pair[1], ":", "sustain point $T_S$"),
         ):
             ax.axvline(threshold, color="white", ls=style, lw=1.8, label=name)
         ax.legend(loc="upper right", fontsize=8, framealpha=0.8)

@@ -32,7 +32,7 @@ from typing import IO, Any
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from negsim.results import OutputError, atomic_write
+from negsim.output import OutputError, atomic_write
 from negsim.sweeps.spec import SweepPlan, same_resolved
 
 RUNS = "runs.parquet"

@@ -1,0 +1,108 @@
+"""What a run records, as plain data: ``Result`` (a finished run) and ``RegionState`` (where
+the mobile agents are at one step). Records neither draw nor write: figures read them
+(``negsim.plots``), ``negsim.output`` writes them, the model and a finished run make them.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+import numpy as np
+import pandas as pd
+
+from negsim import economies
+from negsim.geography import transport_costs
+from negsim.scenario import Scenario
+
+
+@dataclass
+class Result:
+    """A finished run: ``timeseries`` (one row per step per region) and ``summary``."""
+
+    scenario: Scenario
+    timeseries: pd.DataFrame
+    summary: dict[str, Any]
+
+    def region_state(self, step: int | None = None) -> RegionState:
+        """Where the mobile agents were at ``step`` (default: the last step)."""
+        ts = self.timeseries
+        at = int(ts["step"].max()) if step is None else int(step)
+        rows = ts[ts["step"] == at]
+        if rows.empty:
+            raise ValueError(f"no step {at} in this run (steps 0–{int(ts['step'].max())})")
+        economy = self.scenario.economy.model
+        mobile_firms = economies.get(economy).firms_are_mobile
+        return RegionState(
+            kind=self.scenario.geography.kind,
+            economy=economy,
+            names=[str(n) for n in rows["region"]],
+            counts=rows["firms" if mobile_firms else "workers"].to_numpy(dtype=float),
+            shares=rows["share"].to_numpy(dtype=float),
+            real_wage=rows["real_wage"].to_numpy(dtype=float),
+            transport_costs=np.asarray(transport_costs(self.scenario), dtype=float),
+            step=at,
+            geography=self.scenario.geography,
+        )
+
+
+class HasRegionState(Protocol):
+    """Anything that can say where its mobile agents are: a ``Result`` at any step, a live
+    ``NEGModel`` at its current one."""
+
+    def region_state(self, step: int | None = None) -> RegionState: ...
+
+
+@dataclass(frozen=True)
+class RegionState:
+    """Where the mobile agents are at one step: what a regions map draws.
+
+    ``counts`` are the mobile agents per region (workers in cp, entrepreneurs in fe, firms in
+    fc) and ``shares`` their shares λ. ``geography`` is the scenario's geography table (its
+    ``kind`` picks the drawing); ``transport_costs`` is the R×R iceberg matrix, for maps that
+    draw links.
+    """
+
+    kind: str
+    economy: str
+    names: list[str]
+    counts: np.ndarray
+    shares: np.ndarray
+    real_wage: np.ndarray
+    transport_costs: np.ndarray
+    step: int
+    geography: Any = None
+
+    @property
+    def mobile(self) -> str:
+        """Axis name of the mobile factor, e.g. "mobile workers"."""
+        return mobile_label(self.economy)
+
+    @property
+    def potential_when_empty(self) -> bool:
+        """An empty region shows what a first mover would earn there."""
+        known = economies.REGISTRY.get(self.economy)
+        return known is not None and known.empty_region_potential
+
+    @property
+    def unit(self) -> str:
+        """What one counted agent is, e.g. "workers"."""
+        known = economies.REGISTRY.get(self.economy)
+        return "agents" if known is None else known.mobile.unit
+
+    @classmethod
+    def of(cls, source: RegionState | HasRegionState, step: int | None = None) -> RegionState:
+        """The state of a live model now, or of a finished run at ``step`` (default: last)."""
+        if isinstance(source, RegionState):
+            return source
+        if not hasattr(source, "region_state"):
+            raise TypeError(
+                f"expected a NEGModel, Result or RegionState, got {type(source).__name__}"
+            )
+        return source.region_state(step)
+
+
+def mobile_label(model: str) -> str:
+    """What the mobile agents of economy ``model`` are called on axes ("mobile workers")."""
+    known = economies.REGISTRY.get(model)
+    return "mobile factor" if known is None else known.mobile.label

@@ -1,0 +1,161 @@
+"""How agents decide: the vectorised decision rules of workers and firms, pure functions of
+numpy arrays (one entry per agent) and an explicit ``rng``. ``negsim.agents`` holds the Mesa
+agents that view those arrays; ``negsim.model`` applies these rules each step.
+
+Workers (mobile manufacturing labour, FKV ch. 5). Each step a fraction
+``adjustment_speed`` of workers reconsiders. A reconsidering worker i in region r draws a
+candidate region s uniformly among the others and moves with probability
+
+    p = min(1, response · max(0, U_is - U_ir)),   U_is = ln ω_s + ν ε_is,
+
+where ω is the real wage and ε_is a persistent standard Gumbel taste for place s
+(logit heterogeneity, Tabuchi & Thisse 2002; ν = ``behaviour.noise``). With ν = 0 the
+expected net flow from s to r is proportional to λ_s·max(0, ln ω_r - ln ω_s) -
+λ_r·max(0, ln ω_s - ln ω_r): nobody moves exactly when every occupied region pays the
+highest real wage, so the rest points of the dynamics are exactly the long-run CP
+equilibria (interior with equal real wages, or a core whose real wage no empty region
+beats), and near the even spread it is FKV's law of motion dλ_r/dt ∝ λ_r(ω_r - ω̄)
+(ch. 5), so its stability matches theory (break and sustain points). Moves are
+proportional to the gain, so the economy settles instead of oscillating around a stable
+state. Unlike pure imitation, empty regions can be re-entered.
+
+Firms (one block of varieties each). In CP, free entry drives profits to zero, and a
+firm's operating profit in r is π_r = w_r (L_r/n_r - σF)/(σ-1) (FKV ch. 4: p = w/ρ·c,
+break-even output F(σ-1)/c, labour σF per firm): positive where there are fewer firms
+than the local workforce employs at the break-even scale, negative where there are more.
+Each step firms in loss-making regions relocate to profitable ones until n_r = L_r/(σF),
+i.e. firm shares equal worker shares — in CP firms track workers. Firms that adjust at a
+speed of their own (relocation, entry, exit) follow ``negsim.firm_dynamics`` instead.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+
+def apportion(shares: np.ndarray, total: int) -> np.ndarray:
+    """Integer counts summing to ``total`` closest to ``shares * total`` (largest remainder)."""
+    exact = np.asarray(shares, dtype=float) * total
+    counts = np.floor(exact).astype(np.int64)
+    short = total - int(counts.sum())
+    if short > 0:
+        order = np.argsort(-(exact - counts), kind="stable")
+        counts[order[:short]] += 1
+    return counts
+
+
+def migrate(
+    region: np.ndarray,
+    log_real_wage: np.ndarray,
+    taste: np.ndarray | None,
+    adjustment_speed: float,
+    response: float,
+    rng: np.random.Generator,
+    cost: np.ndarray | None = None,
+    gain_scale: np.ndarray | None = None,
+) -> tuple[int, np.ndarray]:
+    """Apply one step of worker reconsideration in place (rule in the module docstring).
+
+    Returns the number of agents who moved and the expected net inflow per region as a
+    share of all of them, estimated from the reconsidering agents' move probabilities (with
+    tastes there is no cheaper exact form; without them see ``mean_field_drift``).
+    """
+    n_regions = log_real_wage.size
+    movers = np.flatnonzero(rng.random(region.size) < adjustment_speed)
+    here = region[movers]
+    there = (here + rng.integers(1, n_regions, size=movers.size)) % n_regions
+    gain = log_real_wage[there] - log_real_wage[here]
+    if taste is not None:
+        gain += taste[movers, there] - taste[movers, here]
+    if gain_scale is not None:  # heterogeneous firms: profit gains scale with a^(σ-1)
+        gain *= gain_scale[movers]
+    if cost is not None:  # migration frictions, C[from, to] (negsim.frictions)
+        gain -= cost[here, there]
+    p = np.minimum(1.0, response * np.maximum(gain, 0.0))
+    drift = (
+        np.bincount(there, weights=p, minlength=n_regions)
+        - np.bincount(here, weights=p, minlength=n_regions)
+    ) / region.size
+    move = rng.random(movers.size) < p
+    region[movers[move]] = there[move]
+    return int(move.sum()), drift
+
+
+def mean_field_drift(
+    shares: np.ndarray,
+    log_payoff: np.ndarray,
+    adjustment_speed: float,
+    response: float,
+    cost: np.ndarray | None = None,
+) -> np.ndarray:
+    """Expected change of each region's share in one step of ``migrate`` without tastes.
+
+    E[Δλ_r] = α/(R-1) Σ_s [λ_s p(s→r) - λ_r p(r→s)],
+    p(s→r) = min(1, κ max(0, u_r - u_s - C_sr)), u = ln payoff, C the migration costs:
+    an R×R computation, exact for the noise-free rule.
+    """
+    n_regions = shares.size
+    gain = log_payoff[None, :] - log_payoff[:, None]  # gain[s, r] of moving s → r
+    if cost is not None:
+        gain = gain - cost
+    p = np.minimum(1.0, response * np.maximum(gain, 0.0))
+    flow = shares[:, None] * p  # flow[s, r] out of s into r
+    return adjustment_speed / (n_regions - 1) * (flow.sum(axis=0) - flow.sum(axis=1))
+
+
+def relocate_firms(
+    firm_region: np.ndarray,
+    target: np.ndarray,
+    rng: np.random.Generator,
+    productivity: np.ndarray | None = None,
+    attraction: np.ndarray | None = None,
+) -> int:
+    """Move firms out of regions with more firms than ``target`` (losses) into regions with
+    fewer (profits), in place. Returns the number of firms moved.
+
+    Identical firms: random ones move. Heterogeneous firms (``productivity`` a_i, regions'
+    ``attraction`` = the reward a firm earns there): a firm's profit scales with
+    a_i^(σ-1), so the gain from moving to a region that pays more is largest for the most
+    productive, who move first; towards a region that pays less the least productive go
+    first (Baldwin & Okubo 2006's sorting).
+    """
+    n_regions = target.size
+    excess = np.bincount(firm_region, minlength=n_regions) - target
+    if not np.any(excess):
+        return 0
+    if productivity is None:
+        key = rng.random(firm_region.size)
+    else:
+        # rank firms within a region: most productive first where the destinations pay
+        # more on average than the region itself, least productive first otherwise
+        deficit = np.maximum(-excess, 0)
+        pull = float(np.dot(deficit, attraction) / deficit.sum())
+        sign = np.where(attraction[firm_region] <= pull, -1.0, 1.0)
+        key = sign * productivity + 1e-12 * rng.random(firm_region.size)
+    order = np.lexsort((key, firm_region))  # by region, then by key ascending
+    starts = np.concatenate(([0], np.cumsum(np.bincount(firm_region, minlength=n_regions))))
+    ranked_region = firm_region[order]
+    rank = np.arange(order.size) - starts[ranked_region]
+    leaving = order[rank < np.maximum(excess, 0)[ranked_region]]
+    destinations = np.repeat(np.arange(n_regions), np.maximum(-excess, 0))
+    if productivity is None:
+        firm_region[leaving] = rng.permutation(destinations)
+    else:  # the most productive movers go to the regions that pay most
+        by_pay = destinations[np.argsort(-attraction[destinations], kind="stable")]
+        firm_region[leaving[np.argsort(-productivity[leaving], kind="stable")]] = by_pay
+    return int(leaving.size)
+
+
+def draw_productivity(spec, n: int, rng: np.random.Generator) -> np.ndarray | None:
+    """Firm productivities a_i with mean 1 (None for identical firms).
+
+    lognormal: ln a ~ N(-s²/2, s²), s = ``dispersion``; pareto: a = a_min U^(-1/k),
+    shape k = 1/``dispersion`` > 1, a_min = (k-1)/k (Melitz 2003's Pareto).
+    """
+    if spec.productivity == "none":
+        return None
+    if spec.productivity == "lognormal":
+        s = spec.dispersion
+        return np.exp(rng.normal(-0.5 * s * s, s, size=n))
+    k = 1.0 / spec.dispersion
+    return (k - 1.0) / k * (1.0 - rng.random(n)) ** (-1.0 / k)
