@@ -1,4 +1,4 @@
-"""NEGModel: the Mesa model. Each step: policies → agents decide → equilibrium → collect.
+"""NEGModel: the Mesa model. Each step: policies → decisions → markets → record.
 
 The mobile agents are workers in cp, entrepreneurs (Worker agents) in fe and firms in fc
 (see ``negsim.economies``); ``shares`` are always the mobile factor's regional shares.
@@ -8,8 +8,9 @@ last wages), so the wages, price indices and real wages recorded for a step alwa
 to the distribution of agents recorded for that step, and the next decisions use them.
 Policies that change the economy at a step (``negsim.policies``) act before the decisions
 of that step. Where cp firms adjust at their own speed (``firms.adjustment_speed``,
-``negsim.firm_dynamics``) a step is: policies → workers move → equilibrium → firms
-relocate, exit and enter → equilibrium → collect.
+``negsim.own_speed_firms``) the firms decide after the workers, on the wages that clear
+once the workers have moved: policies → workers move → equilibrium → firms relocate, exit
+and enter → equilibrium → record.
 """
 
 from __future__ import annotations
@@ -18,23 +19,15 @@ import mesa
 import numpy as np
 
 from negsim import economies
-from negsim.agents import Firm, Worker
+from negsim.agents import Worker
+from negsim.convergence import Convergence
 from negsim.economies.base import Equilibrium, Solver
-from negsim.economies.cp import firm_profit
-from negsim.firm_dynamics import (
-    best_relocation_gain,
-    entrant_profit,
-    entry_room,
-    entry_slots,
-    idle_firms,
-    operating_capacity,
-    profit_now,
-    relocate_on_profit,
-)
+from negsim.firm_slots import FirmSlots
 from negsim.frictions import cost_matrix
 from negsim.geography import neighbours, transport_costs
 from negsim.metrics import cluster_centres
-from negsim.policies import Schedule, displace
+from negsim.own_speed_firms import OwnSpeedFirms
+from negsim.policies import UNCHANGED, Schedule, displace
 from negsim.record import RegionState
 from negsim.rules import apportion, draw_productivity, mean_field_drift, migrate, relocate_firms
 from negsim.scenario import Scenario
@@ -59,13 +52,15 @@ class NEGModel(mesa.Model):
 
     ``model.step()`` advances one period; ``model.shares``, ``model.equilibrium`` and
     ``model.datacollector`` (table "regions", one row per region per step) show the state.
+    ``seed`` replaces the scenario's ``run.seed``; the model's ``spec`` always holds the
+    seed it runs with.
     """
 
     EMERGENCE_LEVEL = 1.0
 
     def __init__(self, scenario: Scenario, *, seed: int | None = None) -> None:
-        self.seed = scenario.run.seed if seed is None else int(seed)
-        super().__init__(rng=self.seed)
+        scenario = scenario.with_seed(seed)
+        super().__init__(rng=scenario.run.seed)
         self.spec = scenario
         self.region_names = scenario.region_names
         self.n_regions = len(self.region_names)
@@ -84,36 +79,48 @@ class NEGModel(mesa.Model):
         self.worker_region = np.repeat(
             np.arange(self.n_regions), apportion(worker_start, n_workers)
         ).astype(np.int64)
-        self.firm_region = np.repeat(np.arange(self.n_regions), apportion(initial, n_firms)).astype(
+        firm_region = np.repeat(np.arange(self.n_regions), apportion(initial, n_firms)).astype(
             np.int64
         )
-        self.mobile_region = self.firm_region if self.firms_move else self.worker_region
+        self.mobile_region = firm_region if self.firms_move else self.worker_region
         noise = scenario.behaviour.noise
         self.mobile_taste = (
             noise * self.rng.gumbel(size=(self.mobile_region.size, self.n_regions))
             if noise > 0
             else None
         )
-        self.firm_productivity = draw_productivity(scenario.firms, n_firms, self.rng)
+        productivity = draw_productivity(scenario.firms, n_firms, self.rng)
         # heterogeneous firms that choose their place (fc) react in proportion to a^(σ-1)
         self._gain_scale = (
-            self.firm_productivity ** (scenario.economy.sigma - 1.0)
-            if self.firms_move and self.firm_productivity is not None
+            productivity ** (scenario.economy.sigma - 1.0)
+            if self.firms_move and productivity is not None
             else None
         )
         self.workers = Worker.create_agents(self, n_workers, np.arange(n_workers))
-        self.firms = Firm.create_agents(self, n_firms, np.arange(n_firms))
+        own_speed = scenario.firms.adjustment_speed is not None
+        self.firm_slots = FirmSlots(
+            self,
+            firm_region,
+            productivity,
+            self.n_regions,
+            lambda n: draw_productivity(scenario.firms, n, self.rng),
+            track_agents=own_speed,
+        )
+        self.firms = self.firm_slots.agents
         # cp with firms.adjustment_speed: firm numbers are a state of their own
-        self.dual = scenario.firms.adjustment_speed is not None
-        self.n0 = n_firms  # firms of the zero-profit total (mass 1)
-        self.firm_born = np.zeros(n_firms, dtype=np.int64)
-        self.idle_steps = np.zeros(n_firms, dtype=np.int64)
-        self.entry_streak = np.zeros(self.n_regions, dtype=np.int64)
-        self._firm_agents: list[Firm | None] = [None] * n_firms if self.dual else []
-        for agent in self.firms if self.dual else ():
-            self._firm_agents[agent.index] = agent
-
-        self.firm_counts = np.bincount(self.firm_region, minlength=self.n_regions)
+        self.own_speed = (
+            OwnSpeedFirms(
+                self.firm_slots,
+                scenario.firms,
+                scenario.economy.sigma,
+                scenario.economy.mu,
+                scenario.behaviour.response,
+                n_firms,
+            )
+            if own_speed
+            else None
+        )
+        self.firm_counts = self.firm_slots.counts()
         self._count()
         self.equilibrium = self._solve(None)
         self.moves = 0
@@ -122,12 +129,15 @@ class NEGModel(mesa.Model):
         self.firm_exits = 0
         self.policy_events: list[str] = []
         self.drift = np.zeros(self.n_regions)
-        self._share_history = [(self._settling_state(self.shares), np.inf)]
-        self.converged = False
-        self._stability_checked: tuple[int, bool] | None = None
-        self._last_policy_step = max(
-            [max(p.start, p.end or p.start) for p in scenario.policies], default=0
+        run = scenario.run
+        self.convergence = Convergence(
+            run.convergence_window,
+            run.convergence_tol,
+            self.mobile_region.size,
+            n_firms if own_speed else None,
+            self.schedule.last_step,
         )
+        self.convergence.start(self._settling_state())
         self.emerging_step: int | None = None
         self.emerging_clusters: list[int] = []
         self._watch_emergence()
@@ -143,6 +153,39 @@ class NEGModel(mesa.Model):
             tables={"regions": self.region_columns},
         )
         self._collect()
+
+    # --- views of the state --------------------------------------------------------------
+    @property
+    def seed(self) -> int:
+        """The seed this model runs with (``spec.run.seed``)."""
+        return self.spec.run.seed
+
+    @property
+    def dual(self) -> bool:
+        """Firms adjust at their own speed (cp with ``firms.adjustment_speed``)."""
+        return self.own_speed is not None
+
+    @property
+    def converged(self) -> bool:
+        """The run has settled (``negsim.convergence``)."""
+        return self.convergence.converged
+
+    @property
+    def firm_region(self) -> np.ndarray:
+        """Each firm slot's region (R marks a closed slot)."""
+        return self.firm_slots.region
+
+    @property
+    def firm_productivity(self) -> np.ndarray | None:
+        """Each firm slot's productivity (None when firms are identical)."""
+        return self.firm_slots.productivity
+
+    @property
+    def entry_streak(self) -> np.ndarray:
+        """Consecutive steps each region has made profits (firms at their own speed)."""
+        if self.own_speed is None:
+            return np.zeros(self.n_regions, dtype=np.int64)
+        return self.own_speed.entry_streak
 
     @property
     def region_columns(self) -> list[str]:
@@ -172,39 +215,32 @@ class NEGModel(mesa.Model):
             shares /= shares.sum()
         return shares
 
-    # --- state -------------------------------------------------------------------------
     def _count(self) -> None:
-        """Tally agents per region once per step; ``shares`` are the mobile factor's."""
+        """Tally agents per region once per step; ``shares`` are the mobile factor's. Firms
+        that track workers are counted where they move (``_firms_follow``)."""
         self.worker_counts = np.bincount(self.worker_region, minlength=self.n_regions)
-        if self.dual:
-            self._count_firms()
-        elif self.firms_move:  # otherwise firms move only in _firms_follow, which counts them
-            self.firm_counts = np.bincount(self.firm_region, minlength=self.n_regions)
+        if self.firms_move or self.dual:
+            self.firm_counts = self.firm_slots.counts()
         mobile = self.firm_counts if self.firms_move else self.worker_counts
         self.shares = mobile / self.mobile_region.size
-
-    def _count_firms(self) -> None:
-        """Firms per region where they adjust on their own (closed slots hold index R)."""
-        self.firm_counts = np.bincount(self.firm_region, minlength=self.n_regions + 1)[:-1]
 
     def _solve(self, wage0: np.ndarray | None) -> Equilibrium:
         """Short-run equilibrium of the current state (given firm masses when firms adjust
         at their own speed)."""
-        firms = self.firm_counts / self.n0 if self.dual else None
+        firms = None if self.own_speed is None else self.own_speed.masses(self.firm_counts)
         return self._solver(self.shares, wage0, firms=firms)
 
     def firm_profit(self) -> np.ndarray:
         """Profit of an operating firm in each region (0 under free entry)."""
-        if not self.dual:
+        if self.own_speed is None:
             return np.zeros(self.n_regions)
-        econ = self.spec.economy
-        return firm_profit(
-            self.shares,
-            self.firm_counts / self.n0,
-            self.equilibrium.potential_wage,
-            econ.sigma,
-            econ.mu,
-        )
+        return self.own_speed.profit(self.shares, self.firm_counts, self.equilibrium.potential_wage)
+
+    def _idle(self) -> np.ndarray:
+        """Which firms stand idle (firms at their own speed; none otherwise)."""
+        if self.own_speed is None:
+            return np.zeros(self.firm_region.size, dtype=bool)
+        return self.own_speed.idle(self.shares)
 
     def log_payoff(self) -> np.ndarray:
         """What the mobile agents compare this step: ln payoff, with subsidies (net of the
@@ -221,281 +257,6 @@ class NEGModel(mesa.Model):
             if factor is not None:
                 u = u + np.log(factor)
         return u
-
-    # --- dynamics ----------------------------------------------------------------------
-    def step(self) -> None:
-        """One period: policies act, the mobile agents reconsider, firms follow profits
-        where they track workers, markets clear, record."""
-        behaviour = self.spec.behaviour
-        self.firm_entries = self.firm_exits = 0
-        if self.schedule:
-            self._apply_policies()
-        self.moves, self.drift = migrate(
-            self.mobile_region,
-            self.log_payoff(),
-            self.mobile_taste,
-            behaviour.adjustment_speed,
-            behaviour.response,
-            self.rng,
-            self.migration_cost,
-            self._gain_scale,
-        )
-        self._count()
-        if self.dual:  # firms see where the workers now are, at the wages that clear then
-            self.equilibrium = self._solve(self.equilibrium.wage)
-            self._firms_adjust()
-            self._count_firms()
-        self._firms_follow()
-        self.equilibrium = self._solve(self.equilibrium.wage)
-        if self.mobile_taste is None and self._gain_scale is None:
-            # exact expected drift from the state just reached
-            self.drift = mean_field_drift(
-                self.shares,
-                self.log_payoff(),
-                behaviour.adjustment_speed,
-                behaviour.response,
-                self.migration_cost,
-            )
-        self._collect()
-        self._watch_emergence()
-        self._update_convergence(self.shares)
-
-    def _firms_adjust(self) -> None:
-        """cp with ``firms.adjustment_speed``: firms relocate, exit and enter on the profits of
-        the current equilibrium (rules in ``negsim.firm_dynamics``)."""
-        spec, econ, counts = self.spec.firms, self.spec.economy, self.firm_counts
-        idle = self._idle()
-        own, arrival = self._firm_profits(idle)
-        before = self.firm_region.copy()
-        self.firm_moves = relocate_on_profit(
-            self.firm_region,
-            own,
-            arrival,
-            spec.adjustment_speed,
-            self.spec.behaviour.response,
-            spec.relocation_cost,
-            econ.mu / econ.sigma,
-            self.rng,
-            self._firm_gain_scale(),
-            np.maximum(entry_room(self.shares, counts, self.n0) - 1, 0),
-        )
-        if not spec.entry_exit:
-            return
-        self.idle_steps = np.where(idle & (before == self.firm_region), self.idle_steps + 1, 0)
-        profit = profit_now(
-            self.shares, counts, self.n0, self.equilibrium.potential_wage, econ.sigma, econ.mu
-        )
-        self.entry_streak = np.where(profit > 0, self.entry_streak + 1, 0)
-        self._count_firms()  # after the moves
-        slots = entry_slots(
-            self.shares, self.firm_counts, self.n0, self.entry_streak, spec.patience
-        )
-        entrants = self.rng.binomial(slots, spec.adjustment_speed)
-        self._close_firms(np.flatnonzero(self.idle_steps >= spec.patience))
-        self._open_firms(np.repeat(np.arange(self.n_regions), entrants))
-
-    def _idle(self) -> np.ndarray:
-        """Which firms stand idle (``negsim.firm_dynamics.idle_firms``)."""
-        return idle_firms(
-            self.firm_region,
-            operating_capacity(self.shares, self.n0),
-            self.firm_born if self.firm_productivity is None else -self.firm_productivity,
-        )
-
-    def _firm_profits(self, idle: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """Each firm's profit (0 when idle) and each region's profit for an arriving firm."""
-        econ = self.spec.economy
-        own = np.where(idle, 0.0, np.append(self.firm_profit(), 0.0)[self.firm_region])
-        arrival = entrant_profit(
-            self.shares,
-            self.firm_counts,
-            self.n0,
-            self.equilibrium.potential_wage,
-            econ.sigma,
-            econ.mu,
-        )
-        return own, arrival
-
-    def _firm_gain_scale(self) -> np.ndarray | None:
-        """a^(σ-1): a firm's profits scale with its productivity (Melitz 2003)."""
-        if self.firm_productivity is None:
-            return None
-        return self.firm_productivity ** (self.spec.economy.sigma - 1.0)
-
-    def _firms_settled(self) -> bool:
-        """No firm gains from moving and, with entry and exit, none is idle and no entrant
-        would profit: the firms' own rest point."""
-        spec, econ = self.spec.firms, self.spec.economy
-        idle = self._idle()
-        own, arrival = self._firm_profits(idle)
-        gain = best_relocation_gain(
-            self.firm_region,
-            own,
-            arrival,
-            spec.relocation_cost,
-            econ.mu / econ.sigma,
-            self._firm_gain_scale(),
-        )
-        if gain > 0:
-            return False
-        if not spec.entry_exit:
-            return True
-        room = entry_room(self.shares, self.firm_counts, self.n0)
-        return not (idle.any() or room.any())
-
-    def _close_firms(self, slots: np.ndarray) -> None:
-        """Firms in ``slots`` close: their slot is marked closed (region index R) and their
-        Mesa agents leave the model."""
-        for slot in slots:
-            self._firm_agents[slot].remove()
-            self._firm_agents[slot] = None
-        self.firm_region[slots] = self.n_regions
-        self.idle_steps[slots] = 0
-        self.firm_exits += int(slots.size)
-
-    def _open_firms(self, regions: np.ndarray) -> None:
-        """New firms enter ``regions`` (one entry each), in closed slots first, drawing their
-        productivity from the scenario's distribution."""
-        if regions.size == 0:
-            return
-        free = np.flatnonzero(self.firm_region == self.n_regions)[: regions.size]
-        extra = regions.size - free.size
-        if extra:
-            self.firm_region = np.concatenate([self.firm_region, np.zeros(extra, np.int64)])
-            self.firm_born = np.concatenate([self.firm_born, np.zeros(extra, np.int64)])
-            self.idle_steps = np.concatenate([self.idle_steps, np.zeros(extra, np.int64)])
-            if self.firm_productivity is not None:
-                self.firm_productivity = np.concatenate([self.firm_productivity, np.ones(extra)])
-            self._firm_agents += [None] * extra
-        size = self.firm_region.size
-        slots = np.concatenate([free, np.arange(size - extra, size)])
-        self.firm_region[slots] = regions
-        self.firm_born[slots] = self.steps
-        self.idle_steps[slots] = 0
-        drawn = draw_productivity(self.spec.firms, slots.size, self.rng)
-        if drawn is not None:
-            self.firm_productivity[slots] = drawn
-        for agent in Firm.create_agents(self, slots.size, slots):
-            self._firm_agents[agent.index] = agent
-            self.firms.add(agent)
-        self.firm_entries += int(slots.size)
-
-    def _firms_follow(self) -> None:
-        """In cp and fe firms track the mobile workers (free entry / firm moves with its
-        entrepreneur); heterogeneous firms relocate most-productive-first towards the
-        higher-reward region (Baldwin & Okubo 2006). Firms that adjust at their own speed
-        move in ``_firms_adjust`` instead."""
-        if self.firms_move or self.dual:
-            return
-        target = apportion(self.shares, self.firm_region.size)
-        self.firm_moves = relocate_firms(
-            self.firm_region,
-            target,
-            self.rng,
-            productivity=self.firm_productivity,
-            attraction=self.equilibrium.wage,
-        )
-        self.firm_counts = target  # relocation leaves exactly the target in each region
-
-    def _apply_policies(self) -> None:
-        """Policies acting at this step: transport costs, registration, shocks."""
-        t = self.steps
-        self.policy_events = [p.label for p in self.schedule.firing(t)]
-        resolve = False
-        if any(
-            p.kind == "transport_cost" and p.start <= t <= max(p.start, p.end or p.start)
-            for p in self.schedule.policies
-        ):  # a transport policy fires or is ramping: rebuild the costs
-            costs = self.schedule.transport_costs(t)
-            if not np.array_equal(costs, self.transport_costs):
-                self.transport_costs = costs
-                self._solver = self._bind_solver(costs)
-                resolve = True
-        if any(p.kind == "registration" for p in self.schedule.policies):
-            self.migration_cost = cost_matrix(self.spec, self.schedule.registration(t))
-        for region, share in self.schedule.shocks(t):
-            if self.dual:  # the firms close; workers stay until they choose to move
-                members = np.flatnonzero(self.firm_region == region)
-                count = int(round(share * members.size))
-                self._close_firms(self.rng.choice(members, size=count, replace=False))
-            else:
-                displace(self.mobile_region, region, share, self.shares, self.rng)
-            self._count()
-            self._firms_follow()
-            resolve = True
-        if resolve:
-            self.equilibrium = self._solve(self.equilibrium.wage)
-
-    def _stable_here(self, shares: np.ndarray) -> bool:
-        """Linear stability of the current state, re-checked at most once per window.
-
-        With migration frictions a state nobody gains from leaving is a rest point that
-        small disturbances do not undo (the gains stay below the costs)."""
-        if self.migration_cost is not None and not np.any(self.drift):
-            return True
-        window = self.spec.run.convergence_window
-        if self._stability_checked is None or self.steps - self._stability_checked[0] >= window:
-            stable = is_stable_rest_point(self._solver, shares, self.spec.behaviour.noise)
-            self._stability_checked = (self.steps, stable)
-        return self._stability_checked[1]
-
-    def _watch_emergence(self) -> None:
-        """Record the clusters present when a pattern first emerges: at the first step at
-        which some place holds (1 + EMERGENCE_LEVEL) times the even share 1/R, the peaks
-        at least half as far above the even share. Clusters may merge later; the summary
-        reports both the emerging and the final ones."""
-        if self.emerging_step is None and (
-            self.shares.max() * self.n_regions - 1.0 >= self.EMERGENCE_LEVEL
-        ):
-            self.emerging_step = self.steps
-            self.emerging_clusters = cluster_centres(
-                self.shares, self.neighbours, 0.5 * self.EMERGENCE_LEVEL
-            )
-
-    def _share_tolerance(self) -> float:
-        """``convergence_tol``, but at least two agents' worth of share (a population of 16
-        firms cannot settle to 0.001) and, where firms adjust on their own, two firms' worth:
-        one firm out of place moves wages, and with them workers, by about that much."""
-        tol = max(self.spec.run.convergence_tol, 2.0 / self.mobile_region.size)
-        return max(tol, 2.0 / self.n0) if self.dual else tol
-
-    def _settling_state(self, shares: np.ndarray) -> np.ndarray:
-        """What must stop moving: the shares, and the firm masses where firms adjust on their
-        own (scaled so that two firms' worth, or ``convergence_tol``, counts as the shares'
-        tolerance)."""
-        if not self.dual:
-            return shares
-        firm_tol = max(self.spec.run.convergence_tol, 2.0 / self.n0)
-        tol = self._share_tolerance()
-        return np.concatenate([shares, self.firm_counts / self.n0 * (tol / firm_tol)])
-
-    def _update_convergence(self, shares: np.ndarray) -> None:
-        """Settled: over the last ``convergence_window`` steps the shares moved less than
-        ``convergence_tol``, the expected drift over a window is below it too and not
-        growing, and the state is a stable rest point (``negsim.stability``) — so a slow
-        escape from an unstable equilibrium is not mistaken for rest. A run never stops
-        before its last policy has acted. Where firms adjust on their own they must have
-        settled too (``_firms_settled``). The tolerance is ``_share_tolerance``."""
-        run = self.spec.run
-        window = run.convergence_window
-        tol = self._share_tolerance()
-        drift = float(np.max(np.abs(self.drift)))
-        state = self._settling_state(shares)
-        self._share_history.append((state, drift))
-        if len(self._share_history) > window + 1:
-            self._share_history.pop(0)
-        then_state, then_drift = self._share_history[0]
-        self.converged = (
-            len(self._share_history) == window + 1
-            and self.steps > self._last_policy_step
-            and float(np.max(np.abs(state - then_state))) < tol
-            and drift * window < tol
-            and drift <= then_drift
-            and (not self.dual or self._firms_settled())
-            and self._stable_here(shares)
-        )
-        if self.converged and run.stop_when_converged:
-            self.running = False
 
     def region_state(self, step: int | None = None) -> RegionState:
         """Where the mobile agents are now (a live model has only its current step)."""
@@ -521,6 +282,141 @@ class NEGModel(mesa.Model):
         )[: self.n_regions]
         with np.errstate(invalid="ignore", divide="ignore"):
             return totals / self.firm_counts
+
+    # --- one period ------------------------------------------------------------------------
+    def step(self) -> None:
+        """One period: policies act → the mobile agents decide → firms decide (follow the
+        workers, or adjust at their own speed) → markets clear → record."""
+        self.firm_entries = self.firm_exits = 0
+        if self.schedule:
+            self._apply_policies()
+        self._mobile_agents_decide()
+        self._firms_decide()
+        self.equilibrium = self._solve(self.equilibrium.wage)
+        self._record()
+
+    def _apply_policies(self) -> None:
+        """What the policies do at this step (``negsim.policies``): new transport costs,
+        registration barriers, shocks; markets re-clear if the economy changed."""
+        effects = self.schedule.effects(self.steps, self.transport_costs)
+        self.policy_events = effects.events
+        resolve = False
+        if effects.transport_costs is not None:
+            self.transport_costs = effects.transport_costs
+            self._solver = self._bind_solver(effects.transport_costs)
+            resolve = True
+        if effects.migration_costs is not UNCHANGED:
+            self.migration_cost = effects.migration_costs
+        for region, share in effects.shocks:
+            if self.own_speed is not None:  # the firms close; workers stay until they choose
+                self.firm_exits += self.firm_slots.close_share(region, share, self.rng)
+            else:
+                displace(self.mobile_region, region, share, self.shares, self.rng)
+            self._count()
+            self._firms_follow()
+            resolve = True
+        if resolve:
+            self.equilibrium = self._solve(self.equilibrium.wage)
+
+    def _mobile_agents_decide(self) -> None:
+        """A share of the mobile agents reconsiders where to be (``negsim.rules.migrate``)."""
+        behaviour = self.spec.behaviour
+        self.moves, self.drift = migrate(
+            self.mobile_region,
+            self.log_payoff(),
+            self.mobile_taste,
+            behaviour.adjustment_speed,
+            behaviour.response,
+            self.rng,
+            self.migration_cost,
+            self._gain_scale,
+        )
+        self._count()
+
+    def _firms_decide(self) -> None:
+        """Firms that adjust at their own speed see where the workers now are, at the wages
+        that clear then, and relocate, exit and enter; others follow the workers."""
+        if self.own_speed is None:
+            self._firms_follow()
+            return
+        self.equilibrium = self._solve(self.equilibrium.wage)
+        self.firm_moves, exits, entries = self.own_speed.adjust(
+            self.shares, self.firm_counts, self.equilibrium.potential_wage, self.steps, self.rng
+        )
+        self.firm_exits += exits  # a shock at this step may have closed firms already
+        self.firm_entries += entries
+        self.firm_counts = self.firm_slots.counts()
+
+    def _firms_follow(self) -> None:
+        """In cp and fe firms track the mobile workers (free entry / firm moves with its
+        entrepreneur); heterogeneous firms relocate most-productive-first towards the
+        higher-reward region (Baldwin & Okubo 2006). Firms that adjust at their own speed
+        move in ``_firms_decide`` instead."""
+        if self.firms_move or self.dual:
+            return
+        target = apportion(self.shares, self.firm_region.size)
+        self.firm_moves = relocate_firms(
+            self.firm_region,
+            target,
+            self.rng,
+            productivity=self.firm_productivity,
+            attraction=self.equilibrium.wage,
+        )
+        self.firm_counts = target  # relocation leaves exactly the target in each region
+
+    def _record(self) -> None:
+        """The expected drift, the data row, emerging clusters and whether the run settled."""
+        if self.mobile_taste is None and self._gain_scale is None:
+            # exact expected drift from the state just reached
+            behaviour = self.spec.behaviour
+            self.drift = mean_field_drift(
+                self.shares,
+                self.log_payoff(),
+                behaviour.adjustment_speed,
+                behaviour.response,
+                self.migration_cost,
+            )
+        self._collect()
+        self._watch_emergence()
+        self._update_convergence()
+
+    def _settling_state(self) -> np.ndarray:
+        masses = None if self.own_speed is None else self.own_speed.masses(self.firm_counts)
+        return self.convergence.state(self.shares, masses)
+
+    def _update_convergence(self) -> None:
+        """Settled (``negsim.convergence``): the shares (and firm masses) at rest over a
+        window and a stable rest point — with frictions, a state nobody gains from leaving
+        is one small disturbances do not undo; where firms adjust on their own they must be
+        at rest too. A run never stops before its last policy has acted."""
+        shares = self.shares
+        own = self.own_speed
+        settled = self.convergence.update(
+            self.steps,
+            self._settling_state(),
+            self.drift,
+            settled=lambda: (
+                own is None
+                or own.settled(shares, self.firm_counts, self.equilibrium.potential_wage)
+            ),
+            at_rest=self.migration_cost is not None and not np.any(self.drift),
+            stable=lambda: is_stable_rest_point(self._solver, shares, self.spec.behaviour.noise),
+        )
+        if settled and self.spec.run.stop_when_converged:
+            self.running = False
+
+    def _watch_emergence(self) -> None:
+        """Record the clusters present when a pattern first emerges: at the first step at
+        which some place holds (1 + EMERGENCE_LEVEL) times the even share 1/R, the peaks
+        at least half as far above the even share. Clusters may merge later; the summary
+        reports both the emerging and the final ones."""
+        if self.emerging_step is None and (
+            self.shares.max() * self.n_regions - 1.0 >= self.EMERGENCE_LEVEL
+        ):
+            self.emerging_step = self.steps
+            self.emerging_clusters = cluster_centres(
+                self.shares, self.neighbours, 0.5 * self.EMERGENCE_LEVEL
+            )
 
     def _collect(self) -> None:
         self.datacollector.collect(self)

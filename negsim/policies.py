@@ -28,10 +28,33 @@ Each policy acts from step ``start`` (and, where it has a window, until ``end``)
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
+
 import numpy as np
 
-from negsim.geography import transport_costs
-from negsim.scenario import LinkOverride, Policy, RegistrationBarrier, Scenario
+from negsim.frictions import cost_matrix
+from negsim.geography import costs, transport_costs
+from negsim.scenario import Policy, RegistrationBarrier, Scenario
+
+UNCHANGED = object()
+"""``PolicyEffects.migration_costs`` when no policy touches the migration costs."""
+
+
+@dataclass
+class PolicyEffects:
+    """What the policies do to the economy at one step, for the model to apply.
+
+    ``events``: labels of the policies taking effect; ``transport_costs``: the new iceberg
+    matrix, or None where it does not change; ``migration_costs``: the migration-cost
+    matrix in force (None: frictionless), or ``UNCHANGED``; ``shocks``: (region index,
+    share of its firms closing). Payoff changes (subsidies, spillovers) act through
+    ``Schedule.payoff_factor`` when agents decide.
+    """
+
+    events: list[str] = field(default_factory=list)
+    transport_costs: np.ndarray | None = None
+    migration_costs: object = UNCHANGED
+    shocks: list[tuple[int, float]] = field(default_factory=list)
 
 
 def is_active(policy: Policy, step: int) -> bool:
@@ -49,9 +72,27 @@ class Schedule:
         self.policies = sorted(scenario.policies, key=lambda p: p.start)
         self.names = scenario.region_names
         self.index = {name: i for i, name in enumerate(self.names)}
+        self._transport = [p for p in self.policies if p.kind == "transport_cost"]
+        self._registration = any(p.kind == "registration" for p in self.policies)
 
     def __bool__(self) -> bool:
         return bool(self.policies)
+
+    @property
+    def last_step(self) -> int:
+        """The last step at which a policy takes effect or still ramps (0 without any)."""
+        return max([max(p.start, p.end or p.start) for p in self.policies], default=0)
+
+    def effects(self, step: int, current_costs: np.ndarray) -> PolicyEffects:
+        """What the policies do at ``step``, given the iceberg matrix in force before it."""
+        out = PolicyEffects(events=[p.label for p in self.firing(step)], shocks=self.shocks(step))
+        if any(p.start <= step <= max(p.start, p.end or p.start) for p in self._transport):
+            new = self.transport_costs(step)  # a transport policy fires or is ramping
+            if not np.array_equal(new, current_costs):
+                out.transport_costs = new
+        if self._registration:
+            out.migration_costs = cost_matrix(self.scenario, self.registration(step))
+        return out
 
     def firing(self, step: int) -> list[Policy]:
         return [p for p in self.policies if p.start == step]
@@ -66,8 +107,8 @@ class Schedule:
         global_T = sc.economy.transport_cost
         links = {tuple(sorted(o.between)): o.transport_cost for o in sc.geography.link_overrides}
         base = transport_costs(sc)
-        for p in self.policies:
-            if p.kind != "transport_cost" or step < p.start:
+        for p in self._transport:
+            if step < p.start:
                 continue
             if p.between is None:
                 global_T = _ramp(global_T, p, step)
@@ -75,20 +116,8 @@ class Schedule:
                 key = tuple(sorted(p.between))
                 before = links.get(key, base[self.index[key[0]], self.index[key[1]]])
                 links[key] = _ramp(before, p, step)
-        changed = sc.model_copy(
-            update={
-                "economy": sc.economy.model_copy(update={"transport_cost": global_T}),
-                "geography": sc.geography.model_copy(
-                    update={
-                        "link_overrides": [
-                            LinkOverride(between=list(k), transport_cost=v)
-                            for k, v in links.items()
-                        ]
-                    }
-                ),
-            }
-        )
-        return transport_costs(changed)
+        overrides = [(a, b, cost) for (a, b), cost in links.items()]
+        return costs(sc.geography, self.names, global_T, overrides)
 
     # --- registration ------------------------------------------------------------------
     def registration(self, step: int) -> list[RegistrationBarrier]:

@@ -21,10 +21,7 @@ def run(scenario: Scenario | str | Path, seed: int | None = None, progress: bool
     give identical results."""
     if not isinstance(scenario, Scenario):
         scenario = load_scenario(scenario)
-    if seed is not None:
-        scenario = scenario.model_copy(
-            update={"run": scenario.run.model_copy(update={"seed": seed})}
-        )
+    scenario = scenario.with_seed(seed)
     model = NEGModel(scenario)
     with tqdm(
         total=scenario.run.steps,

@@ -525,6 +525,13 @@ class Scenario(_Table):
     def initial_shares(self) -> list[float]:
         return self.population.initial_shares or [1.0 / self.n_regions] * self.n_regions
 
+    def with_seed(self, seed: int | None) -> Scenario:
+        """This scenario with ``run.seed`` replaced (itself when ``seed`` is None): the one
+        place a run's seed lives, whoever sets it."""
+        if seed is None:
+            return self
+        return self.model_copy(update={"run": self.run.model_copy(update={"seed": int(seed)})})
+
     def to_toml(self) -> str:
         """The fully resolved scenario (every default filled in) as TOML."""
         return tomli_w.dumps(self.model_dump(exclude_none=True))
