@@ -11,6 +11,7 @@ from typing import Any, Literal
 from pydantic import BaseModel
 
 from negsim.scenario import Scenario
+from negsim.validation import model_in
 
 
 def field_annotation(key: str) -> Any:
@@ -58,14 +59,6 @@ def key_description(key: str) -> str:
             return ""
         model = model_in(field.annotation)
     return (field.description or "").split(": ", 1)[-1] if field is not None else ""
-
-
-def model_in(annotation: Any) -> type[BaseModel] | None:
-    """The table (pydantic model) an annotation holds: ``Firms``, ``list[Policy]``, ``X | None``."""
-    for candidate in (annotation, *typing.get_args(annotation)):
-        if isinstance(candidate, type) and issubclass(candidate, BaseModel):
-            return candidate
-    return None
 
 
 def unknown_key(key: str) -> str | None:

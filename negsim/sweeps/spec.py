@@ -46,7 +46,6 @@ from __future__ import annotations
 import copy
 import json
 import tomllib
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -56,11 +55,12 @@ from pydantic import ValidationError
 
 from negsim.scenario import Scenario, ScenarioError, read_toml, set_key, validate
 from negsim.sweeps.designs import RunSpec, build_runs, check_design, design_points
-from negsim.sweeps.keys import key_description, model_in
+from negsim.sweeps.keys import key_description
 from negsim.sweeps.ranges import Parameter, flatten, parse_parameter
 from negsim.sweeps.schema import FORBIDDEN_KEYS, MAX_RUNS, SweepError, SweepFile
 from negsim.sweeps.seeds import run_seed
 from negsim.sweeps.values import canonical, inline
+from negsim.validation import error_lines
 
 __all__ = [
     "Parameter",
@@ -179,7 +179,7 @@ def plan_sweep(
     try:
         spec = SweepFile.model_validate(data)
     except ValidationError as exc:
-        raise SweepError("\n".join(_pydantic_lines(exc, source))) from None
+        raise SweepError("\n".join(error_lines(exc, source, SweepFile))) from None
     table = spec.sweep
     errors: list[str] = []
 
@@ -302,25 +302,6 @@ def _validate_runs(plan: SweepPlan) -> None:
 
 def _set_dotted(data: dict[str, Any], key: str, value: Any) -> None:
     set_key(data, key.split("."), value)
-
-
-def _pydantic_lines(exc: ValidationError, source: str) -> Iterator[str]:
-    for err in exc.errors():
-        key = ".".join(str(p) for p in err["loc"]) or "(top level)"
-        if err["type"] == "missing":
-            msg = "required key is missing"
-        elif err["type"] == "extra_forbidden":
-            msg = "unknown key"
-            parts = [str(p) for p in err["loc"]]
-            table = SweepFile.model_fields.get(parts[0]) if len(parts) > 1 else None
-            sub = model_in(table.annotation) if table else None
-            allowed = sub.model_fields if sub else SweepFile.model_fields
-            msg += f" (allowed: {', '.join(allowed)})"
-        else:
-            msg = err["msg"].removeprefix("Value error, ")
-            if not isinstance(err.get("input"), dict):
-                msg += f" (got {inline(err.get('input'))})"
-        yield f"{source}: {key}: {msg}"
 
 
 def loads_resolved(text: str) -> dict[str, Any]:
