@@ -2,8 +2,11 @@
 tomahawk, and the hysteresis loop traced when transport costs fall and rise again.
 
 Each experiment is a series of ordinary ``negsim.run`` calls on copies of one scenario that
-differ only in the transport cost T and the starting shares; every run gets its own seed
-spawned from one ``numpy.random.SeedSequence``, so a table is reproducible from its seed.
+differ only in the transport cost T and the starting shares. Runs are laid out and seeded
+as in a sweep (``negsim.sweeps``): the rest points are a grid over T and the starting shares,
+the hysteresis loop a continuation along T; a run's seed derives from the experiment's seed
+and the run's values (and its place on the path) with ``run_seed``, so a table is
+reproducible from its seed.
 """
 
 from __future__ import annotations
@@ -11,12 +14,16 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-import numpy as np
 import pandas as pd
 from tqdm.auto import tqdm
 
 from negsim.runner import run
 from negsim.scenario import Scenario, validate
+from negsim.sweeps.designs import continuation_path, grid
+from negsim.sweeps.seeds import run_seed
+
+_TRANSPORT_COST = "economy.transport_cost"
+_INITIAL_SHARES = "population.initial_shares"
 
 
 def variant(scenario: Scenario, transport_cost: float, start: float) -> Scenario:
@@ -28,11 +35,6 @@ def variant(scenario: Scenario, transport_cost: float, start: float) -> Scenario
     data["economy"]["transport_cost"] = float(transport_cost)
     data["population"]["initial_shares"] = [float(start), 1.0 - float(start)]
     return validate(data, f"{scenario.name} (T={transport_cost:g}, start={start:g})")
-
-
-def _seeds(seed: int, n: int) -> list[int]:
-    """``n`` independent seeds spawned from ``seed`` (numpy SeedSequence)."""
-    return [int(s.generate_state(1)[0]) for s in np.random.SeedSequence(seed).spawn(n)]
 
 
 def _row(scenario: Scenario, result_summary: dict[str, Any]) -> dict[str, Any]:
@@ -61,14 +63,17 @@ def rest_points(
     Columns: ``transport_cost, start, share`` (final share of region 1), ``regime``,
     ``steps``, ``converged``.
     """
-    tasks = [(float(t), float(s)) for t in transport_costs for s in starts]
-    seeds = _seeds(scenario.run.seed if seed is None else seed, len(tasks))
+    base_seed = scenario.run.seed if seed is None else seed
+    points = grid(
+        {
+            _TRANSPORT_COST: [float(t) for t in transport_costs],
+            _INITIAL_SHARES: [[float(s), 1.0 - float(s)] for s in starts],
+        }
+    )
     rows = []
-    for (t, start), task_seed in zip(
-        tqdm(tasks, desc="rest points", disable=None if progress else True), seeds, strict=True
-    ):
-        variant_scenario = variant(scenario, t, start)
-        summary = run(variant_scenario, seed=task_seed).summary
+    for point in tqdm(points, desc="rest points", disable=None if progress else True):
+        t, start = point[_TRANSPORT_COST], point[_INITIAL_SHARES][0]
+        summary = run(variant(scenario, t, start), seed=run_seed(base_seed, point, 0)).summary
         rows.append({"transport_cost": t, "start": start, **_row(scenario, summary)})
     return pd.DataFrame(rows)
 
@@ -97,17 +102,19 @@ def hysteresis_loop(
     falling = sorted({float(t) for t in transport_costs}, reverse=True)
     if len(falling) < 2:
         raise ValueError("give at least two distinct transport costs")
-    path = [("falling T", t) for t in falling] + [("rising T", t) for t in falling[::-1][1:]]
-    seeds = _seeds(scenario.run.seed if seed is None else seed, len(path))
+    legs = ("falling T", "rising T")
+    path = continuation_path(falling, loop=True)
+    base_seed = scenario.run.seed if seed is None else seed
     share = float(scenario.initial_shares()[0])
     econ = scenario.economy
     rows = []
-    for order, ((leg, t), task_seed) in enumerate(
-        zip(tqdm(path, desc="hysteresis", disable=None if progress else True), seeds, strict=True)
+    for order, (t, leg) in enumerate(
+        tqdm(path, desc="hysteresis", disable=None if progress else True)
     ):
+        task_seed = run_seed(base_seed, {_TRANSPORT_COST: t}, 0, order)
         start = min(1.0, share + shock)
         summary = run(variant(scenario, t, start), seed=task_seed).summary
-        row = {"order": order, "leg": leg, "transport_cost": t, "start": start}
+        row = {"order": order, "leg": legs[leg], "transport_cost": t, "start": start}
         row.update(_row(scenario, summary))
         row.update(
             region=scenario.region_names[0],

@@ -568,48 +568,14 @@ def _check_matrix(matrix: list[list[float]] | None, n: int) -> None:
                 )
 
 
-def _describe(err: dict[str, Any]) -> tuple[str, str]:
-    """Turn one pydantic error into (dotted key, message)."""
-    loc = [str(p) for p in err["loc"]]
-    msg = err["msg"].removeprefix("Value error, ")
-    kind = err["type"]
-    key = ".".join(loc) if loc else "(top level)"
-    match = re.match(r"^([\w.]+): (.*)$", msg)
-    if match and "." in match.group(1):
-        key, msg = match.groups()
-    if kind == "missing":
-        msg = "required key is missing"
-    elif kind == "extra_forbidden":
-        msg = "unknown key"
-        parent = _table_for(loc[:-1])
-        if parent is not None:
-            msg += f" (allowed: {', '.join(parent.model_fields)})"
-    elif "input" in err and kind not in ("value_error",) and not isinstance(err["input"], dict):
-        msg = f"{msg} (got {err['input']!r})"
-    return key, msg
-
-
-def _table_for(loc: list[str]) -> type[BaseModel] | None:
-    model: type[BaseModel] = Scenario
-    for part in loc:
-        field = model.model_fields.get(part)
-        annotation = getattr(field, "annotation", None)
-        if not (isinstance(annotation, type) and issubclass(annotation, BaseModel)):
-            return None
-        model = annotation
-    return model
-
-
 def validate(data: dict[str, Any], source: str = "<scenario>") -> Scenario:
     """Validate a scenario dict; raise ScenarioError naming ``source`` and the key."""
+    from negsim.validation import error_lines
+
     try:
         return Scenario.model_validate(data)
     except ValidationError as exc:
-        lines = []
-        for err in exc.errors():
-            key, msg = _describe(err)
-            lines.append(f"{source}: {key}: {msg}")
-        raise ScenarioError("\n".join(lines)) from None
+        raise ScenarioError("\n".join(error_lines(exc, source, Scenario))) from None
 
 
 def read_toml(path: str | Path) -> dict[str, Any]:

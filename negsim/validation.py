@@ -1,0 +1,69 @@
+"""One-line messages from pydantic validation errors: ``SOURCE: dotted.key: message``.
+
+Scenario files and sweep files report their errors through ``error_lines``; this module
+imports only pydantic and the standard library, so both can use it.
+"""
+
+from __future__ import annotations
+
+import re
+import typing
+from typing import Any
+
+from pydantic import BaseModel, ValidationError
+
+_KEYED_MESSAGE = re.compile(r"^([\w.]+): (.*)$")
+
+
+def error_lines(exc: ValidationError, source: str, root: type[BaseModel]) -> list[str]:
+    """One line per error of validating ``root``: ``SOURCE: dotted.key: message``.
+
+    The key is the error's location (``policies.0.share``, ``(top level)`` for none), or
+    the dotted key a validator names at the start of its message (``"geography.matrix:
+    …"``). A missing key reads "required key is missing"; an unknown key lists the keys its
+    table allows; other messages end with the rejected value unless a validator wrote them.
+    """
+    lines = []
+    for err in exc.errors():
+        key, message = _describe(err, root)
+        lines.append(f"{source}: {key}: {message}")
+    return lines
+
+
+def model_in(annotation: Any) -> type[BaseModel] | None:
+    """The table (pydantic model) an annotation holds: ``Firms``, ``list[Policy]``, ``X | None``."""
+    for candidate in (annotation, *typing.get_args(annotation)):
+        if isinstance(candidate, type) and issubclass(candidate, BaseModel):
+            return candidate
+    return None
+
+
+def _describe(err: Any, root: type[BaseModel]) -> tuple[str, str]:
+    """One pydantic error as (dotted key, message)."""
+    loc, kind = err["loc"], err["type"]
+    key = ".".join(str(p) for p in loc) or "(top level)"
+    msg = err["msg"].removeprefix("Value error, ")
+    match = _KEYED_MESSAGE.match(msg)
+    if match and "." in match.group(1):
+        key, msg = match.groups()
+    if kind == "missing":
+        msg = "required key is missing"
+    elif kind == "extra_forbidden":
+        msg = "unknown key"
+        table = _table_at(root, loc[:-1])
+        if table is not None:
+            msg += f" (allowed: {', '.join(table.model_fields)})"
+    elif kind != "value_error" and "input" in err and not isinstance(err["input"], dict):
+        msg += f" (got {err['input']!r})"
+    return key, msg
+
+
+def _table_at(root: type[BaseModel], loc: tuple[int | str, ...]) -> type[BaseModel] | None:
+    """The table at ``loc`` under ``root`` (list indices skipped), or None if not a table."""
+    model: type[BaseModel] | None = root
+    for part in loc:
+        if isinstance(part, int):
+            continue
+        field = model.model_fields.get(part) if model is not None else None
+        model = model_in(field.annotation) if field is not None else None
+    return model
