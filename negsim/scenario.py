@@ -25,6 +25,7 @@ from pydantic import (
 )
 
 from negsim import economies
+from negsim.validation import error_lines
 
 SHARE_SUM_TOLERANCE = 1e-6
 
@@ -570,8 +571,6 @@ def _check_matrix(matrix: list[list[float]] | None, n: int) -> None:
 
 def validate(data: dict[str, Any], source: str = "<scenario>") -> Scenario:
     """Validate a scenario dict; raise ScenarioError naming ``source`` and the key."""
-    from negsim.validation import error_lines
-
     try:
         return Scenario.model_validate(data)
     except ValidationError as exc:
