@@ -15,6 +15,8 @@ and enter → equilibrium → record.
 
 from __future__ import annotations
 
+from typing import Any
+
 import mesa
 import numpy as np
 
@@ -274,6 +276,22 @@ class NEGModel(mesa.Model):
             step=int(self.steps),
             geography=self.spec.geography,
         )
+
+    def firm_dynamics_summary(self) -> dict[str, Any] | None:
+        """Where firms adjust at their own speed: final firms and profits by region, and
+        the entries and exits of the whole run (None otherwise)."""
+        if self.own_speed is None:
+            return None
+        names = self.region_names
+        flows = self.datacollector.get_model_vars_dataframe()
+        return {
+            "final_firms": {n: int(c) for n, c in zip(names, self.firm_counts, strict=True)},
+            "final_firm_profit": {
+                n: float(p) for n, p in zip(names, self.firm_profit(), strict=True)
+            },
+            "entries": int(flows["firm_entries"].sum()),
+            "exits": int(flows["firm_exits"].sum()),
+        }
 
     def mean_productivity(self) -> np.ndarray:
         """Mean productivity of the firms in each region (NaN where there are none)."""

@@ -77,16 +77,9 @@ def summarise(model: NEGModel) -> dict[str, Any]:
             n: (None if np.isnan(v) else float(v))
             for n, v in zip(names, model.mean_productivity(), strict=True)
         }
-    if model.dual:
-        flows = model.datacollector.get_model_vars_dataframe()
-        summary["firm_dynamics"] = {
-            "final_firms": {n: int(c) for n, c in zip(names, model.firm_counts, strict=True)},
-            "final_firm_profit": {
-                n: float(p) for n, p in zip(names, model.firm_profit(), strict=True)
-            },
-            "entries": int(flows["firm_entries"].sum()),
-            "exits": int(flows["firm_exits"].sum()),
-        }
+    firms = model.firm_dynamics_summary()
+    if firms is not None:
+        summary["firm_dynamics"] = firms
     theory = two_region_theory(scenario)
     if theory is not None:
         summary["theory"] = theory
