@@ -18,6 +18,36 @@ from negsim import economies
 PACKAGE = Path(__file__).resolve().parents[1] / "negsim"
 REGISTRY_MODULE = "negsim.economies"
 
+LAYERS = [  # ARCHITECTURE.md: a module imports only from its own layer and earlier ones
+    [
+        "negsim.economies",  # and its modules
+        "negsim.geography",
+        "negsim.rules",
+        "negsim.firm_dynamics",
+        "negsim.stability",
+        "negsim.metrics",
+        "negsim.racetrack",
+    ],
+    ["negsim.validation", "negsim.scenario", "negsim.frictions"],
+    ["negsim.theory"],
+    ["negsim.record"],
+    [
+        "negsim.policies",
+        "negsim.convergence",
+        "negsim.firm_slots",
+        "negsim.own_speed_firms",
+        "negsim.agents",
+        "negsim.model",
+    ],
+]  # every other module: running and presenting, the last layer
+
+
+def layer_of(module: str) -> int:
+    for level, members in enumerate(LAYERS):
+        if any(module == m or module.startswith(m + ".") for m in members):
+            return level
+    return len(LAYERS)
+
 
 def module_name(path: Path, root: Path = PACKAGE) -> str:
     parts = ["negsim", *path.relative_to(root).with_suffix("").parts]
@@ -155,6 +185,18 @@ def test_the_package_has_no_import_cycles():
     assert len(graph) > 30 and "negsim.model" in graph["negsim.runner"]
     cycle = find_cycle(graph)
     assert cycle is None, "import cycle: " + " → ".join(cycle)
+
+
+def test_imports_flow_one_way_through_the_layers():
+    graph = import_graph()
+    assert layer_of("negsim.economies.cp") == 0 and layer_of("negsim.cli") == len(LAYERS)
+    upward = [
+        f"{module} → {target}"
+        for module, targets in sorted(graph.items())
+        for target in sorted(targets)
+        if layer_of(target) > layer_of(module)
+    ]
+    assert not upward, "imports from a later layer: " + ", ".join(upward)
 
 
 @pytest.mark.parametrize("module", sorted(package_modules()))
