@@ -23,7 +23,7 @@ from matplotlib.colors import ListedColormap
 from matplotlib.figure import Figure
 from matplotlib.patches import Patch
 
-from negsim.plots import _axes
+from negsim.plots.common import figure_axes
 from negsim.sweeps.analysis import (
     MU_KEY,
     OUTCOMES,
@@ -102,7 +102,7 @@ def _analytic_tomahawk(plan: SweepPlan, t_values: np.ndarray, ax: Axes) -> None:
 def plot_simulated_tomahawk(plan: SweepPlan, runs: pd.DataFrame, ax: Axes | None = None) -> Figure:
     """Final share of region 1 against T, one marker per initial condition, over the
     analytic tomahawk (stable and unstable equilibria, break and sustain points)."""
-    fig, ax = _axes(ax, (8, 4.8))
+    fig, ax = figure_axes(ax, (8, 4.8))
     ok = runs[runs["error"].isna()]
     _analytic_tomahawk(plan, ok[T_KEY].to_numpy(), ax)
     share1 = ok["final_shares"].map(lambda s: float(s[0]))
@@ -130,7 +130,7 @@ def plot_simulated_tomahawk(plan: SweepPlan, runs: pd.DataFrame, ax: Axes | None
 
 def plot_hysteresis(plan: SweepPlan, runs: pd.DataFrame, ax: Axes | None = None) -> Figure:
     """The continuation path: final share of region 1 as T is raised, then lowered."""
-    fig, ax = _axes(ax, (8, 4.8))
+    fig, ax = figure_axes(ax, (8, 4.8))
     ok = runs[runs["error"].isna()]
     _analytic_tomahawk(plan, ok[T_KEY].to_numpy(), ax)
     for (rep, leg), sub in ok.groupby(["replication", "leg"], sort=True):
@@ -162,7 +162,7 @@ def plot_hysteresis(plan: SweepPlan, runs: pd.DataFrame, ax: Axes | None = None)
 def plot_regime_map(plan: SweepPlan, runs: pd.DataFrame, ax: Axes | None = None) -> Figure:
     """Outcome over (T, μ): agglomeration, history decides, dispersion, partial; with the
     analytic break and sustain points T_B(μ), T_S(μ) where the tomahawk applies."""
-    fig, ax = _axes(ax, (8, 5))
+    fig, ax = figure_axes(ax, (8, 5))
     table = regime_map(runs)
     ts, mus = np.unique(table[T_KEY]), np.unique(table[MU_KEY])
     grid = np.full((mus.size, ts.size), np.nan)
@@ -195,7 +195,7 @@ def plot_regime_map(plan: SweepPlan, runs: pd.DataFrame, ax: Axes | None = None)
 
 def plot_sensitivity(indices: pd.DataFrame, name: str = "sweep", ax: Axes | None = None) -> Figure:
     """First-order (S1) and total (ST) Sobol' indices with 95% intervals."""
-    fig, ax = _axes(ax, (8, 4.2))
+    fig, ax = figure_axes(ax, (8, 4.2))
     x = np.arange(len(indices))
     ax.bar(
         x - 0.2, indices["S1"], 0.4, yerr=indices["S1_conf"], capsize=4, label="first order $S_1$"
@@ -215,7 +215,7 @@ def plot_heat_map(plan: SweepPlan, runs: pd.DataFrame, ax: Axes | None = None) -
     """Mean largest final share (over replications) on a two-parameter grid; T on the x axis
     when it is one of them, with the analytic break and sustain points of the symmetric
     two-region CP model (FKV 1999, ch. 5) as vertical lines."""
-    fig, ax = _axes(ax, (8, 5))
+    fig, ax = figure_axes(ax, (8, 5))
     keys = plan.keys if plan.keys[1] != T_KEY else plan.keys[::-1]
     ok = runs[runs["error"].isna()]
     mean = ok.groupby(keys)["largest_share"].mean()
