@@ -24,6 +24,7 @@ from matplotlib.figure import Figure
 from matplotlib.patches import Patch
 
 from negsim.plots.common import figure_axes
+from negsim.plots.theory import plot_tomahawk
 from negsim.sweeps.analysis import (
     MU_KEY,
     OUTCOMES,
@@ -91,8 +92,6 @@ def plot_sweep(out: str | Path) -> tuple[Figure, str]:
 
 
 def _analytic_tomahawk(plan: SweepPlan, t_values: np.ndarray, ax: Axes) -> None:
-    from negsim.plots import plot_tomahawk
-
     scenario = fixed_scenario(plan)
     lo, hi = max(1.0005, float(np.min(t_values))), float(np.max(t_values))
     econ = scenario.economy
