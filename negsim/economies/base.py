@@ -357,5 +357,33 @@ class Economy(ABC):
         return out
 
 
+class ClosedFormEconomy(Economy):
+    """An economy whose short-run equilibrium is a closed form (or an exact linear solve) in
+    the shares alone: ``closed_form(shares, immobile, T, sigma, mu)``. It has no housing
+    stock and no firm masses of its own, and a warm start, tolerance or iteration cap has
+    nothing to do."""
+
+    closed_form: Callable[..., Equilibrium]
+    """The module's ``short_run_equilibrium`` (a ``staticmethod``)."""
+
+    def equilibrium(
+        self,
+        shares,
+        immobile,
+        T,
+        sigma,
+        mu,
+        *,
+        housing_share=0.0,
+        housing=None,
+        firms=None,
+        wage0=None,
+        tol=1e-12,
+        max_iter=100,
+    ) -> Equilibrium:
+        self.check_inputs(firms, housing_share)
+        return self.closed_form(shares, immobile, T, sigma, mu)
+
+
 def _as_dict(t: Threshold) -> dict[str, float]:
     return {"T": t.T, "phi": t.phi}

@@ -19,7 +19,7 @@ import numpy as np
 
 from negsim.economies.base import (
     BlackHoleError,
-    Economy,
+    ClosedFormEconomy,
     Equilibrium,
     MobileFactor,
     Threshold,
@@ -83,12 +83,13 @@ def full_agglomeration_point(s_e: float, sigma: float) -> Threshold:
     return Threshold(T=phi ** (1.0 / (1.0 - sigma)), phi=phi)
 
 
-class FootlooseCapital(Economy):
+class FootlooseCapital(ClosedFormEconomy):
     """Martin & Rogers' (1995) footloose-capital economy (Baldwin et al. 2003, ch. 3):
     capital (firms) moves on its nominal reward, its owners stay; no circular causality,
     only the home-market effect."""
 
     name = "fc"
+    closed_form = staticmethod(short_run_equilibrium)
     title = "Footloose capital"
     mobile = MobileFactor(name="capital", label="capital (firms)", unit="firms")
     firms_are_mobile = True
@@ -98,26 +99,6 @@ class FootlooseCapital(Economy):
         """No black hole is possible (no demand linkage); σ > 1 and 0 < μ < 1 only."""
         if not (sigma > 1 and 0 < mu < 1):
             raise BlackHoleError(f"need sigma > 1 and 0 < mu < 1 (got {sigma}, {mu})")
-
-    def equilibrium(
-        self,
-        shares,
-        immobile,
-        T,
-        sigma,
-        mu,
-        *,
-        housing_share=0.0,
-        housing=None,
-        firms=None,
-        wage0=None,
-        tol=1e-12,
-        max_iter=100,
-    ) -> Equilibrium:
-        """``short_run_equilibrium``: closed form, so ``wage0``, ``tol`` and ``max_iter``
-        have nothing to do."""
-        self.check_inputs(firms, housing_share)
-        return short_run_equilibrium(shares, immobile, T, sigma, mu)
 
     def thresholds(self, sigma, mu, housing_share=0.0):
         """None: between symmetric regions the even spread never breaks and a core is never

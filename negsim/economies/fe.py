@@ -18,7 +18,7 @@ from scipy.optimize import brentq
 
 from negsim.economies.base import (
     BlackHoleError,
-    Economy,
+    ClosedFormEconomy,
     Equilibrium,
     EquilibriumError,
     MobileFactor,
@@ -121,36 +121,17 @@ def sustain_point(sigma: float, mu: float) -> Threshold:
     return Threshold(T=phi_s ** (1.0 / (1.0 - sigma)), phi=phi_s)
 
 
-class FootlooseEntrepreneur(Economy):
+class FootlooseEntrepreneur(ClosedFormEconomy):
     """Forslid & Ottaviano's (2003) footloose-entrepreneur economy (Baldwin et al. 2003,
     ch. 4): entrepreneurs move on real rewards, each firm moves with its entrepreneur."""
 
     name = "fe"
+    closed_form = staticmethod(short_run_equilibrium)
     title = "Footloose entrepreneur"
     mobile = MobileFactor(name="entrepreneurs", label="entrepreneurs", unit="entrepreneurs")
 
     def check_no_black_hole(self, sigma: float, mu: float) -> None:
         check_no_black_hole(sigma, mu)
-
-    def equilibrium(
-        self,
-        shares,
-        immobile,
-        T,
-        sigma,
-        mu,
-        *,
-        housing_share=0.0,
-        housing=None,
-        firms=None,
-        wage0=None,
-        tol=1e-12,
-        max_iter=100,
-    ) -> Equilibrium:
-        """``short_run_equilibrium``: a linear system solved exactly, so ``wage0``,
-        ``tol`` and ``max_iter`` have nothing to do."""
-        self.check_inputs(firms, housing_share)
-        return short_run_equilibrium(shares, immobile, T, sigma, mu)
 
     def thresholds(self, sigma, mu, housing_share=0.0):
         """Baldwin et al. (2003) ch. 4: one break point (closed form), one sustain point."""
