@@ -25,12 +25,11 @@ import argparse
 import filecmp
 import json
 import os
-import subprocess
 import sys
 import tempfile
 from pathlib import Path
 
-REPO = Path(__file__).resolve().parents[1]
+from _trees import REPO, python_in, revision_tree
 
 TWO = ["population.workers=100000", "economy.transport_cost=1.58"]
 CASES = {  # name: (shipped scenario, --set overrides)
@@ -70,15 +69,13 @@ print(json.dumps({"ms_per_step": 1000 * elapsed / steps, "file": negsim.__file__
 
 def run_timer(tree: Path, steps: int, scenario: str, overrides: list[str]) -> dict:
     """ms per step of ``scenario`` (with ``overrides``) imported from ``tree``."""
-    env = dict(os.environ, PYTHONPATH=str(tree), OPENBLAS_NUM_THREADS="1")
-    scenario = REPO / "scenarios" / scenario
-    out = subprocess.run(
-        [sys.executable, "-c", TIMER, str(scenario), str(steps), json.dumps(overrides)],
-        env=env,
+    scenario_file = REPO / "scenarios" / scenario
+    out = python_in(
+        tree,
+        ["-c", TIMER, str(scenario_file), str(steps), json.dumps(overrides)],
         capture_output=True,
         text=True,
         check=True,
-        cwd=tree,
     )
     result = json.loads(out.stdout.strip().splitlines()[-1])
     if not result["file"].startswith(str(tree)):
@@ -93,12 +90,9 @@ def compare_outputs(base: Path, tmp: Path) -> list[str]:
         outs = {}
         for label, tree in (("before", base), ("after", REPO)):
             out = tmp / label / scenario.stem
-            env = dict(os.environ, PYTHONPATH=str(tree), OPENBLAS_NUM_THREADS="1")
-            subprocess.run(
-                [sys.executable, "-m", "negsim.cli", "run", str(scenario), "--out", str(out)]
-                + ["--quiet"],
-                env=env,
-                cwd=tree,
+            python_in(
+                tree,
+                ["-m", "negsim.cli", "run", str(scenario), "--out", str(out), "--quiet"],
                 check=True,
                 capture_output=True,
             )
@@ -119,34 +113,27 @@ def main() -> int:
     parser.add_argument("--outputs", action="store_true", help="compare shipped outputs too")
     args = parser.parse_args()
     print(f"load average {os.getloadavg()[0]:.2f} (2 idle cores wanted); base {args.base}")
-    with tempfile.TemporaryDirectory() as tmp_name:
+    with (
+        tempfile.TemporaryDirectory() as tmp_name,
+        revision_tree(args.base, Path(tmp_name)) as base,
+    ):
         tmp = Path(tmp_name)
-        base = tmp / "base"
-        subprocess.run(
-            ["git", "-C", str(REPO), "worktree", "add", "--detach", "-q", str(base), args.base],
-            check=True,
-        )
-        try:
-            print(f"\n{'case':<34}{'before ms/step':>15}{'after ms/step':>15}{'after/before':>14}")
-            worst = 0.0
-            for case, (scenario, overrides) in CASES.items():
-                best = {"before": float("inf"), "after": float("inf")}
-                for _ in range(args.repeat):  # alternate, so load hits both alike
-                    for label, tree in (("before", base), ("after", REPO)):
-                        ms = run_timer(tree, args.steps, scenario, overrides)["ms_per_step"]
-                        best[label] = min(best[label], ms)
-                ratio = best["after"] / best["before"]
-                worst = max(worst, ratio)
-                print(f"{case:<34}{best['before']:>15.3f}{best['after']:>15.3f}{ratio:>13.2f}x")
-            verdict = "no slower" if worst <= 1.05 else "SLOWER"
-            print(f"largest after/before ratio {worst:.2f}x → {verdict} (5% tolerance for noise)")
-            differ = compare_outputs(base, tmp) if args.outputs else []
-            if args.outputs:
-                print("shipped outputs: " + ("byte-identical" if not differ else "DIFFERENT"))
-        finally:
-            subprocess.run(
-                ["git", "-C", str(REPO), "worktree", "remove", "--force", str(base)], check=False
-            )
+        print(f"\n{'case':<34}{'before ms/step':>15}{'after ms/step':>15}{'after/before':>14}")
+        worst = 0.0
+        for case, (scenario, overrides) in CASES.items():
+            best = {"before": float("inf"), "after": float("inf")}
+            for _ in range(args.repeat):  # alternate, so load hits both alike
+                for label, tree in (("before", base), ("after", REPO)):
+                    ms = run_timer(tree, args.steps, scenario, overrides)["ms_per_step"]
+                    best[label] = min(best[label], ms)
+            ratio = best["after"] / best["before"]
+            worst = max(worst, ratio)
+            print(f"{case:<34}{best['before']:>15.3f}{best['after']:>15.3f}{ratio:>13.2f}x")
+        verdict = "no slower" if worst <= 1.05 else "SLOWER"
+        print(f"largest after/before ratio {worst:.2f}x → {verdict} (5% tolerance for noise)")
+        differ = compare_outputs(base, tmp) if args.outputs else []
+        if args.outputs:
+            print("shipped outputs: " + ("byte-identical" if not differ else "DIFFERENT"))
     return 1 if differ else 0
 
 

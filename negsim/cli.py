@@ -8,12 +8,13 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 from pathlib import Path
 
 from negsim import economies
 from negsim.economies.base import EquilibriumError
-from negsim.output import OutputError, atomic_write, check_output_dir, save_run
+from negsim.output import OutputError, atomic_write, check_output_dir
 from negsim.scenario import ScenarioError, json_schema, load_scenario
 from negsim.sweeps.cli import add_sweep_parsers, cmd_plot, cmd_sweep
 
@@ -83,6 +84,7 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def cmd_run(args: argparse.Namespace) -> int:
+    from negsim.output import save_run
     from negsim.runner import run
 
     scenario = load_scenario(args.scenario, args.overrides, args.seed)
@@ -281,9 +283,7 @@ COMMANDS = {
 
 
 def main(argv: list[str] | None = None) -> int:
-    import matplotlib
-
-    matplotlib.use("Agg")
+    os.environ["MPLBACKEND"] = "Agg"  # figures only go to files; set before any import
     args = _parser().parse_args(argv)
     try:
         return COMMANDS[args.command](args)

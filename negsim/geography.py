@@ -27,7 +27,6 @@ from __future__ import annotations
 from typing import Any, Protocol
 
 import numpy as np
-from scipy.sparse.csgraph import csgraph_from_dense, shortest_path
 
 
 class Described(Protocol):
@@ -88,6 +87,8 @@ def network_distances(names: list[str], links: list[tuple[str, str, float]]) -> 
 
 def _shortest_paths(weights: np.ndarray) -> np.ndarray:
     """All-pairs shortest paths; inf marks a missing link, zero-cost links count."""
+    from scipy.sparse.csgraph import csgraph_from_dense, shortest_path  # ~0.5 s to import
+
     graph = csgraph_from_dense(weights, null_value=np.inf)
     return shortest_path(graph, method="FW", directed=False)
 

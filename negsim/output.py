@@ -13,9 +13,11 @@ import os
 import tempfile
 from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from negsim.record import Result
-from negsim.scenario import Scenario
+if TYPE_CHECKING:  # annotations only: writing files needs neither pandas nor pydantic
+    from negsim.record import Result
+    from negsim.scenario import Scenario
 
 OUTPUT_FILES = ("timeseries.csv", "summary.json", "scenario.resolved.toml", "shares.png")
 

@@ -16,9 +16,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-from scipy.optimize import brentq
 
 from negsim.economies import cp
+from negsim.economies.base import brentq
 from negsim.geography import racetrack
 
 

@@ -15,7 +15,6 @@ from dataclasses import dataclass
 from typing import Any, ClassVar, Protocol
 
 import numpy as np
-from scipy.optimize import brentq
 
 from negsim.geography import two_region
 
@@ -106,6 +105,14 @@ def tomahawk_scan(
             stable = bool(gaps[i + 1] < gaps[i])
             points += [(T, lam, stable), (T, 1.0 - lam, stable)]
     return points
+
+
+def brentq(f: Callable[[float], float], lo: float, hi: float, **options: float) -> float:
+    """The root of ``f`` in the bracket [lo, hi] by Brent's method (``scipy.optimize.brentq``,
+    imported on first use: scipy.optimize alone costs ~0.6 s of start-up)."""
+    from scipy.optimize import brentq as scipy_brentq
+
+    return float(scipy_brentq(f, lo, hi, **options))
 
 
 def roots_in(f: Callable[[float], float], lo: float, hi: float, n: int = 400) -> list[float]:

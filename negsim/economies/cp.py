@@ -12,7 +12,6 @@ the nominal wages alone. Everything here is a pure function of numpy arrays.
 from __future__ import annotations
 
 import numpy as np
-from scipy.optimize import brentq
 
 from negsim.economies.base import (
     BlackHoleError,
@@ -22,6 +21,7 @@ from negsim.economies.base import (
     MobileFactor,
     Threshold,
     as_inputs,
+    brentq,
     roots_in,
     tomahawk_scan,
 )

@@ -14,7 +14,6 @@ the short-run equilibrium is a *linear* system, solved exactly.
 from __future__ import annotations
 
 import numpy as np
-from scipy.optimize import brentq
 
 from negsim.economies.base import (
     BlackHoleError,
@@ -24,6 +23,7 @@ from negsim.economies.base import (
     MobileFactor,
     Threshold,
     as_inputs,
+    brentq,
 )
 
 

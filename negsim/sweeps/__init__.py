@@ -8,15 +8,34 @@ See ``negsim.sweeps.spec`` for the sweep file format, ``negsim.sweeps.store`` fo
 output directory, ``negsim.sweeps.execute`` for executors and determinism.
 """
 
-from negsim.sweeps.analysis import load_results, regime_map, sensitivity, switch_points
-from negsim.sweeps.execute import (
-    SweepResult,
-    dask_executor,
-    process_executor,
-    run_sweep,
-    sweep,
-)
-from negsim.sweeps.spec import SweepError, SweepPlan, load_sweep, plan_sweep, run_seed
+from importlib import import_module
+from typing import Any
+
+_HOMES = {  # imported on first use: executors pull in pandas, pyarrow and dask
+    "SweepError": "negsim.sweeps.spec",
+    "SweepPlan": "negsim.sweeps.spec",
+    "SweepResult": "negsim.sweeps.execute",
+    "dask_executor": "negsim.sweeps.execute",
+    "load_results": "negsim.sweeps.analysis",
+    "load_sweep": "negsim.sweeps.spec",
+    "plan_sweep": "negsim.sweeps.spec",
+    "process_executor": "negsim.sweeps.execute",
+    "regime_map": "negsim.sweeps.analysis",
+    "run_seed": "negsim.sweeps.seeds",
+    "run_sweep": "negsim.sweeps.execute",
+    "sensitivity": "negsim.sweeps.analysis",
+    "sweep": "negsim.sweeps.execute",
+    "switch_points": "negsim.sweeps.analysis",
+}
+
+
+def __getattr__(name: str) -> Any:
+    if name not in _HOMES:
+        raise AttributeError(f"module 'negsim.sweeps' has no attribute {name!r}")
+    value = getattr(import_module(_HOMES[name]), name)
+    globals()[name] = value
+    return value
+
 
 __all__ = [
     "SweepError",

@@ -14,11 +14,12 @@ import os
 import sys
 import time
 from pathlib import Path
-from typing import Any
-
-import pandas as pd
+from typing import TYPE_CHECKING, Any
 
 from negsim.sweeps.spec import SweepError, SweepPlan, load_sweep
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 
 def add_sweep_parsers(sub: Any) -> None:
@@ -135,6 +136,8 @@ def _report(plan: SweepPlan, runs: pd.DataFrame, out: Path, elapsed: float) -> s
                 )
     written = [RUNS] + ([TIMESERIES] if (out / TIMESERIES).exists() else [])
     if plan.design == "sobol" and (out / SENSITIVITY).exists():
+        import pandas as pd
+
         indices = pd.read_csv(out / SENSITIVITY)
         lines.append("  Sobol' indices of the final " + indices["output"].iloc[0] + ":")
         for row in indices.itertuples():
