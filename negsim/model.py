@@ -418,7 +418,13 @@ class NEGModel(mesa.Model):
                 or own.settled(shares, self.firm_counts, self.equilibrium.potential_wage)
             ),
             at_rest=self.migration_cost is not None and not np.any(self.drift),
-            stable=lambda: is_stable_rest_point(self._solver, shares, self.spec.behaviour.noise),
+            stable=lambda: is_stable_rest_point(
+                self._solver,
+                shares,
+                self.spec.behaviour.noise,
+                self.log_payoff(),
+                self.migration_cost,
+            ),
         )
         if settled and self.spec.run.stop_when_converged:
             self.running = False

@@ -7,8 +7,10 @@ differences of the economy's short-run equilibrium, and look at the directions t
 Σλ = 1 (an orthonormal basis Q of them):
 
 - no taste noise: the agents move towards higher payoff at a rate proportional to the
-  gain, so a rest point is stable when no reallocation among the occupied regions raises
-  the payoff where agents go: all eigenvalues of Qᵀ J_OO Q have negative real part. This is
+  gain, so a rest point needs every empty region to pay no more than the occupied ones (a
+  first mover would gain at once), and it is stable when no reallocation among the
+  occupied regions raises the payoff where agents go: all eigenvalues of Qᵀ J_OO Q have
+  negative real part. This is
   exact for two regions (FKV's sign of dω/dλ) and at the even spread of symmetric
   geographies such as the racetrack; elsewhere it is the standard local test.
 - taste noise ν > 0: the rest point is the logit equilibrium λ = L(ln payoff/ν) (Tabuchi &
@@ -41,6 +43,23 @@ def payoff_jacobian(
     return J
 
 
+def empty_place_pays_more(
+    log_payoff: np.ndarray,
+    shares: np.ndarray,
+    cost: np.ndarray | None = None,
+    margin: float = 1e-12,
+) -> bool:
+    """Would an agent gain from moving to an empty place: u_s - u_r - C_rs > ``margin`` for
+    an occupied r and an empty s (u = ln payoff, C the migration costs)? Then the state is
+    no rest point (FKV ch. 5: a core is sustainable only while no periphery pays more; an
+    empty place pays what a first mover would earn there)."""
+    occupied = np.asarray(shares) > 0
+    gain = log_payoff[None, ~occupied] - log_payoff[occupied, None]
+    if cost is not None:
+        gain = gain - cost[np.ix_(occupied, ~occupied)]
+    return bool(np.max(gain) > margin)
+
+
 def _tangent_basis(n: int) -> np.ndarray:
     """Orthonormal basis (n × n-1) of the vectors summing to zero."""
     q, _ = np.linalg.qr(np.eye(n) - 1.0 / n)
@@ -51,8 +70,13 @@ def is_stable_rest_point(
     solve: Callable[[np.ndarray, np.ndarray | None], Equilibrium],
     shares: np.ndarray,
     noise: float = 0.0,
+    log_payoff: np.ndarray | None = None,
+    cost: np.ndarray | None = None,
 ) -> bool:
-    """True when no small reallocation of the mobile factor is self-reinforcing."""
+    """True when no small reallocation of the mobile factor is self-reinforcing and, without
+    taste noise, no agent gains from moving to an empty place (``empty_place_pays_more``).
+    ``log_payoff`` is what the agents compare (policies included; default: ln of the
+    equilibrium's payoff), ``cost`` the migration costs C[from, to]."""
     shares = np.asarray(shares, dtype=float)
     J = payoff_jacobian(solve, shares)
     if noise > 0:
@@ -61,6 +85,10 @@ def is_stable_rest_point(
         m = (np.diag(shares) - np.outer(shares, shares)) @ J / noise - np.eye(n)
         return bool(np.max(np.linalg.eigvals(q.T @ m @ q).real) < 0.0)
     occupied = np.flatnonzero(shares > 0)
+    if occupied.size < shares.size:
+        u = np.log(solve(shares, None).payoff) if log_payoff is None else log_payoff
+        if empty_place_pays_more(u, shares, cost):
+            return False
     if occupied.size < 2:
         return True
     q = _tangent_basis(occupied.size)
