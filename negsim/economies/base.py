@@ -91,9 +91,15 @@ def tomahawk_scan(
     migration). The even spread λ = 1/2 is always an equilibrium; full agglomeration
     λ ∈ {0, 1} is one where ``core_sustainable(T)``; interior asymmetric equilibria are the
     sign changes of the gap on a λ grid refined with Brent's method, stable where the gap
-    falls in λ, mirrored to λ < 1/2.
+    falls in λ, mirrored to λ < 1/2. The grid of ``n_lambda`` steps is refined geometrically
+    towards both ends (down to 10⁻⁶ from λ = 1/2 and from λ = 1, and λ = 1 itself): the
+    unstable branch leaves λ = 1/2 at the break point and meets λ = 1 at the sustain point,
+    so near either threshold its root lies closer to an end than one grid step.
     """
-    grid = np.linspace(0.5, 1.0, n_lambda + 1)[1:-1]
+    ends = np.geomspace(1e-6, 0.5 / n_lambda, 7)[:-1]
+    grid = np.concatenate(
+        [0.5 + ends, np.linspace(0.5, 1.0, n_lambda + 1)[1:-1], 1.0 - ends[::-1], [1.0]]
+    )
     points: list[tuple[float, float, bool]] = []
     for T in np.asarray(transport_costs, dtype=float):
         points.append((T, 0.5, bool(symmetric_stable(T))))
