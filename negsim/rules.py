@@ -9,7 +9,9 @@ candidate region s uniformly among the others and moves with probability
     p = min(1, response · max(0, U_is - U_ir)),   U_is = ln ω_s + ν ε_is,
 
 where ω is the real wage and ε_is a persistent standard Gumbel taste for place s
-(logit heterogeneity, Tabuchi & Thisse 2002; ν = ``behaviour.noise``). With ν = 0 the
+(logit heterogeneity over the CP model's real wages, as in Murata 2003, J. Urban Econ.
+53; Tabuchi & Thisse 2002 show the same smoothing in the linear model; ν =
+``behaviour.noise``). With ν = 0 the
 expected net flow from s to r is proportional to λ_s·max(0, ln ω_r - ln ω_s) -
 λ_r·max(0, ln ω_s - ln ω_r): nobody moves exactly when every occupied region pays the
 highest real wage, so the rest points of the dynamics are exactly the long-run CP

@@ -10,12 +10,13 @@ differences of the economy's short-run equilibrium, and look at the directions t
   gain, so a rest point needs every empty region to pay no more than the occupied ones (a
   first mover would gain at once), and it is stable when no reallocation among the
   occupied regions raises the payoff where agents go: all eigenvalues of Qᵀ J_OO Q have
-  negative real part. This is
-  exact for two regions (FKV's sign of dω/dλ) and at the even spread of symmetric
-  geographies such as the racetrack; elsewhere it is the standard local test.
-- taste noise ν > 0: the rest point is the logit equilibrium λ = L(ln payoff/ν) (Tabuchi &
-  Thisse 2002); under logit-type adjustment dλ/dt = L(u(λ)) - λ it is stable when the
-  eigenvalues of Qᵀ[(diag λ - λλᵀ) J / ν - I]Q have negative real part.
+  negative real part. This is exact for two regions (FKV's sign of dω/dλ) and at the even
+  spread of symmetric geographies such as the racetrack; elsewhere it is the standard
+  local test.
+- taste noise ν > 0: the rest point is the logit equilibrium λ = L(ln payoff/ν) (Murata
+  2003 for the CP model; Tabuchi & Thisse 2002 in the linear model); under logit-type
+  adjustment dλ/dt = L(u(λ)) - λ it is stable when the eigenvalues of
+  Qᵀ[(diag λ - λλᵀ) J / ν - I]Q have negative real part.
 """
 
 from __future__ import annotations

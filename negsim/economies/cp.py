@@ -93,12 +93,13 @@ def short_run_equilibrium(
         w_r = [ Σ_s Y_s G_s^(σ-1) T_rs^(1-σ) ]^(1/σ)        wage at which firms break even
         ω_r = w_r G_r^(-μ)                                  real wage
 
-    With a housing share η > 0 (Helpman 1998's congestion force added to CP, as in
-    Pflüger & Südekum 2008): consumers spend η on a fixed local housing stock H_r (shares
-    ``housing``), 1-μ-η on the farm good. Rents q_r = η Y_r / H_r are paid back to the
-    region's residents in proportion to their labour income, so Y_r = (μ λ_r w_r +
-    (1-μ) a_r)/(1-η) and ω_r = w_r/(1-η) · G_r^(-μ) q_r^(-η): crowding a region raises
-    its rents. η = 0 is FKV's model exactly.
+    With a housing share η > 0 (Helpman 1998's fixed housing stock added to FKV's CP, which
+    keeps its farm good: Cobb–Douglas shares μ, η, 1-μ-η; Pflüger & Südekum 2008 study the
+    same congestion force in Pflüger's 2004 quasi-linear model instead): consumers spend η
+    on a fixed local housing stock H_r (shares ``housing``), 1-μ-η on the farm good. Rents
+    q_r = η Y_r / H_r are paid back to the region's residents in proportion to their labour
+    income, so Y_r = (μ λ_r w_r + (1-μ) a_r)/(1-η) and ω_r = w_r/(1-η) · G_r^(-μ) q_r^(-η):
+    crowding a region raises its rents. η = 0 is FKV's model exactly.
 
     Solved for the wages as the fixed point w = W(w) of the first three equations by
     damped Newton steps on log-wages (analytic R×R Jacobian, step halved until the residual
