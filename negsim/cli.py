@@ -14,7 +14,7 @@ from pathlib import Path
 
 from negsim import economies
 from negsim.economies.base import EquilibriumError
-from negsim.output import OutputError, atomic_write, check_output_dir
+from negsim.output import OutputError, atomic_write
 from negsim.scenario import ScenarioError, json_schema, load_scenario
 from negsim.sweeps.cli import add_sweep_parsers, cmd_plot, cmd_sweep
 
@@ -84,13 +84,13 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def cmd_run(args: argparse.Namespace) -> int:
-    from negsim.output import save_run
+    from negsim.output import claim, folder_name, write_results
     from negsim.runner import run
 
     scenario = load_scenario(args.scenario, args.overrides, args.seed)
-    out = check_output_dir(args.out or Path("runs") / scenario.name, scenario)
-    result = run(scenario, progress=not args.quiet)
-    save_run(result, out)
+    with claim(args.out or Path("runs") / folder_name(scenario.name), scenario) as out:
+        result = run(scenario, progress=not args.quiet)
+        write_results(result, out)
     print(_human_summary(result.summary))
     print(f"  wrote {out}/: timeseries.csv summary.json scenario.resolved.toml shares.png")
     return 0

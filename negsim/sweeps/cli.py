@@ -16,6 +16,7 @@ import time
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from negsim.output import folder_name
 from negsim.sweeps.spec import SweepError, SweepPlan, load_sweep
 
 if TYPE_CHECKING:
@@ -69,7 +70,7 @@ def cmd_sweep(args: argparse.Namespace) -> int:
     if not args.flush_seconds > 0:
         raise SweepError(f"--flush-seconds {args.flush_seconds}: must be > 0")
     plan = load_sweep(args.sweep)
-    out = args.out or Path("runs") / plan.name
+    out = args.out or Path("runs") / folder_name(plan.name)
     workers = args.workers or os.cpu_count() or 1
     where = f"Dask ({args.dask})" if args.dask else f"{workers} process(es)"
     if not args.quiet:

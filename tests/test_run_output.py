@@ -1,0 +1,111 @@
+"""``negsim run``'s output directory under stress (#16): a kill -9 at every write, a second
+process writing into the same directory, unwritable places found before the run, and
+scenario names that would escape the output root."""
+
+from __future__ import annotations
+
+import fcntl
+import os
+import signal
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from negsim.cli import main
+from negsim.output import OUTPUT_FILES, folder_name
+
+SCENARIO = Path(__file__).resolve().parents[1] / "scenarios" / "two_region_clustering.toml"
+SMALL = ["--set", "population.workers=500", "--set", "run.steps=30", "--quiet"]
+
+KILL_AT_WRITE = """
+import os, signal, sys
+real_replace, calls = os.replace, [0]
+def replace(src, dst):
+    calls[0] += 1
+    if calls[0] == int(sys.argv[1]):  # die like kill -9: no cleanup, the temporary file stays
+        os.kill(os.getpid(), signal.SIGKILL)
+    return real_replace(src, dst)
+os.replace = replace
+from negsim.cli import main
+sys.exit(main(sys.argv[2:]))
+"""
+
+
+def run_cli(*args: str) -> int:
+    return main(["run", str(SCENARIO), *SMALL, *args])
+
+
+@pytest.mark.parametrize("write", range(1, len(OUTPUT_FILES) + 1))
+def test_a_run_killed_at_any_write_is_completed_by_the_same_command(tmp_path, write):
+    reference, out = tmp_path / "reference", tmp_path / "out"
+    assert run_cli("--out", str(reference)) == 0
+    args = ["run", str(SCENARIO), *SMALL, "--out", str(out)]
+    killed = subprocess.run(
+        [sys.executable, "-c", KILL_AT_WRITE, str(write), *args],
+        capture_output=True,
+        timeout=120,
+        env={**os.environ, "OPENBLAS_NUM_THREADS": "1"},
+    )
+    assert killed.returncode == -signal.SIGKILL
+    assert any(p.name.endswith(".tmp") for p in out.iterdir())  # it died mid-write
+    assert run_cli("--out", str(out)) == 0  # the same command, again
+    assert sorted(p.name for p in out.iterdir()) == sorted(OUTPUT_FILES)  # nothing stray
+    for name in ("timeseries.csv", "summary.json", "scenario.resolved.toml"):
+        assert (out / name).read_bytes() == (reference / name).read_bytes(), name
+
+
+def test_a_second_process_writing_into_the_same_directory_is_refused(tmp_path, capsys):
+    out = tmp_path / "out"
+    out.mkdir()
+    fd = os.open(out, os.O_RDONLY)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)  # as a running negsim holds it
+        assert run_cli("--out", str(out)) == 2
+        err = capsys.readouterr().err.splitlines()
+        assert len(err) == 1 and "another negsim run is writing here" in err[0]
+        assert list(out.iterdir()) == []
+    finally:
+        os.close(fd)
+    assert run_cli("--out", str(out)) == 0
+
+
+@pytest.mark.parametrize(
+    "where",
+    [lambda tmp: tmp / "afile" / "sub", lambda tmp: tmp / ("x" * 300), lambda tmp: Path("/proc/x")],
+    ids=["below-a-file", "name-too-long", "proc"],
+)
+def test_an_unwritable_out_is_refused_before_the_run(tmp_path, capsys, monkeypatch, where):
+    (tmp_path / "afile").write_text("keep me")
+    import negsim.runner
+
+    monkeypatch.setattr(negsim.runner, "NEGModel", None)  # the run must not even start
+    assert run_cli("--out", str(where(tmp_path))) == 2
+    err = capsys.readouterr().err.splitlines()
+    assert len(err) == 1 and err[0].startswith("negsim: error: ") and "Traceback" not in err[0]
+    assert (tmp_path / "afile").read_text() == "keep me"
+
+
+@pytest.mark.parametrize(
+    ("name", "folder"),
+    [
+        ("two_region_clustering", "two_region_clustering"),
+        ("", "scenario"),
+        ("../../x", "x"),
+        ("/abs/path", "abs_path"),
+        ("a\x00b", "a_b"),
+        ("..", "scenario"),
+        ("Xi'an 西安", "Xi_an_西安"),
+    ],
+)
+def test_scenario_names_become_safe_folders_inside_the_output_root(name, folder):
+    assert folder_name(name) == folder
+    assert "/" not in folder and not folder.startswith(".")
+
+
+def test_a_default_output_folder_never_escapes_runs(tmp_path, monkeypatch, capsys):
+    monkeypatch.chdir(tmp_path)
+    assert run_cli("--set", 'name="../../escaped"') == 0
+    assert sorted(p.name for p in (tmp_path / "runs" / "escaped").iterdir()) == sorted(OUTPUT_FILES)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["runs"]
