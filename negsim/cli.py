@@ -11,6 +11,7 @@ import json
 import os
 import sys
 from pathlib import Path
+from typing import NoReturn
 
 from negsim import economies
 from negsim.economies.base import EquilibriumError
@@ -25,10 +26,16 @@ class UsageError(Exception):
     """A user mistake reported as one line with exit code 2."""
 
 
+class _Parser(argparse.ArgumentParser):
+    """argparse with negsim's one-line errors: a bad argument prints one line naming the
+    command and exits 2 (``negsim run -h`` still shows the usage)."""
+
+    def error(self, message: str) -> NoReturn:
+        self.exit(EXIT_USAGE, f"negsim: error: {self.prog}: {message}\n")
+
+
 def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
-        prog="negsim", description="Agent-based New Economic Geography simulations."
-    )
+    parser = _Parser(prog="negsim", description="Agent-based New Economic Geography simulations.")
     sub = parser.add_subparsers(dest="command", required=True)
 
     run = sub.add_parser("run", help="run a scenario and write its results")

@@ -109,3 +109,19 @@ def test_a_default_output_folder_never_escapes_runs(tmp_path, monkeypatch, capsy
     assert run_cli("--set", 'name="../../escaped"') == 0
     assert sorted(p.name for p in (tmp_path / "runs" / "escaped").iterdir()) == sorted(OUTPUT_FILES)
     assert sorted(p.name for p in tmp_path.iterdir()) == ["runs"]
+
+
+@pytest.mark.parametrize(
+    ("argv", "fragment"),
+    [
+        (["run", str(SCENARIO), "--seed", "1.5"], "negsim run: argument --seed: invalid int"),
+        (["tomahawk", "--sigma", "x", "--mu", "0.4"], "negsim tomahawk: argument --sigma"),
+        ([], "the following arguments are required: command"),
+    ],
+)
+def test_bad_arguments_get_one_line_and_exit_code_2(capsys, argv, fragment):
+    with pytest.raises(SystemExit) as stop:
+        main(argv)
+    assert stop.value.code == 2
+    err = capsys.readouterr().err.splitlines()
+    assert len(err) == 1 and err[0].startswith("negsim: error: ") and fragment in err[0]
