@@ -10,8 +10,7 @@ The names below are imported on first use, so ``import negsim`` (and every ``neg
 command) does not pay for Mesa, pandas and scipy until it needs them.
 """
 
-from importlib import import_module
-from typing import Any
+from negsim.lazy import lazy_getattr
 
 _HOMES = {
     "NEGModel": "negsim.model",
@@ -28,12 +27,7 @@ __all__ = sorted(_HOMES)
 __version__ = "0.1.0"
 
 
-def __getattr__(name: str) -> Any:
-    if name not in _HOMES:
-        raise AttributeError(f"module 'negsim' has no attribute {name!r}")
-    value = getattr(import_module(_HOMES[name]), name)
-    globals()[name] = value
-    return value
+__getattr__ = lazy_getattr("negsim", _HOMES, globals())
 
 
 def __dir__() -> list[str]:

@@ -8,8 +8,7 @@ See ``negsim.sweeps.spec`` for the sweep file format, ``negsim.sweeps.store`` fo
 output directory, ``negsim.sweeps.execute`` for executors and determinism.
 """
 
-from importlib import import_module
-from typing import Any
+from negsim.lazy import lazy_getattr
 
 _HOMES = {  # imported on first use: executors pull in pandas, pyarrow and dask
     "SweepError": "negsim.sweeps.spec",
@@ -29,12 +28,7 @@ _HOMES = {  # imported on first use: executors pull in pandas, pyarrow and dask
 }
 
 
-def __getattr__(name: str) -> Any:
-    if name not in _HOMES:
-        raise AttributeError(f"module 'negsim.sweeps' has no attribute {name!r}")
-    value = getattr(import_module(_HOMES[name]), name)
-    globals()[name] = value
-    return value
+__getattr__ = lazy_getattr("negsim.sweeps", _HOMES, globals())
 
 
 __all__ = [
