@@ -129,7 +129,9 @@ def _human_summary(summary: dict) -> str:
             + ", ".join(f"{name} {count}" for name, count in counts[:6])
         )
     theory = summary.get("theory")
-    if theory and "break_points" in theory:
+    if theory and "unavailable" in theory:
+        lines.append(f"  theory: unavailable ({theory['unavailable']})")
+    elif theory and "break_points" in theory:
         breaks = ", ".join(f"{t['T']:.4f}" for t in theory["break_points"]) or "none"
         sustains = ", ".join(f"{t['T']:.4f}" for t in theory["sustain_points"]) or "none"
         lines.append(

@@ -8,6 +8,7 @@ from typing import Any
 import numpy as np
 from tqdm.auto import tqdm
 
+from negsim.economies.base import EquilibriumError
 from negsim.metrics import classify_regime, cluster_centres, gini, herfindahl
 from negsim.model import NEGModel
 from negsim.record import Result
@@ -80,7 +81,10 @@ def summarise(model: NEGModel) -> dict[str, Any]:
     firms = model.firm_dynamics_summary()
     if firms is not None:
         summary["firm_dynamics"] = firms
-    theory = two_region_theory(scenario)
+    try:
+        theory = two_region_theory(scenario)
+    except (EquilibriumError, ValueError, ArithmeticError) as exc:  # never lose the run
+        theory = {"unavailable": f"{type(exc).__name__}: {exc}"}
     if theory is not None:
         summary["theory"] = theory
     return summary

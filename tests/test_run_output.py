@@ -5,6 +5,7 @@ scenario names that would escape the output root."""
 from __future__ import annotations
 
 import fcntl
+import json
 import os
 import signal
 import subprocess
@@ -125,3 +126,17 @@ def test_bad_arguments_get_one_line_and_exit_code_2(capsys, argv, fragment):
     assert stop.value.code == 2
     err = capsys.readouterr().err.splitlines()
     assert len(err) == 1 and err[0].startswith("negsim: error: ") and fragment in err[0]
+
+
+def test_theory_that_cannot_be_computed_never_loses_the_run(tmp_path, capsys):
+    """cp with μ = 0.79 < ρ = 0.8 (σ = 5) is admissible, but its sustain point lies beyond
+    any bracket the solver tries: the run's files are written all the same and the summary
+    says why theory is missing."""
+    out = tmp_path / "out"
+    assert run_cli("--set", "economy.mu=0.79", "--out", str(out)) == 0
+    assert sorted(p.name for p in out.iterdir()) == sorted(OUTPUT_FILES)
+    theory = json.loads((out / "summary.json").read_text())["theory"]
+    assert theory == {
+        "unavailable": "EquilibriumError: sustain point not bracketed for sigma=5.0, mu=0.79"
+    }
+    assert "theory: unavailable (EquilibriumError" in capsys.readouterr().out
