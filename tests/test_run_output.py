@@ -140,3 +140,18 @@ def test_theory_that_cannot_be_computed_never_loses_the_run(tmp_path, capsys):
         "unavailable": "EquilibriumError: sustain point not bracketed for sigma=5.0, mu=0.79"
     }
     assert "theory: unavailable (EquilibriumError" in capsys.readouterr().out
+
+
+def test_an_fc_economy_that_underflows_is_refused_not_written_as_nan(tmp_path, capsys):
+    """fc at T = 1e200: T^(1-σ) underflows to 0, so with every firm in one region the other
+    reaches none (Δ = 0). That used to write NaN into summary.json and exit 0."""
+    out = tmp_path / "out"
+    extra = [
+        'economy.model="fc"',
+        "economy.transport_cost=1e200",
+        "population.initial_shares=[1.0, 0.0]",
+    ]
+    assert run_cli(*[a for x in extra for a in ("--set", x)], "--out", str(out)) == 2
+    err = capsys.readouterr().err.splitlines()
+    assert len(err) == 1 and "a region reaches no firm" in err[0]
+    assert not (out / "summary.json").exists() and not (out / "timeseries.csv").exists()

@@ -21,6 +21,7 @@ from negsim.economies.base import (
     BlackHoleError,
     ClosedFormEconomy,
     Equilibrium,
+    EquilibriumError,
     MobileFactor,
     Threshold,
     as_inputs,
@@ -43,12 +44,18 @@ def short_run_equilibrium(
         π_r = b Σ_s φ_rs E_s / Δ_s                              capital's reward
 
     Closed form, no iteration. Capital compares π (nominal). ``real_wage`` reports
-    π_r G_r^(-μ) for reference.
+    π_r G_r^(-μ) for reference. Raises EquilibriumError where a region reaches no firm
+    (Δ_s = 0: trade freeness φ = T^(1-σ) underflows to 0), never returns NaN.
     """
     lam, a, phi = as_inputs(shares, immobile, T, sigma, "FC")
     b = mu / sigma
     income = a * (1.0 - mu) / (1.0 - b)
     delta = phi.T @ lam
+    if not np.all(np.isfinite(delta) & (delta > 0)):
+        raise EquilibriumError(
+            "FC short-run equilibrium: a region reaches no firm (trade freeness T^(1-σ) "
+            f"underflows to 0 at σ = {sigma:g}); lower the transport costs or σ"
+        )
     reward = b * phi @ (income / delta)
     price_index = delta ** (1.0 / (1.0 - sigma))
     return Equilibrium(
