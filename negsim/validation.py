@@ -6,6 +6,7 @@ imports only pydantic and the standard library, so both can use it.
 
 from __future__ import annotations
 
+import difflib
 import re
 import typing
 from typing import Any
@@ -51,8 +52,12 @@ def _describe(err: Any, root: type[BaseModel]) -> tuple[str, str]:
     elif kind == "extra_forbidden":
         msg = "unknown key"
         table = _table_at(root, loc[:-1])
-        if table is not None:
-            msg += f" (allowed: {', '.join(table.model_fields)})"
+        allowed = list(table.model_fields) if table is not None else []
+        close = difflib.get_close_matches(str(loc[-1]) if loc else "", allowed, n=1, cutoff=0.6)
+        if close:
+            msg += f"; did you mean {close[0]!r}?"
+        if allowed:
+            msg += f" (allowed: {', '.join(allowed)})"
     elif kind != "value_error" and "input" in err and not isinstance(err["input"], dict):
         msg += f" (got {err['input']!r})"
     return key, msg

@@ -1,0 +1,47 @@
+"""Unknown keys name the closest allowed key (#11, item 8): `[behavior]` → `behaviour`."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from negsim.scenario import ScenarioError, load_scenario, validate
+from negsim.sweeps.spec import SweepError, plan_sweep
+
+ROOT = Path(__file__).resolve().parents[1]
+BASE = ROOT / "scenarios" / "two_region_clustering.toml"
+
+
+def test_a_misspelt_table_names_the_one_meant():
+    data = {
+        "economy": {"sigma": 5.0, "mu": 0.4, "transport_cost": 1.5},
+        "regions": {"names": ["A", "B"]},
+        "population": {"workers": 100},
+        "run": {"steps": 5},
+        "behavior": {"noise": 0.1},
+    }
+    with pytest.raises(ScenarioError) as err:
+        validate(data, "typo.toml")
+    assert str(err.value).startswith(
+        "typo.toml: behavior: unknown key; did you mean 'behaviour'? (allowed: name, "
+    )
+
+
+def test_a_misspelt_key_names_the_one_meant_and_a_stranger_names_none():
+    with pytest.raises(
+        ScenarioError, match=r"economy\.sigmaa: unknown key; did you mean 'sigma'\?"
+    ):
+        load_scenario(BASE, ["economy.sigmaa=5"])
+    with pytest.raises(ScenarioError) as err:
+        load_scenario(BASE, ["economy.zzzz=5"])
+    assert "economy.zzzz: unknown key (allowed: model, sigma, mu" in str(err.value)
+
+
+def test_a_misspelt_sweep_key_names_the_one_meant():
+    data = {
+        "sweep": {"scenario": str(BASE), "desgin": "grid"},
+        "parameters": {"economy.transport_cost": [1.5, 1.7]},
+    }
+    with pytest.raises(SweepError, match=r"sweep\.desgin: unknown key; did you mean 'design'\?"):
+        plan_sweep(data, source="s.toml")
