@@ -65,6 +65,11 @@ def check_design(
                 f"{source}: sweep.samples: design 'sobol' needs a power of 2 (got {n}; "
                 f"e.g. {1 << max(n.bit_length() - 1, 0)} or {1 << n.bit_length()})"
             )
+    if design == "sobol" and not _salib_installed():
+        errors.append(
+            f"{source}: sweep.design: 'sobol' needs SALib, which is not installed: "
+            "pip install 'negsim[sobol]'"
+        )
     if design == "sobol" and parameters and len(parameters) < 2:
         errors.append(f"{source}: parameters: Sobol' indices need at least 2 parameters")
     if table.loop and design != "continuation":
@@ -81,6 +86,14 @@ def check_design(
                     f"{source}: parameters.{p.key}: continuation sets the initial shares "
                     "itself (from the previous run)"
                 )
+
+
+def _salib_installed() -> bool:
+    try:
+        import SALib  # noqa: F401
+    except ImportError:
+        return False
+    return True
 
 
 def design_points(

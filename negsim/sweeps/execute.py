@@ -179,8 +179,13 @@ def dask_executor(address: str, workers: int | None = None) -> Iterator[Executor
     ``LocalCluster`` of ``workers`` single-threaded worker processes for the duration."""
     import logging
 
-    import dask
-    from distributed import Client, LocalCluster
+    try:
+        import dask
+        from distributed import Client, LocalCluster
+    except ImportError:
+        raise SweepError(
+            "--dask needs dask and distributed, which are not installed: pip install 'negsim[dask]'"
+        ) from None
 
     cluster = None
     if address == "local":

@@ -1,7 +1,9 @@
-"""Unknown keys name the closest allowed key (#11, item 8): `[behavior]` → `behaviour`."""
+"""Messages that say what to do (#11): an unknown key names the closest allowed one
+(`[behavior]` → `behaviour`), a feature whose extra is missing names the extra."""
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 
 import pytest
@@ -45,3 +47,28 @@ def test_a_misspelt_sweep_key_names_the_one_meant():
     }
     with pytest.raises(SweepError, match=r"sweep\.desgin: unknown key; did you mean 'design'\?"):
         plan_sweep(data, source="s.toml")
+
+
+def test_a_sobol_design_without_salib_names_the_extra(monkeypatch):
+    monkeypatch.setitem(sys.modules, "SALib", None)  # as if not installed
+    data = {
+        "sweep": {"scenario": str(BASE), "design": "sobol", "samples": 4},
+        "parameters": {
+            "economy.transport_cost": {"min": 1.5, "max": 1.7},
+            "economy.mu": {"min": 0.3, "max": 0.4},
+        },
+    }
+    with pytest.raises(SweepError) as err:
+        plan_sweep(data, source="s.toml")
+    assert str(err.value) == (
+        "s.toml: sweep.design: 'sobol' needs SALib, which is not installed: "
+        "pip install 'negsim[sobol]'"
+    )
+
+
+def test_dask_without_dask_names_the_extra(monkeypatch):
+    from negsim.sweeps import dask_executor
+
+    monkeypatch.setitem(sys.modules, "dask", None)
+    with pytest.raises(SweepError, match=r"pip install 'negsim\[dask\]'"), dask_executor("local"):
+        pass
