@@ -54,8 +54,12 @@ def _parser() -> argparse.ArgumentParser:
 
     tom = sub.add_parser("tomahawk", help="break and sustain points of two symmetric regions")
     tom.add_argument("--model", choices=economies.NAMES, default="cp", help="economy")
-    tom.add_argument("--sigma", type=float, required=True, help="elasticity of substitution σ > 1")
-    tom.add_argument("--mu", type=float, required=True, help="manufacturing share μ in (0, 1)")
+    tom.add_argument(
+        "--sigma", type=float, default=5.0, help="elasticity of substitution σ > 1 (default 5)"
+    )
+    tom.add_argument(
+        "--mu", type=float, default=0.4, help="manufacturing share μ in (0, 1) (default 0.4)"
+    )
     tom.add_argument(
         "--housing-share", type=float, default=0.0, help="cp: housing share η (congestion)"
     )

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import json
 import sys
 from pathlib import Path
 
@@ -72,3 +73,13 @@ def test_dask_without_dask_names_the_extra(monkeypatch):
     monkeypatch.setitem(sys.modules, "dask", None)
     with pytest.raises(SweepError, match=r"pip install 'negsim\[dask\]'"), dask_executor("local"):
         pass
+
+
+def test_tomahawk_defaults_to_fkv_parameters_like_racetrack(capsys):
+    """σ = 5, μ = 0.4 by default (#11 item 8), FKV's tomahawk figure: T_B ≈ 1.627."""
+    from negsim.cli import main
+
+    assert main(["tomahawk", "--json"]) == 0
+    out = json.loads(capsys.readouterr().out)
+    assert (out["sigma"], out["mu"]) == (5.0, 0.4)
+    assert out["break_point"]["T"] == pytest.approx(1.626577, abs=1e-6)
