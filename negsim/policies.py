@@ -28,6 +28,7 @@ Each policy acts from step ``start`` (and, where it has a window, until ``end``)
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -106,7 +107,6 @@ class Schedule:
         sc = self.scenario
         global_T = sc.economy.transport_cost
         links = {tuple(sorted(o.between)): o.transport_cost for o in sc.geography.link_overrides}
-        base = transport_costs(sc)
         for p in self._transport:
             if step < p.start:
                 continue
@@ -114,10 +114,15 @@ class Schedule:
                 global_T = _ramp(global_T, p, step)
             else:
                 key = tuple(sorted(p.between))
-                before = links.get(key, base[self.index[key[0]], self.index[key[1]]])
+                before = links.get(key, self._base_costs[self.index[key[0]], self.index[key[1]]])
                 links[key] = _ramp(before, p, step)
         overrides = [(a, b, cost) for (a, b), cost in links.items()]
         return costs(sc.geography, self.names, global_T, overrides)
+
+    @functools.cached_property
+    def _base_costs(self) -> np.ndarray:
+        """The scenario's own iceberg matrix (what a link policy ramps from)."""
+        return transport_costs(self.scenario)
 
     # --- registration ------------------------------------------------------------------
     def registration(self, step: int) -> list[RegistrationBarrier]:

@@ -86,9 +86,7 @@ def tomahawk(
     n_lambda: int = 60,
 ) -> list[tuple[float, float, bool]]:
     """Long-run equilibria (T, λ_1, stable) of two symmetric regions on a grid of T."""
-    economy = economies.get(model)
-    economy.check(sigma, mu, housing_share)
-    return economy.tomahawk(sigma, mu, transport_costs, housing_share, n_lambda)
+    return economies.get(model).tomahawk(sigma, mu, transport_costs, housing_share, n_lambda)
 
 
 def two_region_theory(scenario: Scenario) -> dict[str, Any] | None:

@@ -330,7 +330,9 @@ class Economy(ABC):
         housing_share: float = 0.0,
         n_lambda: int = 60,
     ) -> list[tuple[float, float, bool]]:
-        """Long-run equilibria (T, λ_1, stable) of two symmetric regions on a grid of T."""
+        """Long-run equilibria (T, λ_1, stable) of two symmetric regions on a grid of T
+        (BlackHoleError or ValueError for parameters the economy does not admit)."""
+        self.check(sigma, mu, housing_share)
         return tomahawk_scan(
             self.payoff_gap(sigma, mu, housing_share),
             lambda T: self.core_sustainable(T, sigma, mu, housing_share),

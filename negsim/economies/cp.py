@@ -478,35 +478,9 @@ class CorePeriphery(Economy):
     def check_no_black_hole(self, sigma: float, mu: float) -> None:
         check_no_black_hole(sigma, mu)
 
-    def equilibrium(
-        self,
-        shares,
-        immobile,
-        T,
-        sigma,
-        mu,
-        *,
-        housing_share=0.0,
-        housing=None,
-        firms=None,
-        wage0=None,
-        tol=1e-12,
-        max_iter=100,
-    ) -> Equilibrium:
-        """``short_run_equilibrium`` (FKV ch. 5, eqs. (5.1)–(5.4), with housing)."""
-        return short_run_equilibrium(
-            shares,
-            immobile,
-            T,
-            sigma,
-            mu,
-            housing_share=housing_share,
-            housing=housing,
-            firms=firms,
-            wage0=wage0,
-            tol=tol,
-            max_iter=max_iter,
-        )
+    equilibrium = staticmethod(short_run_equilibrium)
+    """``short_run_equilibrium`` (FKV ch. 5, eqs. (5.1)–(5.4), with housing): its signature
+    is the interface's."""
 
     def thresholds(self, sigma, mu, housing_share=0.0):
         """FKV (1999) ch. 5 closed forms; numerical roots with housing (the bell shape)."""
@@ -524,8 +498,7 @@ class CorePeriphery(Economy):
         return core_ratio(T, sigma, mu, eta) < 1.0
 
     def tomahawk(self, sigma, mu, transport_costs, housing_share=0.0, n_lambda=60):
-        self.check(sigma, mu, housing_share)
-        if housing_share == 0.0:
+        if housing_share == 0.0:  # cp.tomahawk checks the parameters itself
             return tomahawk(sigma, mu, transport_costs, n_lambda)
         return super().tomahawk(sigma, mu, transport_costs, housing_share, n_lambda)
 
