@@ -1,0 +1,73 @@
+"""The scenarios and sweeps shipped inside the package (``negsim/data/scenarios``,
+``negsim/data/sweeps``), read with ``importlib.resources`` so that an editable install, a
+non-editable one and a wheel all find them; ``scenarios/`` and ``sweeps/`` at the root of
+the repository are symlinks to the same folders.
+
+A command-line argument names a file or a shipped scenario: a path that exists always
+wins; a bare name (no ``.toml``, no folder) is looked up among the shipped files.
+"""
+
+from __future__ import annotations
+
+import atexit
+import contextlib
+from importlib import resources
+from pathlib import Path
+from typing import Literal
+
+from negsim.scenario import ScenarioError
+
+Kind = Literal["scenarios", "sweeps"]
+SINGULAR = {"scenarios": "scenario", "sweeps": "sweep"}
+DEFAULT_SCENARIO = "two_region_clustering"
+
+_folders: dict[str, Path] = {}
+_extracted = contextlib.ExitStack()
+atexit.register(_extracted.close)
+
+
+def folder(kind: Kind) -> Path:
+    """The folder of the shipped ``kind`` files on the file system (a sweep names its base
+    scenario relative to itself, so the files need real paths; ``as_file`` extracts them
+    only if the package sits in a zip)."""
+    if kind not in _folders:
+        data = resources.files("negsim") / "data" / kind
+        _folders[kind] = Path(_extracted.enter_context(resources.as_file(data)))
+    return _folders[kind]
+
+
+def names(kind: Kind) -> list[str]:
+    """The shipped ``kind`` names, sorted (file names without ``.toml``)."""
+    return sorted(p.stem for p in folder(kind).glob("*.toml"))
+
+
+def path(kind: Kind, name: str) -> Path:
+    """The file of the shipped ``kind`` called ``name``; ScenarioError listing the shipped
+    names when there is none."""
+    if name not in names(kind):
+        raise ScenarioError(
+            f"{name}: no such file and no shipped {SINGULAR[kind]} of that name "
+            f"(shipped: {', '.join(names(kind))})"
+        )
+    return folder(kind) / f"{name}.toml"
+
+
+def is_bare_name(argument: str | Path) -> bool:
+    """A name rather than a path: no folder part and no ``.toml`` ending."""
+    text = str(argument)
+    return bool(text) and Path(text).name == text and not text.endswith(".toml")
+
+
+def resolve(argument: str | Path, kind: Kind) -> Path:
+    """The file a command-line argument means: the path itself when it exists or looks like
+    a path (its loader then reports a missing file), else the shipped file of that name."""
+    name, candidate = str(argument), Path(argument)
+    if candidate.exists() or not is_bare_name(name):
+        return candidate
+    local = candidate.with_name(f"{name}.toml")
+    if name not in names(kind) and local.exists():
+        raise ScenarioError(
+            f"{name}: no such file and no shipped {SINGULAR[kind]} of that name; "
+            f"did you mean {local}?"
+        )
+    return path(kind, name)
