@@ -303,6 +303,8 @@ def _list_shipped() -> int:
     for kind, command in (("scenarios", "run"), ("sweeps", "sweep")):
         names = shipped.names(kind)
         print(f"{kind} shipped with negsim (negsim {command} NAME):")
+        if not names:
+            raise UsageError(f"no shipped {kind} in {shipped.folder(kind)} (a broken install?)")
         width = max(map(len, names))
         for name in names:
             data = read_toml(shipped.path(kind, name))
