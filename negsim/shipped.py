@@ -4,18 +4,17 @@ non-editable one and a wheel all find them; ``scenarios/`` and ``sweeps/`` at th
 the repository are symlinks to the same folders.
 
 A command-line argument names a file or a shipped scenario: a path that exists always
-wins; a bare name (no ``.toml``, no folder) is looked up among the shipped files.
+wins; a bare name (no ``.toml``, no folder) is looked up among the shipped files. Errors
+are ``ScenarioError`` (one line); ``negsim.scenario`` (pydantic) is imported only then, so
+that commands which need no scenario stay fast.
 """
 
 from __future__ import annotations
 
 import atexit
 import contextlib
-from importlib import resources
 from pathlib import Path
 from typing import Literal
-
-from negsim.scenario import ScenarioError
 
 Kind = Literal["scenarios", "sweeps"]
 SINGULAR = {"scenarios": "scenario", "sweeps": "sweep"}
@@ -31,6 +30,8 @@ def folder(kind: Kind) -> Path:
     scenario relative to itself, so the files need real paths; ``as_file`` extracts them
     only if the package sits in a zip)."""
     if kind not in _folders:
+        from importlib import resources
+
         data = resources.files("negsim") / "data" / kind
         _folders[kind] = Path(_extracted.enter_context(resources.as_file(data)))
     return _folders[kind]
@@ -45,6 +46,8 @@ def path(kind: Kind, name: str) -> Path:
     """The file of the shipped ``kind`` called ``name``; ScenarioError listing the shipped
     names when there is none."""
     if name not in names(kind):
+        from negsim.scenario import ScenarioError
+
         raise ScenarioError(
             f"{name}: no such file and no shipped {SINGULAR[kind]} of that name "
             f"(shipped: {', '.join(names(kind))})"
@@ -66,6 +69,8 @@ def resolve(argument: str | Path, kind: Kind) -> Path:
         return candidate
     local = candidate.with_name(f"{name}.toml")
     if name not in names(kind) and local.exists():
+        from negsim.scenario import ScenarioError
+
         raise ScenarioError(
             f"{name}: no such file and no shipped {SINGULAR[kind]} of that name; "
             f"did you mean {local}?"
