@@ -301,6 +301,10 @@ def test_the_wheel_carries_every_shipped_scenario_and_sweep(tmp_path: Path) -> N
     (wheel,) = (tmp_path / "dist").glob("negsim-*.whl")
     with zipfile.ZipFile(wheel) as archive:
         members = {name: archive.read(name) for name in archive.namelist()}
-    for path in SCENARIO_FILES + SWEEP_FILES:
+    shipped_files = [
+        p for p in sorted(DATA.rglob("*")) if p.is_file() and "__pycache__" not in str(p)
+    ]
+    assert set(SCENARIO_FILES + SWEEP_FILES) <= set(shipped_files)
+    for path in shipped_files:
         member = path.relative_to(ROOT).as_posix()
         assert members.get(member) == path.read_bytes(), member
