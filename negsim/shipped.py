@@ -48,6 +48,12 @@ def path(kind: Kind, name: str) -> Path:
     if name not in names(kind):
         from negsim.scenario import ScenarioError
 
+        other: Kind = "sweeps" if kind == "scenarios" else "scenarios"
+        if name in names(other):
+            command = "negsim sweep" if other == "sweeps" else "negsim run"
+            raise ScenarioError(
+                f"{name}: a shipped {SINGULAR[other]}, not a {SINGULAR[kind]} ({command} {name})"
+            )
         raise ScenarioError(
             f"{name}: no such file and no shipped {SINGULAR[kind]} of that name "
             f"(shipped: {', '.join(names(kind))})"

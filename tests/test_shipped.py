@@ -119,6 +119,17 @@ def test_an_unknown_name_is_one_line_listing_the_shipped_names(
     assert list(tmp_path.iterdir()) == []
 
 
+def test_a_sweep_name_where_a_scenario_is_wanted_says_which_command_takes_it(
+    capsys: pytest.CaptureFixture,
+) -> None:
+    assert main(["validate", "tomahawk"]) == 2
+    line = _one_error_line(capsys.readouterr().err)
+    assert "tomahawk: a shipped sweep, not a scenario (negsim sweep tomahawk)" in line
+    assert main(["sweep", "racetrack_12"]) == 2
+    line = _one_error_line(capsys.readouterr().err)
+    assert "racetrack_12: a shipped scenario, not a sweep (negsim run racetrack_12)" in line
+
+
 def test_a_bare_name_next_to_its_toml_file_suggests_the_file(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture
 ) -> None:
