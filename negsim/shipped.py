@@ -20,21 +20,21 @@ Kind = Literal["scenarios", "sweeps"]
 SINGULAR = {"scenarios": "scenario", "sweeps": "sweep"}
 DEFAULT_SCENARIO = "two_region_clustering"
 
-_folders: dict[str, Path] = {}
+_data: list[Path] = []  # negsim/data on the file system, once found
 _extracted = contextlib.ExitStack()
 atexit.register(_extracted.close)
 
 
 def folder(kind: Kind) -> Path:
-    """The folder of the shipped ``kind`` files on the file system (a sweep names its base
-    scenario relative to itself, so the files need real paths; ``as_file`` extracts them
-    only if the package sits in a zip)."""
-    if kind not in _folders:
+    """The folder of the shipped ``kind`` files on the file system. A sweep names its base
+    scenario relative to itself (``../scenarios/NAME.toml``), so the files need real paths
+    side by side: ``as_file`` extracts the whole data folder if the package sits in a zip."""
+    if not _data:
         from importlib import resources
 
-        data = resources.files("negsim") / "data" / kind
-        _folders[kind] = Path(_extracted.enter_context(resources.as_file(data)))
-    return _folders[kind]
+        data = resources.files("negsim") / "data"
+        _data.append(Path(_extracted.enter_context(resources.as_file(data))))
+    return _data[0] / kind
 
 
 def names(kind: Kind) -> list[str]:
