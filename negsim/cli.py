@@ -95,7 +95,7 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def cmd_run(args: argparse.Namespace) -> int:
-    from negsim.output import claim, folder_name, write_results
+    from negsim.output import OUTPUT_FILES, claim, folder_name, write_results
     from negsim.runner import run
 
     scenario = load_scenario(args.scenario, args.overrides, args.seed)
@@ -103,7 +103,7 @@ def cmd_run(args: argparse.Namespace) -> int:
         result = run(scenario, progress=not args.quiet)
         write_results(result, out)
     print(_human_summary(result.summary))
-    print(f"  wrote {out}/: timeseries.csv summary.json scenario.resolved.toml shares.png")
+    print(f"  wrote {out}/: {' '.join(OUTPUT_FILES)}")
     return 0
 
 
@@ -113,9 +113,16 @@ def _human_summary(summary: dict) -> str:
     if len(shares) > 6:
         shown += f", … ({len(shares) - 6} more)"
     settled = "settled" if summary["converged"] else "not settled"
+    cores = summary.get("cores") or []
+    if cores:
+        tolerance = f"{summary['core_tie_tolerance']:.0%}"
+        core = f", {len(cores)} tied cores (within {tolerance} of the largest share): "
+        core += ", ".join(cores)
+    else:
+        core = f", core {summary['core']}" if summary["core"] else ""
     lines = [
         f"{summary['scenario']}: {summary['regime']}"
-        + (f", core {summary['core']}" if summary["core"] else "")
+        + core
         + f" after {summary['steps']} steps ({settled}; seed {summary['seed']})",
         f"  final shares of mobile {summary['mobile_factor']}: {shown}",
     ]

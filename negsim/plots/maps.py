@@ -17,7 +17,7 @@ from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 from matplotlib.patches import Circle
 
-from negsim.plots.common import figure_axes
+from negsim.plots.common import figure_axes, region_colours
 from negsim.plots.labels import aim_label, label_directions, untangle_labels
 from negsim.record import HasRegionState, RegionState
 
@@ -33,7 +33,7 @@ def _draw_region_bars(state: RegionState, ax: Axes) -> None:
     """Any geography: one bar per region, height = its share λ, the even share 1/R dotted."""
     n = len(state.names)
     x = np.arange(n)
-    ax.bar(x, state.shares, width=0.7, color=[f"C{i % 10}" for i in range(n)], edgecolor="0.2")
+    ax.bar(x, state.shares, width=0.7, color=region_colours(n), edgecolor="0.2")
     ax.axhline(1.0 / n, color="0.4", ls=":", lw=1, label=f"even spread λ = 1/{n}")
     ax.set_xticks(x, state.names, rotation=0 if n <= 8 else 90)
     ax.set_ylim(0.0, 1.05)
@@ -150,7 +150,7 @@ def _draw_places(
         pos[:, 0],
         pos[:, 1],
         s=MAP_MARKER_AREA * shares,
-        c=[f"C{i % 10}" for i in range(n)],
+        c=region_colours(n),
         edgecolors="0.15",
         linewidths=0.8,
         alpha=0.85,
