@@ -116,8 +116,7 @@ def _human_summary(summary: dict) -> str:
     cores = summary.get("cores") or []
     if cores:
         tolerance = f"{summary['core_tie_tolerance']:.0%}"
-        core = f", {len(cores)} tied cores (within {tolerance} of the largest share): "
-        core += ", ".join(cores)
+        core = f", {len(cores)} tied cores {', '.join(cores)} (shares within {tolerance}),"
     else:
         core = f", core {summary['core']}" if summary["core"] else ""
     lines = [
