@@ -209,6 +209,21 @@ def test_a_network_with_coordinates_is_drawn_by_longitude_and_latitude(network, 
     save_figure(fig, tmp_path / "map.png")
 
 
+def test_a_cost_matrix_with_coordinates_is_drawn_by_longitude_and_latitude(network):
+    text = network.read_text(encoding="utf-8").replace('kind = "network"', 'kind = "matrix"')
+    text = text.replace(
+        "cost_per_distance = 0.001", "matrix = [[1, 1.2, 1.5], [1.2, 1, 1.6], [1.5, 1.6, 1]]"
+    )
+    start = text.index("links = [")
+    text = text[:start] + text[text.index("]\n[regions]") + 2 :]
+    network.write_text(text, encoding="utf-8")
+    result = negsim.run(negsim.load_scenario(network, [COORDINATES]))
+    ax = plot_regions(result).axes[0]
+    xy = next(c for c in ax.collections if c.get_label() == "shares").get_offsets()
+    np.testing.assert_array_equal(xy, [[109.0, 34.0], [104.0, 30.5], [106.0, 38.0]])
+    assert ax.get_ylabel() == "latitude (°N)" and "schematic" not in ax.get_xlabel()
+
+
 def test_a_network_without_coordinates_says_its_layout_is_schematic(network):
     ax = plot_regions(negsim.run(negsim.load_scenario(network))).axes[0]
     assert "schematic" in ax.get_xlabel() and ax.get_ylabel() == ""

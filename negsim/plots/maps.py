@@ -27,6 +27,7 @@ MAP_MARKER_AREA = 1500.0
 
 
 _IMPROVED = "tab:red"  # colour of improved links (link overrides)
+_SCHEMATIC = "\nschematic layout (no geography.coordinates): north is not up"
 
 
 def _draw_region_bars(state: RegionState, ax: Axes) -> None:
@@ -342,7 +343,7 @@ def _draw_network_map(state: RegionState, ax: Axes) -> None:
     caption += f", τ = {tau:g} per unit of d" if tau is not None else ""
     where = _geographic_positions(state)
     if where is None:
-        caption += "\nschematic layout (no geography.coordinates): north is not up"
+        caption += _SCHEMATIC
     _draw_places(
         state,
         ax,
@@ -377,7 +378,8 @@ def _draw_matrix_map(state: RegionState, ax: Axes) -> None:
         (Line2D([], [], color="0.6", lw=2.0), "cheapest-route link,\nwidth ∝ 1/ln T"),
         "cost matrix: "
         + ("map distance follows ln T" if where is None else "places at their coordinates")
-        + " (T = iceberg factor ≥ 1)",
+        + " (T = iceberg factor ≥ 1)"
+        + (_SCHEMATIC if where is None else ""),
         geographic=where is not None,
     )
 
