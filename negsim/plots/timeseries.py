@@ -88,18 +88,20 @@ def _shares_heat_map(ts, ax: Axes, mobile: str) -> None:
 def shade_policies(
     ax: Axes, policies: Iterable[Policy], last_step: int, filled: bool = True
 ) -> None:
-    """Mark each policy's window in a neutral grey (shaded when ``filled``, else its start
-    and end drawn as lines; one-off events a dash-dotted line) and label it at the top.
+    """Mark each policy's window in neutral greys: shaded when ``filled``, else (over a heat
+    map) its start and end drawn as light lines; a one-off event is a dash-dotted line.
+    Each policy is labelled at the top.
     Labels of policies that start at the same or nearby steps stand side by side."""
     texts, starts = [], []
     for policy in policies:
         window = policy.end is not None and policy.end > policy.start
         if window and filled:
             ax.axvspan(policy.start, min(policy.end, last_step), color=POLICY_COLOUR, alpha=0.1)
-        else:
-            ax.axvline(policy.start, color=POLICY_COLOUR, ls="-.", lw=1)
+        else:  # over a heat map: light lines
+            line = POLICY_COLOUR if filled else "0.9"
+            ax.axvline(policy.start, color=line, ls="-.", lw=1)
             if window:
-                ax.axvline(min(policy.end, last_step), color=POLICY_COLOUR, ls=":", lw=1)
+                ax.axvline(min(policy.end, last_step), color=line, ls=":", lw=1.2)
         texts.append(
             ax.annotate(
                 policy.label,
