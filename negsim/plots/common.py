@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import matplotlib
 import matplotlib.pyplot as plt
 import numpy as np
 from matplotlib.axes import Axes
@@ -38,9 +39,9 @@ def region_colours(n: int) -> list[tuple[float, float, float, float]]:
     """``n`` distinct colours, one per region in region order: tab10 up to 10 regions, tab20
     up to 20, evenly spaced hues of a cyclic colour map beyond."""
     if n <= 10:
-        cmap, values = plt.get_cmap("tab10"), np.arange(n)
+        cmap, values = matplotlib.colormaps["tab10"], np.arange(n)
     elif n <= 20:
-        cmap, values = plt.get_cmap("tab20"), np.arange(n)
+        cmap, values = matplotlib.colormaps["tab20"], np.arange(n)
     else:
-        cmap, values = plt.get_cmap("hsv"), np.arange(n) / n
+        cmap, values = matplotlib.colormaps["hsv"], np.arange(n) / n
     return [tuple(float(c) for c in cmap(v)) for v in values]
