@@ -109,7 +109,7 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def cmd_run(args: argparse.Namespace) -> int:
-    from negsim.output import claim, folder_name, write_results
+    from negsim.output import OUTPUT_FILES, claim, folder_name, write_results
     from negsim.runner import run
 
     scenario = load_scenario(shipped.resolve(args.scenario, "scenarios"), args.overrides, args.seed)
@@ -119,7 +119,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     if args.quiet:
         return 0
     print(_human_summary(result.summary))
-    print(f"  wrote {out}/: timeseries.csv summary.json scenario.resolved.toml shares.png")
+    print(f"  wrote {out}/: {' '.join(OUTPUT_FILES)}")
     return 0
 
 
@@ -129,9 +129,15 @@ def _human_summary(summary: dict) -> str:
     if len(shares) > 6:
         shown += f", … ({len(shares) - 6} more)"
     settled = "settled" if summary["converged"] else "not settled"
+    cores = summary.get("cores") or []
+    if cores:
+        tolerance = f"{summary['core_tie_tolerance']:.0%}"
+        core = f", {len(cores)} tied cores {', '.join(cores)} (shares within {tolerance}),"
+    else:
+        core = f", core {summary['core']}" if summary["core"] else ""
     lines = [
         f"{summary['scenario']}: {summary['regime']}"
-        + (f", core {summary['core']}" if summary["core"] else "")
+        + core
         + f" after {summary['steps']} steps ({settled}; seed {summary['seed']})",
         f"  final shares of mobile {summary['mobile_factor']}: {shown}",
     ]

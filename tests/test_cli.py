@@ -30,7 +30,7 @@ DATA = Path(__file__).resolve().parent / "data"
 SCENARIO = DATA / "two_region.toml"
 SHIPPED = sorted((ROOT / "scenarios").glob("*.toml"))
 SMALL = ["--set", "population.workers=2000", "--set", "run.steps=600"]
-OUTPUTS = ("timeseries.csv", "summary.json", "scenario.resolved.toml", "shares.png")
+OUTPUTS = ("timeseries.csv", "summary.json", "scenario.resolved.toml", "shares.png", "regions.png")
 COLUMNS = [
     "step",
     "region",
@@ -160,9 +160,11 @@ def test_run_writes_consistent_results(tmp_path: Path, capsys: pytest.CaptureFix
     assert resolved["population"]["workers"] == 2000  # the --set value, not the file's
     assert load_scenario(resolved_path).model_dump() == scenario.model_dump()
 
-    # shares.png
-    png = out / "shares.png"
-    assert _is_png(png) and png.stat().st_size > 10_000
+    # shares.png and regions.png (the map of the last step)
+    for name in ("shares.png", "regions.png"):
+        png = out / name
+        assert _is_png(png) and png.stat().st_size > 10_000
+    assert "regions.png" in captured.out
 
 
 def test_run_prints_the_summary_unless_quiet(tmp_path: Path, capsys: pytest.CaptureFixture) -> None:
@@ -476,5 +478,5 @@ def test_outputs_get_umask_permissions(tmp_path):
     assert main(["run", str(SCENARIO), "--out", str(out), "--quiet", "--set", "run.steps=20"]) == 0
     mask = os.umask(0)
     os.umask(mask)
-    for name in ("timeseries.csv", "summary.json", "scenario.resolved.toml", "shares.png"):
+    for name in OUTPUTS:
         assert (out / name).stat().st_mode & 0o777 == 0o666 & ~mask
