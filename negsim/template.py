@@ -95,9 +95,11 @@ def _assign_key(name: str) -> str:
 
 
 def _value(value: Any) -> str:
-    """A TOML value on one line (tomli_w puts each entry of a list on its own line)."""
+    """A TOML value on one line (tomli_w puts list entries and tables on lines of their own)."""
     if isinstance(value, list):
         return "[" + ", ".join(_value(v) for v in value) + "]"
+    if isinstance(value, dict):
+        return "{ " + ", ".join(_assign(k, v) for k, v in value.items()) + " }"
     return _literal(value)
 
 
