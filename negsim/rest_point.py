@@ -9,8 +9,10 @@ The equilibrium condition (u = ln payoff, what the agents compare; C the migrati
   max(0, u_s - u_r - C_rs) any agent could make.
 - persistent Gumbel tastes of scale ν > 0 (``negsim.rules``): the logit equilibrium
   ln λ_r - ln λ_s = (u_r - u_s)/ν, i.e. λ = L(u/ν) with L the logit (multinomial-logit
-  location choice over the CP model's real wages: Murata 2003, J. Urban Econ. 53; the
-  logit-dynamics twin dλ/dt = L(u(λ)/ν) - λ is the one ``negsim.stability`` linearises).
+  location choice over the CP model's real wages: Murata 2003, J. Urban Econ. 53, whose
+  workers are all mobile, while FKV's farmers stay put here; Tabuchi & Thisse 2002 use the
+  logit in the linear model, not in CP; the logit-dynamics twin dλ/dt = L(u(λ)/ν) - λ
+  is the one ``negsim.stability`` linearises).
   The residual is max_r |λ_r - L_r(u/ν)|, which also covers places nobody holds.
 
 The tolerance is the agents' own granularity (N agents; derivations in
