@@ -1,4 +1,4 @@
-"""An interactive Solara page (Mesa ``SolaraViz``) for watching agents cluster and disperse.
+"""An interactive Solara page for watching agents cluster and disperse.
 
 ``page(scenario)`` shows a live regions map sized by the mobile population, the shares of
 mobile workers and the real wages ω = w G^(-μ) over time, with sliders for the
@@ -12,6 +12,9 @@ In Jupyter, a cell ending in ``negsim.viz.page(scenario)`` displays the page inl
 a clone, ``solara run negsim/app.py`` serves it in the browser (``NEGSIM_SCENARIO=FILE.toml``
 picks the scenario).
 
+The page is Mesa's ``SolaraViz`` taken apart: Mesa's ``ModelController`` (Reset, ▶, Step)
+and plot grid (``ComponentsView``), our own sliders (each shows its value) and status line.
+Each render of the page (each browser session, each notebook cell) builds its own model.
 Mesa rebuilds a model from keyword arguments, so the page drives ``InteractiveModel``, a
 ``NEGModel`` whose constructor takes the slider values and applies them to a base scenario.
 """

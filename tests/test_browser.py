@@ -158,7 +158,7 @@ def test_page_renders_offline_with_sliders_map_and_plots(browser, url, tmp_path)
     assert browser.save_screenshot(str(shot)) and shot.stat().st_size > 50_000
 
 
-def test_step_advances_the_step_counter_and_the_plots(browser, url):
+def test_step_advances_and_a_slider_change_plus_reset_rebuilds_the_model(browser, url):
     _open(browser, url)
     before = [p["src"] for p in _plots(browser)]
     _button(browser, "STEP").click()
@@ -167,17 +167,15 @@ def test_step_advances_the_step_counter_and_the_plots(browser, url):
     _button(browser, "STEP").click()
     _until(browser, "step 10", lambda d: _state(d) == "running (step 10)")
 
-
-def test_a_slider_change_and_reset_rebuild_the_model(browser, url):
-    _open(browser, url)
-    _button(browser, "STEP").click()
-    _until(browser, "step 5", lambda d: _state(d) == "running (step 5)")
     thumb = browser.find_element(By.CSS_SELECTOR, ".negsim-param-transport_cost [role=slider]")
     thumb.send_keys(*[Keys.ARROW_RIGHT] * 10)  # T steps by 0.01
-    body = "transport cost T (iceberg factor) = 1.60"
-    _until(browser, "the label's value", lambda d: body in d.find_element(By.TAG_NAME, "body").text)
+    label = "transport cost T (iceberg factor) = 1.60"
+    _until(
+        browser, "the label's value", lambda d: label in d.find_element(By.TAG_NAME, "body").text
+    )
     parameters = browser.find_element(By.CSS_SELECTOR, ".negsim-parameters")
     assert "T = 1.5," in parameters.text  # the model on screen is still the old one
+    assert _state(browser) == "running (step 10)"
     _button(browser, "RESET").click()
     _until(
         browser,
@@ -191,7 +189,7 @@ def test_play_updates_the_plots_until_paused(browser, url):
     _open(browser, url)
     shares = _plots(browser)[1]["src"]
     _button(browser, "▶").click()
-    _until(browser, "step 15 or later", lambda d: _step_of(d) >= 15)
+    _until(browser, "step 10 or later", lambda d: _step_of(d) >= 10)
     assert _plots(browser)[1]["src"] != shares
     _button(browser, "❚❚").click()
     _until(browser, "the ▶ button back", lambda d: _button(d, "▶"))
