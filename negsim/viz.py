@@ -22,6 +22,7 @@ Mesa rebuilds a model from keyword arguments, so the page drives ``InteractiveMo
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -91,7 +92,9 @@ class InteractiveModel(NEGModel):
     """A ``NEGModel`` built from keyword parameters, as Mesa's ``SolaraViz`` rebuilds models.
 
     The slider parameters override ``base`` (default: ``default_scenario()``); the
-    economics are exactly those of ``NEGModel``.
+    economics are exactly those of ``NEGModel``. ``connected`` (the page passes its browser
+    session's) makes ``step`` do nothing while it is false: a tab closed while ▶ runs stops
+    stepping and drawing instead of running on until its session expires (a day).
     """
 
     def __init__(
@@ -105,6 +108,7 @@ class InteractiveModel(NEGModel):
         noise: float | None = None,
         firm_speed: float | None = None,
         seed: int | None = None,
+        connected: Callable[[], bool] | None = None,
     ) -> None:
         spec = configure(
             default_scenario() if base is None else base,
@@ -116,6 +120,27 @@ class InteractiveModel(NEGModel):
             firm_speed=firm_speed,
         )
         super().__init__(spec, seed=seed)
+        if connected is not None:
+            step = self.step  # Mesa's wrapper: it counts the step, then runs NEGModel.step
+
+            def step_while_connected() -> None:
+                if connected():
+                    step()
+
+            self.step = step_while_connected
+
+
+def session_connected() -> Callable[[], bool]:
+    """Whether the current browser session still has a page connected to the server (always
+    true outside ``solara run``, e.g. in Jupyter). A closed tab disconnects at once, but
+    solara keeps its session, and a ▶ loop in it, for ``SOLARA_KERNEL_CULL_TIMEOUT`` (24 h)."""
+    from solara.server import kernel_context
+
+    if not kernel_context.has_current_context():
+        return lambda: True
+    context = kernel_context.get_current_context()
+    statuses = context.page_status
+    return lambda: not statuses or kernel_context.PageStatus.CONNECTED in statuses.values()
 
 
 def _floor(x: float, step: float) -> float:
@@ -222,6 +247,26 @@ def _figure(size: tuple[float, float] = (6.0, 3.8)) -> Figure:
     return Figure(figsize=size, layout="constrained")
 
 
+def _regions(model: NEGModel) -> Figure:
+    fig = _figure()
+    plot_regions(model, ax=fig.add_subplot())
+    return fig
+
+
+def _shares(model: NEGModel) -> Figure:
+    fig = _figure()
+    ax = fig.add_subplot()
+    plot_shares(snapshot(model), ax=ax)
+    ax.set_title(f"{model.spec.name}: {status(model)}")
+    return fig
+
+
+def _real_wages(model: NEGModel) -> Figure:
+    fig = _figure()
+    plot_wages(snapshot(model), ax=fig.add_subplot(), which="real")
+    return fig
+
+
 @solara.component
 def StatusView(model: NEGModel) -> None:
     """One line above the plots: the run's live state and the parameters of the model on
@@ -237,29 +282,24 @@ def StatusView(model: NEGModel) -> None:
 def RegionsView(model: NEGModel) -> None:
     """Live regions map: each region sized by its mobile workers."""
     update_counter.get()
-    fig = _figure()
-    plot_regions(model, ax=fig.add_subplot())
-    solara.FigureMatplotlib(fig, format="png")
+    fig = solara.use_memo(lambda: _regions(model), [model, model.steps])
+    solara.FigureMatplotlib(fig, format="png", dependencies=[model, model.steps])
 
 
 @solara.component
 def SharesView(model: NEGModel) -> None:
     """Live shares of mobile workers over time, titled with the run's live state."""
     update_counter.get()
-    fig = _figure()
-    ax = fig.add_subplot()
-    plot_shares(snapshot(model), ax=ax)
-    ax.set_title(f"{model.spec.name}: {status(model)}")
-    solara.FigureMatplotlib(fig, format="png")
+    fig = solara.use_memo(lambda: _shares(model), [model, model.steps])
+    solara.FigureMatplotlib(fig, format="png", dependencies=[model, model.steps])
 
 
 @solara.component
 def RealWageView(model: NEGModel) -> None:
     """Live real wages over time: migrants move towards the higher one."""
     update_counter.get()
-    fig = _figure()
-    plot_wages(snapshot(model), ax=fig.add_subplot(), which="real")
-    solara.FigureMatplotlib(fig, format="png")
+    fig = solara.use_memo(lambda: _real_wages(model), [model, model.steps])
+    solara.FigureMatplotlib(fig, format="png", dependencies=[model, model.steps])
 
 
 def _digits(step: float) -> int:
@@ -301,8 +341,10 @@ def Page(
     """The page of one browser session (or notebook cell): its own model, built when the
     session starts, so a tab steps only its own run. Mesa's ``ModelController`` (Reset,
     ▶, Step) rebuilds it from the sliders' values."""
+    connected = solara.use_memo(session_connected, [])
     own = solara.use_memo(
-        lambda: None if model is not None else InteractiveModel(base=scenario), []
+        lambda: None if model is not None else InteractiveModel(base=scenario, connected=connected),
+        [],
     )
     own_model = solara.use_reactive(own)
     live = model if model is not None else own_model
@@ -310,6 +352,7 @@ def Page(
         key: slider.value if isinstance(slider, Slider) else slider
         for key, slider in model_params(scenario).items()
     }
+    initial["connected"] = connected
     parameters = solara.use_reactive(initial)
     play = solara.use_reactive(play_interval)
     render = solara.use_reactive(render_interval)

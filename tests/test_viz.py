@@ -9,6 +9,7 @@ import os
 import socket
 import subprocess
 import sys
+import types
 from pathlib import Path
 
 import matplotlib
@@ -17,6 +18,7 @@ matplotlib.use("Agg")
 
 import ipyvuetify as v  # noqa: E402
 import ipywidgets  # noqa: E402
+import numpy as np  # noqa: E402
 import pytest  # noqa: E402
 import solara  # noqa: E402
 from mesa.visualization.solara_viz import _check_model_params  # noqa: E402
@@ -185,6 +187,43 @@ def test_status_says_running_until_the_run_settles():
         dispersed.step()
     assert abs(dispersed.shares[0] - 0.5) < 0.01
     assert viz.status(dispersed) == f"settled at step {dispersed.steps}: dispersed"
+
+
+def test_a_model_steps_only_while_its_session_is_connected():
+    connected = [True]
+    model = viz.InteractiveModel(connected=lambda: connected[0])
+    model.step()
+    model.step()
+    assert model.steps == 2
+    shares = model.shares.copy()
+    connected[0] = False  # the tab was closed while ▶ ran
+    for _ in range(3):
+        model.step()
+    assert model.steps == 2 and np.array_equal(model.shares, shares)
+    connected[0] = True
+    model.step()
+    plain = viz.InteractiveModel()  # the same seed, no session: the same three steps
+    for _ in range(3):
+        plain.step()
+    assert model.steps == plain.steps == 3
+    assert np.array_equal(model.shares, plain.shares)
+
+
+def test_session_connected_follows_the_pages_of_the_browser_session(monkeypatch):
+    from solara.server import kernel_context
+
+    monkeypatch.setattr(kernel_context, "has_current_context", lambda: False)
+    assert viz.session_connected()()  # Jupyter, tests: no served session, always connected
+    pages = {"tab": kernel_context.PageStatus.CONNECTED}
+    session = types.SimpleNamespace(page_status=pages)
+    monkeypatch.setattr(kernel_context, "has_current_context", lambda: True)
+    monkeypatch.setattr(kernel_context, "get_current_context", lambda: session)
+    connected = viz.session_connected()
+    assert connected()
+    pages["tab"] = kernel_context.PageStatus.DISCONNECTED
+    assert not connected()
+    pages["reloaded"] = kernel_context.PageStatus.CONNECTED
+    assert connected()
 
 
 @pytest.mark.parametrize("path", sorted(SCENARIOS.glob("*.toml")), ids=lambda p: p.stem)
