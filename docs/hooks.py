@@ -61,14 +61,17 @@ REMOTE = re.compile(
     r"<(?:script|img|iframe|source)\b[^>]*\bsrc=[\"']((?:https?:)?//[^\"']+)"
     r"|<link\b[^>]*\bhref=[\"']((?:https?:)?//[^\"']+)"
     r"|@import\s+(?:url\()?[\"']?((?:https?:)?//[^\"')]+)"
-    r"|url\([\"']?((?:https?:)?//[^\"')]+)",
+    r"|url\([\"']?((?:https?:)?//[^\"')]+)"
+    r"|setAttribute\([\"']src[\"'],\s*[\"']((?:https?:)?//[^\"']+)"
+    r"|[\"'`]((?:https?:)?//[^\"'`\s]+\.(?:js|css|woff2?|ttf|otf))(?:\?[^\"'`]*)?[\"'`]",
     re.I,
 )
 
 
 def external_resources(site: Path) -> list[str]:
     """``file: URL`` of every script, stylesheet, image, frame or font that a page or a
-    stylesheet of the built site loads from another host (links to read elsewhere are fine).
+    stylesheet of the built site loads from another host, also through a script (links to
+    pages elsewhere are fine).
     MathJax's own files are left out: they load only from their folder."""
     found = []
     for path in sorted(site.rglob("*")):
@@ -81,11 +84,16 @@ def external_resources(site: Path) -> list[str]:
 
 
 def on_page_markdown(markdown: str, page: Page, config: MkDocsConfig, files: Files) -> str:
+    title = re.search(r"^# (.+)$", markdown, re.M)
+
     def expand(match: re.Match) -> str:
         verb, name, section = match.groups()
         where = f"{page.file.src_uri}: {match.group(0)}"
         if verb == "include":
-            return _relink(_include(name, section, where))
+            text = _include(name, section, where)
+            if title and section == title.group(1):  # the page's title already says it
+                text = text.split("\n", 1)[1].lstrip("\n")
+            return _relink(text)
         if name in GENERATORS:
             return GENERATORS[name]()
         raise PluginError(f"{where}: unknown generator (allowed: {', '.join(GENERATORS)})")
@@ -134,12 +142,16 @@ def cli_help() -> str:
     from negsim.cli import main
 
     def helptext(argv: list[str]) -> str:
-        out = io.StringIO()
-        with contextlib.redirect_stdout(out), contextlib.suppress(SystemExit):
-            main(argv)
+        out, saved = io.StringIO(), dict(os.environ)
+        os.environ["COLUMNS"] = "100"
+        try:
+            with contextlib.redirect_stdout(out), contextlib.suppress(SystemExit):
+                main(argv)
+        finally:  # main sets MPLBACKEND=Agg, which the notebook kernels would inherit
+            os.environ.clear()
+            os.environ.update(saved)
         return out.getvalue().rstrip()
 
-    os.environ["COLUMNS"] = "100"
     top = helptext(["--help"])
     choices = re.search(r"\{([\w,]+)\}", top)
     if not choices:
