@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import contextlib
 import io
+import json
 import os
 import re
 import shutil
@@ -196,9 +197,7 @@ def _table(rows: list[tuple[str, dict]], parent: dict) -> str:
 
 
 def _code(value: object) -> str:
-    if value is None:
-        return "—"
-    return "`" + (str(value).lower() if isinstance(value, bool) else repr(value)) + "`"
+    return "—" if value is None else f"`{json.dumps(value, ensure_ascii=False)}`"  # as in TOML
 
 
 def _variants(prop: dict) -> list[dict]:
