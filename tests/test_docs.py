@@ -10,6 +10,9 @@ import importlib.util
 import json
 import os
 import re
+import shutil
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -152,3 +155,34 @@ def test_scenario_keys_have_a_row_for_every_key_of_the_schema():
     top = [k for k in schema["properties"] if k not in nested]
     assert [k for k, _ in rows] == top + [k for t in nested.values() for k in t["properties"]]
     assert ("sigma", "required") in rows and ("kind", '`"two_region"`') in rows
+
+
+def test_ci_fails_when_the_docs_build_fails_and_lints_nothing_after_it(tmp_path):
+    """.ci/run builds the site after the tests; a failing build (a broken notebook, say)
+    fails CI. Here the install and the tests pass, mkdocs fails, and a ruff that would pass
+    records that it was called."""
+    (tmp_path / ".ci").mkdir()
+    shutil.copy(ROOT / "install.sh", tmp_path / "install.sh")
+    shutil.copy(ROOT / ".ci" / "run", tmp_path / ".ci" / "run")
+    bin_ = tmp_path / ".venv" / "bin"
+    bin_.mkdir(parents=True)
+    fakes = {
+        "python": f'#!/bin/sh\nif [ "$1" = "-m" ]; then exit 0; fi\nexec {sys.executable} "$@"\n',
+        "mkdocs": f'#!/bin/sh\necho "$@" > {tmp_path}/mkdocs-args\necho broken >&2\nexit 1\n',
+        "ruff": f"#!/bin/sh\ntouch {tmp_path}/ruff-ran\n",
+    }
+    for name, text in fakes.items():
+        (bin_ / name).write_text(text)
+        (bin_ / name).chmod(0o755)
+    environ = {k: v for k, v in os.environ.items() if k not in ("PYTHON", "VIRTUAL_ENV")}
+    proc = subprocess.run(
+        ["bash", ".ci/run"],
+        cwd=tmp_path,
+        env={**environ, "PYTHON": sys.executable, "CI": "true"},
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert proc.returncode != 0 and "broken" in proc.stderr
+    assert (tmp_path / "mkdocs-args").read_text().split() == ["build", "--strict"]
+    assert not (tmp_path / "ruff-ran").exists()
