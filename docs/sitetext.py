@@ -97,7 +97,7 @@ def cli_help() -> str:
         return out.getvalue().rstrip()
 
     top = helptext(["--help"])
-    choices = re.search(r"\{([\w,]+)\}", top)
+    choices = re.search(r"\{([\w,-]+)\}", top)
     if not choices:
         raise SiteError("negsim --help lists no commands in {...}")
     blocks = [f"```text\n$ negsim --help\n{top}\n```"]

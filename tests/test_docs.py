@@ -164,6 +164,7 @@ def test_ci_fails_when_the_docs_build_fails_and_lints_nothing_after_it(tmp_path)
     (tmp_path / ".ci").mkdir()
     shutil.copy(ROOT / "install.sh", tmp_path / "install.sh")
     shutil.copy(ROOT / ".ci" / "run", tmp_path / ".ci" / "run")
+    (tmp_path / ".ci" / "wheel-check").write_text("exit 0\n")  # the wheel passes
     bin_ = tmp_path / ".venv" / "bin"
     bin_.mkdir(parents=True)
     fakes = {
