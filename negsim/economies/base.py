@@ -335,6 +335,14 @@ class Economy(ABC):
 
         return gap
 
+    def payoff_gaps(
+        self, sigma: float, mu: float, housing_share: float = 0.0
+    ) -> Callable[[np.ndarray, np.ndarray], np.ndarray]:
+        """``payoff_gap`` at arrays of pairs (λ_1[k], T[k]), what ``tomahawk_scan`` calls:
+        one equilibrium after another here; an economy that can solve many at once says so
+        by overriding this."""
+        return vectorised(self.payoff_gap(sigma, mu, housing_share))
+
     def tomahawk(
         self,
         sigma: float,
@@ -347,7 +355,7 @@ class Economy(ABC):
         (BlackHoleError or ValueError for parameters the economy does not admit)."""
         self.check(sigma, mu, housing_share)
         return tomahawk_scan(
-            vectorised(self.payoff_gap(sigma, mu, housing_share)),
+            self.payoff_gaps(sigma, mu, housing_share),
             lambda T: self.core_sustainable(T, sigma, mu, housing_share),
             lambda T: self.symmetric_stable(T, sigma, mu, housing_share),
             transport_costs,
