@@ -54,6 +54,12 @@ def test_light_commands_import_no_heavy_package(args):
     assert heavy(result["loaded"]) == []
 
 
+def test_tomahawk_plot_needs_no_pandas_or_schema(tmp_path):
+    result = probe("tomahawk", "--plot", str(tmp_path / "t.png"))
+    assert result["code"] == 0 and (tmp_path / "t.png").stat().st_size > 0
+    assert heavy(result["loaded"]) == ["matplotlib"]
+
+
 def test_tomahawk_json_reports_the_economy_thresholds():
     from negsim.economies import cp
 
