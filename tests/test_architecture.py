@@ -25,10 +25,17 @@ LAYERS = [  # ARCHITECTURE.md: a module imports only from its own layer and earl
         "negsim.rules",
         "negsim.firm_dynamics",
         "negsim.stability",
+        "negsim.rest_point",
         "negsim.metrics",
         "negsim.racetrack",
     ],
-    ["negsim.validation", "negsim.scenario", "negsim.frictions"],
+    [
+        "negsim.validation",
+        "negsim.scenario",
+        "negsim.frictions",
+        "negsim.shipped",
+        "negsim.template",
+    ],
     ["negsim.theory"],
     ["negsim.record"],
     [
