@@ -17,7 +17,6 @@ from typing import NoReturn
 from negsim import economies, shipped
 from negsim.economies.base import EquilibriumError
 from negsim.output import OutputError, atomic_write
-from negsim.scenario import ScenarioError, json_schema, load_scenario
 from negsim.sweeps.cli import add_sweep_parsers, cmd_plot, cmd_sweep
 
 EXIT_USAGE = 2
@@ -122,6 +121,7 @@ def _parser() -> argparse.ArgumentParser:
 def cmd_run(args: argparse.Namespace) -> int:
     from negsim.output import OUTPUT_FILES, claim, folder_name, write_results
     from negsim.runner import run
+    from negsim.scenario import load_scenario
 
     scenario = load_scenario(shipped.resolve(args.scenario, "scenarios"), args.overrides, args.seed)
     with claim(args.out or Path("runs") / folder_name(scenario.name), scenario) as out:
@@ -136,6 +136,7 @@ def cmd_run(args: argparse.Namespace) -> int:
 
 def cmd_rest_point(args: argparse.Namespace) -> int:
     from negsim.runner import rest_point
+    from negsim.scenario import load_scenario
 
     scenario = load_scenario(shipped.resolve(args.scenario, "scenarios"), args.overrides, args.seed)
     found = rest_point(scenario)
@@ -312,6 +313,8 @@ def cmd_racetrack(args: argparse.Namespace) -> int:
 
 
 def cmd_validate(args: argparse.Namespace) -> int:
+    from negsim.scenario import ScenarioError, load_scenario
+
     errors = []
     for argument in args.scenarios:
         try:
@@ -326,6 +329,8 @@ def cmd_validate(args: argparse.Namespace) -> int:
 
 
 def cmd_list(args: argparse.Namespace) -> int:
+    from negsim.scenario import ScenarioError, load_scenario
+
     if args.folder is None:
         return _list_shipped()
     files = sorted(args.folder.glob("*.toml"))
@@ -358,6 +363,7 @@ def _list_shipped() -> int:
 
 
 def cmd_init(args: argparse.Namespace) -> int:
+    from negsim.scenario import load_scenario
     from negsim.template import leading_comments, render, target_path
 
     target = target_path(args.name)
@@ -381,6 +387,8 @@ def cmd_init(args: argparse.Namespace) -> int:
 
 
 def cmd_schema(args: argparse.Namespace) -> int:
+    from negsim.scenario import json_schema
+
     print(json.dumps(json_schema(), indent=2))
     return 0
 
@@ -399,12 +407,21 @@ COMMANDS = {
 }
 
 
+def _is_scenario_error(exc: ValueError) -> bool:
+    """A ScenarioError (SweepError too), without importing the scenario schema (pydantic) on
+    commands that never read a scenario: one can only be raised once negsim.scenario is loaded."""
+    scenario = sys.modules.get("negsim.scenario")
+    return scenario is not None and isinstance(exc, scenario.ScenarioError)
+
+
 def main(argv: list[str] | None = None) -> int:
     os.environ["MPLBACKEND"] = "Agg"  # figures only go to files; set before any import
     args = _parser().parse_args(argv)
     try:
         return COMMANDS[args.command](args)
-    except (UsageError, ScenarioError, OutputError, EquilibriumError) as exc:
+    except (UsageError, OutputError, EquilibriumError, ValueError) as exc:
+        if isinstance(exc, ValueError) and not _is_scenario_error(exc):
+            raise
         for line in str(exc).splitlines():
             print(f"negsim: error: {line}", file=sys.stderr)
         return EXIT_USAGE

@@ -16,6 +16,7 @@ from typing import Any, ClassVar, Protocol
 
 import numpy as np
 
+from negsim.economies.roots import bracketed_roots, brentq
 from negsim.geography import two_region
 
 
@@ -79,7 +80,7 @@ def as_inputs(
 
 
 def tomahawk_scan(
-    gap: Callable[[float, float], float],
+    gaps: Callable[[np.ndarray, np.ndarray], np.ndarray],
     core_sustainable: Callable[[float], bool],
     symmetric_stable: Callable[[float], bool],
     transport_costs: np.ndarray,
@@ -87,38 +88,50 @@ def tomahawk_scan(
 ) -> list[tuple[float, float, bool]]:
     """Long-run equilibria (T, λ_1, stable) of a symmetric two-region economy.
 
-    ``gap(λ_1, T)`` is the payoff difference between region 1 and region 2 (what drives
-    migration). The even spread λ = 1/2 is always an equilibrium; full agglomeration
+    ``gaps(λ_1, T)`` is the payoff difference between region 1 and region 2 (what drives
+    migration) at arrays of pairs (λ_1[k], T[k]) (``vectorised`` turns a scalar gap into
+    one). The even spread λ = 1/2 is always an equilibrium; full agglomeration
     λ ∈ {0, 1} is one where ``core_sustainable(T)``; interior asymmetric equilibria are the
-    sign changes of the gap on a λ grid refined with Brent's method, stable where the gap
-    falls in λ, mirrored to λ < 1/2. The grid of ``n_lambda`` steps is refined geometrically
-    towards both ends (down to 10⁻⁶ from λ = 1/2 and from λ = 1, and λ = 1 itself): the
-    unstable branch leaves λ = 1/2 at the break point and meets λ = 1 at the sustain point,
-    so near either threshold its root lies closer to an end than one grid step.
+    sign changes of the gap on a λ grid, refined together (``bracketed_roots``), stable
+    where the gap falls in λ, mirrored to λ < 1/2. The grid of ``n_lambda`` steps is refined
+    geometrically towards both ends (down to 10⁻⁶ from λ = 1/2 and from λ = 1, and λ = 1
+    itself): the unstable branch leaves λ = 1/2 at the break point and meets λ = 1 at the
+    sustain point, so near either threshold its root lies closer to an end than one grid
+    step. The whole grid of every T is one call of ``gaps``.
     """
     ends = np.geomspace(1e-6, 0.5 / n_lambda, 7)[:-1]
     grid = np.concatenate(
         [0.5 + ends, np.linspace(0.5, 1.0, n_lambda + 1)[1:-1], 1.0 - ends[::-1], [1.0]]
     )
+    costs = np.asarray(transport_costs, dtype=float).ravel()
+    lam = np.broadcast_to(grid, (costs.size, grid.size))
+    at = np.broadcast_to(costs[:, None], lam.shape)
+    g = np.asarray(gaps(lam.ravel(), at.ravel()), dtype=float).reshape(lam.shape)
+    row, col = np.nonzero(np.sign(g[:, :-1]) * np.sign(g[:, 1:]) < 0)
+    roots = bracketed_roots(
+        gaps, grid[col], grid[col + 1], costs[row], g[row, col], g[row, col + 1]
+    )
+    stable = g[row, col + 1] < g[row, col]
     points: list[tuple[float, float, bool]] = []
-    for T in np.asarray(transport_costs, dtype=float):
+    for k, T in enumerate(costs):
         points.append((T, 0.5, bool(symmetric_stable(T))))
         if core_sustainable(T):
             points += [(T, 1.0, True), (T, 0.0, True)]
-        gaps = np.array([gap(lam, T) for lam in grid])
-        for i in np.flatnonzero(np.sign(gaps[:-1]) * np.sign(gaps[1:]) < 0):
-            lam = brentq(lambda x, T=T: gap(x, T), grid[i], grid[i + 1])
-            stable = bool(gaps[i + 1] < gaps[i])
-            points += [(T, lam, stable), (T, 1.0 - lam, stable)]
+        for j in np.flatnonzero(row == k):
+            lam_j, stable_j = float(roots[j]), bool(stable[j])
+            points += [(T, lam_j, stable_j), (T, 1.0 - lam_j, stable_j)]
     return points
 
 
-def brentq(f: Callable[[float], float], lo: float, hi: float, **options: float) -> float:
-    """The root of ``f`` in the bracket [lo, hi] by Brent's method (``scipy.optimize.brentq``,
-    imported on first use: scipy.optimize alone costs ~0.6 s of start-up)."""
-    from scipy.optimize import brentq as scipy_brentq
+def vectorised(
+    gap: Callable[[float, float], float],
+) -> Callable[[np.ndarray, np.ndarray], np.ndarray]:
+    """A scalar gap(λ_1, T) as the array function ``tomahawk_scan`` calls (one call each)."""
 
-    return float(scipy_brentq(f, lo, hi, **options))
+    def gaps(lam: np.ndarray, T: np.ndarray) -> np.ndarray:
+        return np.array([gap(float(x), float(t)) for x, t in zip(lam, T, strict=True)])
+
+    return gaps
 
 
 def roots_in(f: Callable[[float], float], lo: float, hi: float, n: int = 400) -> list[float]:
@@ -322,6 +335,14 @@ class Economy(ABC):
 
         return gap
 
+    def payoff_gaps(
+        self, sigma: float, mu: float, housing_share: float = 0.0
+    ) -> Callable[[np.ndarray, np.ndarray], np.ndarray]:
+        """``payoff_gap`` at arrays of pairs (λ_1[k], T[k]), what ``tomahawk_scan`` calls:
+        one equilibrium after another here; an economy that can solve many at once says so
+        by overriding this."""
+        return vectorised(self.payoff_gap(sigma, mu, housing_share))
+
     def tomahawk(
         self,
         sigma: float,
@@ -334,7 +355,7 @@ class Economy(ABC):
         (BlackHoleError or ValueError for parameters the economy does not admit)."""
         self.check(sigma, mu, housing_share)
         return tomahawk_scan(
-            self.payoff_gap(sigma, mu, housing_share),
+            self.payoff_gaps(sigma, mu, housing_share),
             lambda T: self.core_sustainable(T, sigma, mu, housing_share),
             lambda T: self.symmetric_stable(T, sigma, mu, housing_share),
             transport_costs,

@@ -41,6 +41,7 @@ __all__ = [
     "core_ratio",
     "firm_profit",
     "real_wage_gap",
+    "real_wage_gaps",
     "symmetric_slope",
     "short_run_equilibrium",
     "sustain_point",
@@ -48,6 +49,7 @@ __all__ = [
     "sustain_ratio",
     "tomahawk",
     "two_region_costs",
+    "two_region_real_wages",
 ]
 
 
@@ -301,6 +303,114 @@ def log_real_wage_jacobian(
     return du - mu / (1.0 - sigma) * dlnp - housing_share * dlny
 
 
+def two_region_real_wages(
+    lam1: np.ndarray,
+    T: np.ndarray,
+    sigma: float,
+    mu: float,
+    housing_share: float = 0.0,
+    *,
+    tol: float = 1e-12,
+    max_iter: int = 100,
+) -> np.ndarray:
+    """Real wages (ω_1, ω_2), shape (N, 2), of two symmetric regions (farmers and housing
+    1/2 each, free entry) at N pairs (λ_1[k], T[k]), all solved at once.
+
+    The equations of ``short_run_equilibrium`` (FKV 1999, ch. 5, eqs. (5.1)–(5.4), with
+    Helpman's housing) for R = 2, by the same damped Newton steps on log-wages from the
+    unit wage, as arrays over the N pairs: the 2×2 Jacobians are inverted in closed form
+    and each pair halves its own step until its residual falls. The same tolerance; it
+    raises EquilibriumError where the scalar solver would. This is what makes a tomahawk
+    scan (tens of thousands of equilibria) take a fraction of a second.
+    """
+    lam1 = np.asarray(lam1, dtype=float)
+    lam = np.stack([lam1, 1.0 - lam1], axis=-1)
+    phi = np.broadcast_to(np.asarray(T, dtype=float) ** (1.0 - sigma), lam1.shape)
+    scale = 1.0 / (1.0 - housing_share)
+    farm = scale * (1.0 - mu) * 0.5
+
+    def parts(u, k):
+        w = np.exp(u)
+        income = scale * mu * lam[k] * w + farm
+        p = _mix(lam[k] * w ** (1.0 - sigma), phi[k])
+        return w, income, p, _mix(income / p, phi[k])
+
+    def residual_and_jacobian(u, k):
+        w, income, p, b = parts(u, k)
+        f, q = phi[k][:, None, None], income / p**2
+        eye = np.eye(2)
+        mix = eye + f * (1.0 - eye)  # Φ = [[1, φ], [φ, 1]] per pair
+        m = (mix * q[:, None, :]) @ mix  # Σ_s φ_rs q_s φ_sk
+        db_dw = (
+            mix * (scale * mu * lam[k] / p)[:, None, :]
+            - m * ((1.0 - sigma) * lam[k] * w**-sigma)[:, None, :]
+        )
+        jac = db_dw * w[:, None, :] / (sigma * b)[:, :, None] - eye
+        return np.log(b) / sigma - u, jac
+
+    n = lam1.size
+    u = np.zeros((n, 2))
+    everyone = np.arange(n)
+    res, jac = residual_and_jacobian(u, everyone)
+    norm = np.max(np.abs(res), axis=1)
+    active = np.flatnonzero(~(norm < tol))
+    for _ in range(max_iter):
+        if active.size == 0:
+            break
+        r, j = res[active], jac[active]
+        det = j[:, 0, 0] * j[:, 1, 1] - j[:, 0, 1] * j[:, 1, 0]
+        with np.errstate(divide="ignore", invalid="ignore"):
+            d0 = (-r[:, 0] * j[:, 1, 1] + r[:, 1] * j[:, 0, 1]) / det
+            d1 = (-r[:, 1] * j[:, 0, 0] + r[:, 0] * j[:, 1, 0]) / det
+        direction = np.stack([d0, d1], axis=1)
+        singular = ~np.isfinite(direction).all(axis=1)
+        direction[singular] = r[singular]  # singular Jacobian: a fixed-point step
+        step = np.ones(active.size)
+        pending = np.arange(active.size)
+        while pending.size:
+            if step[pending[0]] <= 1e-10:
+                raise EquilibriumError(
+                    "CP short-run equilibrium: Newton line search stalled at log-wage "
+                    f"residual {np.max(norm[active[pending]]):.3g}"
+                )
+            k = active[pending]
+            trial = u[k] + step[pending, None] * direction[pending]
+            t_res, t_jac = residual_and_jacobian(trial, k)
+            t_norm = np.max(np.abs(t_res), axis=1)
+            ok = np.isfinite(t_norm) & (t_norm < (1.0 - 1e-4 * step[pending]) * norm[k])
+            done = k[ok]
+            u[done], res[done], jac[done], norm[done] = trial[ok], t_res[ok], t_jac[ok], t_norm[ok]
+            pending = pending[~ok]
+            step[pending] *= 0.5
+        active = active[~(norm[active] < tol)]
+    else:
+        if active.size:
+            raise EquilibriumError(
+                f"CP short-run equilibrium did not converge in {max_iter} Newton iterations "
+                f"(log-wage residual {np.max(norm[active]):.3g} > tol {tol:.3g}); "
+                "raise solver.max_iter"
+            )
+    w, income, p, _ = parts(u, everyone)
+    real = scale * w * p ** (-mu / (1.0 - sigma))
+    if housing_share > 0:
+        real = real * (housing_share * income / 0.5) ** (-housing_share)
+    return real
+
+
+def _mix(x: np.ndarray, phi: np.ndarray) -> np.ndarray:
+    """Σ_s φ_rs x_s for two regions with Φ = [[1, φ], [φ, 1]]: x_r + φ x_other, per row."""
+    return x + phi[:, None] * x[:, ::-1]
+
+
+def real_wage_gaps(
+    lam1: np.ndarray, T: np.ndarray, sigma: float, mu: float, housing_share: float = 0.0
+) -> np.ndarray:
+    """``real_wage_gap`` (ω_1 - ω_2) at many pairs (λ_1[k], T[k]) at once
+    (``two_region_real_wages``)."""
+    real = two_region_real_wages(lam1, T, sigma, mu, housing_share)
+    return real[:, 0] - real[:, 1]
+
+
 def break_point(sigma: float, mu: float) -> Threshold:
     """Break point of the symmetric two-region CP equilibrium.
 
@@ -434,8 +544,8 @@ def tomahawk(
     The "tomahawk" bifurcation diagram (FKV 1999, ch. 5, fig. 5.4): the even spread λ = 1/2
     (stable above the break point), full agglomeration λ ∈ {0, 1} where it is sustainable
     (below the sustain point), and the interior asymmetric equilibria (zeros of
-    ``real_wage_gap``, stable where it falls in λ_1). With housing the same scan gives the
-    bell-shaped diagram.
+    ``real_wage_gap``, stable where it falls in λ_1), every λ of every T solved at once
+    (``real_wage_gaps``). With housing the same scan gives the bell-shaped diagram.
     """
     check_no_black_hole(sigma, mu)
     if housing_share == 0.0:
@@ -455,7 +565,7 @@ def tomahawk(
             return core_ratio(T, sigma, mu, housing_share) < 1.0
 
     return tomahawk_scan(
-        lambda lam, T: real_wage_gap(lam, T, sigma, mu, housing_share),
+        lambda lam, T: real_wage_gaps(lam, T, sigma, mu, housing_share),
         sustainable,
         symmetric_stable,
         transport_costs,
@@ -498,9 +608,8 @@ class CorePeriphery(Economy):
         return core_ratio(T, sigma, mu, eta) < 1.0
 
     def tomahawk(self, sigma, mu, transport_costs, housing_share=0.0, n_lambda=60):
-        if housing_share == 0.0:  # cp.tomahawk checks the parameters itself
-            return tomahawk(sigma, mu, transport_costs, n_lambda)
-        return super().tomahawk(sigma, mu, transport_costs, housing_share, n_lambda)
+        self.check_housing(mu, housing_share)  # cp.tomahawk checks σ and μ itself
+        return tomahawk(sigma, mu, transport_costs, n_lambda, housing_share)
 
 
 ECONOMY = CorePeriphery()

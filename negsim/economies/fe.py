@@ -84,6 +84,35 @@ def short_run_equilibrium(
     )
 
 
+def two_region_real_rewards(lam1: np.ndarray, T: np.ndarray, sigma: float, mu: float) -> np.ndarray:
+    """Real rewards (V_1, V_2), shape (N, 2), of two symmetric regions (unskilled labour
+    1/2 each) at N pairs (λ_1[k], T[k]), all at once.
+
+    ``short_run_equilibrium``'s linear system (Baldwin et al. 2003, ch. 4) for R = 2:
+    (I - b φ D⁻¹ diag(λ)) π = b φ D⁻¹ (1-μ) a, its 2×2 matrices inverted by Cramer's rule;
+    V_r = π_r Δ_r^(μ/(σ-1)). EquilibriumError where a profit is not positive, as there.
+    """
+    lam1 = np.asarray(lam1, dtype=float)
+    lam = np.stack([lam1, 1.0 - lam1], axis=-1)
+    phi = np.broadcast_to(np.asarray(T, dtype=float) ** (1.0 - sigma), lam1.shape)[:, None]
+    b = mu / sigma
+    delta = lam + phi * lam[:, ::-1]  # Δ_s = Σ_k λ_k φ_ks
+    own, cross = b * lam / delta, b * phi * lam[:, ::-1] / delta[:, ::-1]
+    # A = I - b φ D⁻¹ diag(λ): A_rr = 1 - b λ_r/Δ_r, A_rs = -b φ λ_s/Δ_s
+    a11, a22 = 1.0 - own[:, 0], 1.0 - own[:, 1]
+    a12, a21 = -cross[:, 0], -cross[:, 1]
+    rhs = b * (1.0 - mu) * 0.5 * (1.0 / delta + phi / delta[:, ::-1])
+    with np.errstate(divide="ignore", invalid="ignore"):
+        det = a11 * a22 - a12 * a21
+        profit = np.stack(
+            [(rhs[:, 0] * a22 - a12 * rhs[:, 1]) / det, (a11 * rhs[:, 1] - a21 * rhs[:, 0]) / det],
+            axis=-1,
+        )
+    if not np.all(np.isfinite(profit) & (profit > 0)):
+        raise EquilibriumError("FE short-run equilibrium produced non-positive profits")
+    return profit * delta ** (mu / (sigma - 1.0))
+
+
 def break_point(sigma: float, mu: float) -> Threshold:
     """FE break point: φ_B = (σ-μ)(σ-1-μ) / ((σ+μ)(σ-1+μ)).
 
@@ -143,6 +172,16 @@ class FootlooseEntrepreneur(ClosedFormEconomy):
 
     def core_sustainable(self, T, sigma, mu, eta=0.0):
         return sustain_ratio(T ** (1.0 - sigma), sigma, mu) < 1.0
+
+    def payoff_gaps(self, sigma, mu, housing_share=0.0):
+        """ln(V_1/V_2) at many (λ_1, T) at once (``two_region_real_rewards``)."""
+        self.check_inputs(None, housing_share)
+
+        def gaps(lam1: np.ndarray, T: np.ndarray) -> np.ndarray:
+            real = two_region_real_rewards(lam1, T, sigma, mu)
+            return np.log(real[:, 0] / real[:, 1])
+
+        return gaps
 
 
 ECONOMY = FootlooseEntrepreneur()

@@ -10,26 +10,31 @@ accepts an Axes to draw into; figures read records (``negsim.record``) and the t
   kind (``REGION_MAPS``), ``MAP_MARKER_AREA``;
 - ``labels``: where a map puts each place's name.
 
-The names below are importable from ``negsim.plots`` itself.
+The names below are importable from ``negsim.plots`` itself, each imported on first use
+(PEP 562): ``negsim tomahawk --plot`` does not pay for the maps' pandas and scenario schema.
 """
 
-from negsim.plots.common import figure_axes, save_figure
-from negsim.plots.maps import MAP_MARKER_AREA, REGION_MAPS, RegionMapDrawer, plot_regions
-from negsim.plots.theory import plot_hysteresis, plot_tomahawk
-from negsim.plots.timeseries import plot_shares, plot_wages, shade_policies
-from negsim.record import RegionState
+from negsim.lazy import lazy_getattr
 
-__all__ = [
-    "MAP_MARKER_AREA",
-    "REGION_MAPS",
-    "RegionMapDrawer",
-    "RegionState",
-    "figure_axes",
-    "plot_hysteresis",
-    "plot_regions",
-    "plot_shares",
-    "plot_tomahawk",
-    "plot_wages",
-    "save_figure",
-    "shade_policies",
-]
+_HOMES = {
+    "MAP_MARKER_AREA": "negsim.plots.maps",
+    "REGION_MAPS": "negsim.plots.maps",
+    "RegionMapDrawer": "negsim.plots.maps",
+    "RegionState": "negsim.record",
+    "figure_axes": "negsim.plots.common",
+    "plot_hysteresis": "negsim.plots.theory",
+    "plot_regions": "negsim.plots.maps",
+    "plot_shares": "negsim.plots.timeseries",
+    "plot_tomahawk": "negsim.plots.theory",
+    "plot_wages": "negsim.plots.timeseries",
+    "save_figure": "negsim.plots.common",
+    "shade_policies": "negsim.plots.timeseries",
+}
+
+__all__ = sorted(_HOMES)
+
+__getattr__ = lazy_getattr("negsim.plots", _HOMES, globals())
+
+
+def __dir__() -> list[str]:
+    return sorted([*globals(), *_HOMES])

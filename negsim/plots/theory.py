@@ -5,14 +5,17 @@ equilibria come from ``negsim.theory`` and the economy registry.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import numpy as np
-import pandas as pd
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 
 from negsim import economies, theory
 from negsim.plots.common import figure_axes
-from negsim.record import mobile_label
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 
 def plot_tomahawk(
@@ -97,6 +100,8 @@ def plot_hysteresis(loop: pd.DataFrame, ax: Axes | None = None) -> Figure:
     depends on the road it took. The thresholds are drawn for the economies that have one
     of each (cp without housing, fe).
     """
+    from negsim.record import mobile_label
+
     first = loop.iloc[0]
     economy = str(first.get("economy", "cp"))
     sigma, mu = float(first["sigma"]), float(first["mu"])

@@ -18,10 +18,11 @@ from typing import TYPE_CHECKING, Any
 
 from negsim import shipped
 from negsim.output import folder_name
-from negsim.sweeps.spec import SweepError, SweepPlan, load_sweep
 
 if TYPE_CHECKING:
     import pandas as pd
+
+    from negsim.sweeps.spec import SweepPlan
 
 
 def add_sweep_parsers(sub: Any) -> None:
@@ -67,6 +68,7 @@ def add_sweep_parsers(sub: Any) -> None:
 
 def cmd_sweep(args: argparse.Namespace) -> int:
     from negsim.sweeps.execute import SweepRunError, dask_executor, sweep
+    from negsim.sweeps.spec import SweepError, load_sweep
 
     if args.workers is not None and args.workers < 1:
         raise SweepError(f"--workers {args.workers}: needs at least 1 worker")
@@ -158,6 +160,7 @@ def cmd_plot(args: argparse.Namespace) -> int:
     from negsim.output import atomic_write
     from negsim.plots import save_figure
     from negsim.sweeps.plots import plot_sweep
+    from negsim.sweeps.spec import SweepError
     from negsim.sweeps.store import FIGURE
 
     if args.what != "sweep":  # pragma: no cover - argparse restricts the choices

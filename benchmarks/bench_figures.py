@@ -1,0 +1,150 @@
+"""How long the figure commands take: what a user waits for a picture.
+
+Each command runs in a new process with this tree's negsim and, with ``--base REV``
+(default 703271e, before the vectorised tomahawk scan), with a git worktree of REV too:
+
+- ``negsim tomahawk --plot FILE`` (σ = 5, μ = 0.4: the two-region tomahawk of 161 T values);
+- ``negsim plot sweep DIR`` on a 10-run sweep (sweeps/tomahawk.toml with 5 values of T ×
+  2 starts; the sweep itself is run once beforehand, with this tree, and not timed);
+- the README figure, ``python notebooks/figures/make_readme_figure.py FILE``;
+- notebook 01: the code cells executed in one process (``exec``), imports included; the
+  same with negsim, matplotlib, Mesa and Solara imported first, timed from inside after
+  them (the cells' own compute: "w/o imports", CPU only); and, with ``--notebook``,
+  ``pytest --nbmake`` on it (kernel start-up included).
+
+Printed per command: wall-clock seconds and CPU seconds (user + system of the process and
+its children), best of ``--repeat``, and after/before ratios of the CPU time, which the
+other jobs on a shared machine disturb less than the wall clock. The load average is
+printed first and last. Target (issue #11, item 5): each under 2 s.
+
+    python benchmarks/bench_figures.py                 # ~1 minute on an idle machine
+    python benchmarks/bench_figures.py --notebook --repeat 3
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import resource
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from _trees import REPO, python_in, revision_tree
+
+TEN_RUNS = """[sweep]
+description = "10 runs of the simulated tomahawk (benchmarks/bench_figures.py)"
+scenario = "{scenario}"
+design = "grid"
+replications = 1
+seed = 1999
+
+[set]
+"population.workers" = 2000
+"run.steps" = 4000
+
+[parameters]
+"economy.transport_cost" = {{ min = 1.5, max = 1.9, step = 0.1 }}
+"population.initial_shares" = [[0.51, 0.49], [1.0, 0.0]]
+
+[record]
+timeseries_every = 0
+"""
+
+CELLS = r"""
+import json, os, sys, time
+os.environ["MPLBACKEND"] = "Agg"
+notebook = os.path.abspath(sys.argv[1])
+os.chdir(os.path.dirname(notebook))
+start = time.process_time()
+if sys.argv[2:] == ["--warm"]:  # the packages the cells import, before the clock
+    import matplotlib.pyplot, negsim.plots.theory, negsim.plots.timeseries, negsim.runner
+    import negsim.viz
+warm = time.process_time()
+namespace = {}
+for cell in json.load(open(notebook))["cells"]:
+    if cell["cell_type"] == "code":
+        exec(compile("".join(cell["source"]), notebook, "exec"), namespace)
+print(f"cells CPU {time.process_time() - warm:.6f} imports CPU {warm - start:.6f}")
+"""
+NOTEBOOK = "notebooks/01_getting_started.ipynb"
+TARGET = 2.0
+
+
+def commands(tmp: Path, notebook: bool) -> dict[str, list[str]]:
+    """Every timed command: python arguments, run with the tree as working directory."""
+    cli = ["-c", "import sys; from negsim.cli import main; sys.exit(main())"]
+    out = {
+        "tomahawk --plot": [*cli, "tomahawk", "--plot", str(tmp / "tomahawk.png")],
+        "plot sweep (10 runs)": [*cli, "plot", "sweep", str(tmp / "sweep"), "--out"]
+        + [str(tmp / "sweep.png")],
+        "README figure": ["notebooks/figures/make_readme_figure.py", str(tmp / "readme.png")],
+        "notebook 01, cells": ["-c", CELLS, NOTEBOOK],
+        "notebook 01, cells w/o imports": ["-c", CELLS, NOTEBOOK, "--warm"],
+    }
+    if notebook:
+        out["notebook 01, pytest --nbmake"] = ["-m", "pytest", "-q", "-p", "no:cacheprovider"]
+        out["notebook 01, pytest --nbmake"] += ["--nbmake", NOTEBOOK]
+    return out
+
+
+def timed(tree: Path, args: list[str], repeat: int) -> tuple[float, float]:
+    """Best (wall s, CPU s) of ``python ARGS`` in ``tree``; CPU of the children included."""
+    best_wall = best_cpu = float("inf")
+    for _ in range(repeat):
+        before = resource.getrusage(resource.RUSAGE_CHILDREN)
+        start = time.perf_counter()
+        done = python_in(tree, args, capture_output=True, text=True)
+        wall = time.perf_counter() - start
+        after = resource.getrusage(resource.RUSAGE_CHILDREN)
+        if done.returncode != 0:
+            raise SystemExit(f"{tree}: python {' '.join(args)} failed:\n{done.stderr[-2000:]}")
+        cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+        if args[-1] == "--warm":  # the child timed the cells alone, after its imports
+            cpu = float(done.stdout.split("cells CPU ")[-1].split()[0])
+            wall = float("nan")
+        best_wall, best_cpu = min(best_wall, wall), min(best_cpu, cpu)
+    return (float("nan") if best_wall == float("inf") else best_wall), best_cpu
+
+
+def prepare_sweep(tmp: Path) -> None:
+    """The 10-run sweep whose directory ``plot sweep`` draws (run once, not timed)."""
+    spec = tmp / "ten.toml"
+    spec.write_text(TEN_RUNS.format(scenario=REPO / "scenarios" / "two_region_clustering.toml"))
+    cli = ["-c", "import sys; from negsim.cli import main; sys.exit(main())"]
+    python_in(
+        REPO,
+        [*cli, "sweep", str(spec), "--out", str(tmp / "sweep"), "--workers", "1", "--quiet"],
+        check=True,
+        capture_output=True,
+    )
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--base", default="703271e", help="git revision to compare against")
+    parser.add_argument("--repeat", type=int, default=1, help="runs per command (best)")
+    parser.add_argument("--notebook", action="store_true", help="also pytest --nbmake it")
+    args = parser.parse_args()
+    print(f"load average {os.getloadavg()[0]:.2f} (2 idle cores wanted); base {args.base}")
+    with tempfile.TemporaryDirectory() as name, revision_tree(args.base, Path(name)) as base:
+        tmp = Path(name)
+        prepare_sweep(tmp)
+        trees = {"before": base, "after": REPO}
+        print(
+            f"\n{'command':<32}{'before wall':>12}{'CPU':>8}{'after wall':>12}{'CPU':>8}"
+            f"{'CPU after/before':>18}   target < {TARGET:g} s (CPU)"
+        )
+        for label, command in commands(tmp, args.notebook).items():
+            times = {key: timed(tree, command, args.repeat) for key, tree in trees.items()}
+            (bw, bc), (aw, ac) = times["before"], times["after"]
+            verdict = "met" if ac < TARGET else "NOT met"
+            cells = f"{bw:>12.2f}{bc:>8.2f}{aw:>12.2f}{ac:>8.2f}{ac / bc:>17.2f}x"
+            print(f"{label:<32}{cells}   {verdict}")
+    print(f"\nload average {os.getloadavg()[0]:.2f} at the end")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
