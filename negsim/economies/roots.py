@@ -7,8 +7,12 @@ tomahawk scan needs: one vectorised function call per step for every bracket).
 ``brentq`` exists for start-up time: importing ``scipy.optimize`` costs ~0.3–0.8 s, more than the
 rest of ``negsim tomahawk --json`` together; the thresholds need a handful of function
 calls. Given the same function, bracket and tolerances it takes the same steps in the same
-floating-point operations as scipy, so it returns the same root (``tests/test_brent.py``
+floating-point operations as scipy, so it returns the same root (``tests/test_roots.py``
 compares the two).
+
+The Brent iteration is adapted from SciPy's ``scipy/optimize/Zeros/brentq.c`` (BSD 3-Clause
+License; Copyright (c) 2001-2002 Enthought, Inc. and 2003- SciPy Developers; see
+https://github.com/scipy/scipy/blob/main/LICENSE.txt).
 """
 
 from __future__ import annotations
