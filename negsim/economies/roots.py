@@ -11,8 +11,8 @@ floating-point operations as scipy, so it returns the same root (``tests/test_ro
 compares the two).
 
 The Brent iteration is adapted from SciPy's ``scipy/optimize/Zeros/brentq.c`` (BSD 3-Clause
-License; Copyright (c) 2001-2002 Enthought, Inc. and 2003- SciPy Developers; see
-https://github.com/scipy/scipy/blob/main/LICENSE.txt).
+License; Copyright (c) 2001-2002 Enthought, Inc. and 2003- SciPy Developers;
+the licence text is SciPy's LICENSE.txt).
 """
 
 from __future__ import annotations
