@@ -1,0 +1,251 @@
+"""Bad input and extremes (#16): every reproducer of the issue's list, run through the CLI's
+``main`` in-process. Each either loads and runs with finite outputs, or is refused before
+anything runs with one line naming the file and key, exit code 2 — never a traceback, a
+hang or NaN in the outputs."""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+import threading
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from negsim.cli import main
+from negsim.economies.base import LOG10_TRADE_FREENESS_MIN, SIGMA_MAX
+from negsim.geography import costs, log10_max_cost, network_diameter
+from negsim.runner import run
+from negsim.scenario import MAX_NESTING, load_scenario, read_toml
+
+ROOT = Path(__file__).resolve().parents[1]
+BASE = ROOT / "scenarios" / "two_region_clustering.toml"
+SHIPPED = sorted((ROOT / "scenarios").glob("*.toml"))
+
+
+def cli(capsys: pytest.CaptureFixture, *argv: str) -> tuple[int, list[str]]:
+    """Exit code and stderr lines of ``negsim ARGV``, in this process."""
+    code = main(list(argv))
+    return code, capsys.readouterr().err.splitlines()
+
+
+def refused(capsys: pytest.CaptureFixture, *argv: str, lines: int = 1) -> list[str]:
+    code, err = cli(capsys, *argv)
+    assert code == 2, err
+    assert len(err) == lines, err
+    assert all(line.startswith("negsim: error: ") for line in err), err
+    return err
+
+
+def finite_outputs(result) -> bool:
+    numbers = result.timeseries.select_dtypes("number").to_numpy()
+    text = json.dumps(result.summary)
+    return bool(np.isfinite(numbers).all()) and "NaN" not in text and "Infinity" not in text
+
+
+# --- files that are not files, nesting ----------------------------------------------------
+
+
+@pytest.mark.parametrize("kind", ["fifo", "directory", "device"])
+def test_a_file_that_is_not_a_regular_file_is_refused_without_reading(tmp_path, capsys, kind):
+    path = {"fifo": tmp_path / "fifo.toml", "directory": tmp_path, "device": Path("/dev/zero")}[
+        kind
+    ]
+    if kind == "fifo":
+        os.mkfifo(path)
+    codes: list[int] = []
+    worker = threading.Thread(target=lambda: codes.append(main(["validate", str(path)])))
+    worker.start()
+    worker.join(timeout=20)
+    if worker.is_alive():  # unblock the reader before failing, or pytest hangs too
+        with open(path, "wb"):
+            pass
+        worker.join()
+        pytest.fail(f"reading {kind} {path} blocked")
+    err = capsys.readouterr().err.splitlines()
+    assert codes == [2]
+    assert len(err) == 1 and "must be a regular file" in err[0] and str(path) in err[0], err
+
+
+def test_a_sweep_file_or_its_base_scenario_that_is_a_fifo_is_refused(tmp_path, capsys):
+    fifo = tmp_path / "base.toml"
+    os.mkfifo(fifo)
+    sweep = tmp_path / "s.toml"
+    sweep.write_text(
+        f'[sweep]\nscenario = "{fifo.name}"\n[parameters]\n"economy.mu" = [0.3, 0.4]\n'
+    )
+    (err,) = refused(capsys, "sweep", str(sweep), "--out", str(tmp_path / "o"), "--quiet")
+    assert "sweep.scenario" in err and "must be a regular file (it is a FIFO)" in err
+    (err,) = refused(capsys, "sweep", str(fifo), "--out", str(tmp_path / "o"), "--quiet")
+    assert "must be a regular file" in err
+
+
+@pytest.mark.parametrize("opening", ["[", "{a = "])
+def test_deep_nesting_in_a_file_is_one_line_not_a_recursion_error(tmp_path, capsys, opening):
+    close = "]" if opening == "[" else "}"
+    deep = tmp_path / "deep.toml"
+    deep.write_text("x = " + opening * 2000 + ("1" if close == "}" else "") + close * 2000)
+    (err,) = refused(capsys, "validate", str(deep))
+    assert str(deep) in err and f"nested too deeply (at most {MAX_NESTING} levels)" in err
+
+
+def test_nesting_the_parser_accepts_is_refused_at_the_key(tmp_path, capsys):
+    deep = tmp_path / "deep.toml"
+    deep.write_text(BASE.read_text() + "\n[extra]\nx = " + "[" * 40 + "]" * 40 + "\n")
+    assert read_toml(BASE)  # shipped files are far below the limit
+    (err,) = refused(capsys, "validate", str(deep))
+    assert f"{deep}: extra.x.0.0" in err and "nested too deeply" in err
+
+
+def test_deep_set_value_and_nul_in_a_name(capsys, tmp_path, monkeypatch):
+    (err,) = refused(capsys, "validate", str(BASE), "--set", "name=" + "[" * 2000 + "]" * 2000)
+    assert "--set name: value nested too deeply" in err
+    # a NUL (TOML escape: argv cannot hold the byte) loads, and becomes a safe folder name
+    code, _ = cli(capsys, "validate", str(BASE), "--set", 'name="a\\u0000b"')
+    assert code == 0
+    out = tmp_path / "runs"
+    monkeypatch.chdir(tmp_path)
+    code, err = cli(capsys, "run", str(BASE), "--set", 'name="a\\u0000/b"', "--set", "run.steps=2")
+    assert code == 0, err
+    assert [p.name for p in out.iterdir()] == ["a_b"]
+
+
+# --- numbers the solvers cannot honour ----------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("overrides", "key", "fragment"),
+    [
+        (["economy.sigma=1e308"], "economy.sigma", f"less than or equal to {SIGMA_MAX:g}"),
+        (["economy.sigma=2e9"], "economy.sigma", f"less than or equal to {SIGMA_MAX:g}"),
+        (["economy.transport_cost=1e200"], "economy.transport_cost", "10^-800 is below 1e-200"),
+        (
+            ['economy.model="fe"', "economy.sigma=50", "economy.transport_cost=1e7"],
+            "economy.transport_cost",
+            "(sigma-1)·log10(T_max) ≤ 200",
+        ),
+        (
+            ['policies=[{kind="transport_cost", start=2, end=10, value=1e308}]'],
+            "policies.0.value",
+            "10^-1232",
+        ),
+        (
+            ['geography.link_overrides=[{between=["North", "South"], transport_cost=1e300}]'],
+            "geography.link_overrides.0.transport_cost",
+            "is below 1e-200",
+        ),
+    ],
+)
+def test_numbers_that_overflow_the_solver_are_refused_naming_the_key(
+    capsys, tmp_path, overrides, key, fragment
+):
+    sets = [x for o in overrides for x in ("--set", o)]
+    for command in (["validate", str(BASE)], ["run", str(BASE), "--out", str(tmp_path)]):
+        (err,) = refused(capsys, *command, *sets)
+        assert f"{BASE} (with --set): {key}: " in err and fragment in err, err
+    assert not any(tmp_path.iterdir())
+
+
+def test_racetrack_bound_counts_the_compounded_cost_to_the_far_side(capsys):
+    # 400 places, T = 1.8 between neighbours: T_max = 1.8^200, (σ-1)·log10 = 4·51.06 > 200
+    sets = ['geography.kind="racetrack"', "regions.count=400", "population.initial_shares=[]"]
+    base = ["validate", str(ROOT / "scenarios" / "racetrack_12.toml")]
+    (err,) = refused(
+        capsys,
+        *base,
+        *[x for s in sets[:2] for x in ("--set", s)],
+        "--set",
+        "economy.transport_cost=1.8",
+        "--set",
+        "economy.sigma=5",
+    )
+    assert "economy.transport_cost" in err and f"log10(T_max) = {200 * math.log10(1.8):.4g}" in err
+    code, _ = cli(
+        capsys,
+        *base,
+        "--set",
+        "regions.count=400",
+        "--set",
+        "economy.transport_cost=1.77",
+        "--set",
+        "economy.sigma=5",
+    )
+    assert code == 0  # 4 · 200 · log10(1.77) = 198.4
+
+
+def test_log10_max_cost_is_the_largest_entry_of_the_matrix_geography_builds():
+    class Geo:
+        def __init__(self, kind, rows=None, cols=None):
+            self.kind, self.rows, self.cols = kind, rows, cols
+            self.links, self.cost, self.cost_per_distance = [], "exponential", None
+
+    for geo, n in [
+        (Geo("racetrack"), 9),
+        (Geo("racetrack"), 10),
+        (Geo("line"), 7),
+        (Geo("grid", 3, 5), 15),
+        (Geo("two_region"), 2),
+    ]:
+        names = [f"r{i}" for i in range(n)]
+        matrix = costs(geo, names, 1.7, [])
+        assert log10_max_cost(geo, names, 1.7) == pytest.approx(math.log10(matrix.max()))
+
+
+def test_network_diameter_against_floyd_warshall():
+    rng = np.random.default_rng(3)
+    names = [f"n{i}" for i in range(12)]
+    links = [(names[i], names[i + 1], float(rng.uniform(1, 5))) for i in range(11)]
+    links += [(names[i], names[j], float(rng.uniform(1, 9))) for i, j in [(0, 5), (3, 9), (2, 11)]]
+    dist = np.full((12, 12), np.inf)
+    np.fill_diagonal(dist, 0)
+    for a, b, d in links:
+        i, j = names.index(a), names.index(b)
+        dist[i, j] = dist[j, i] = min(dist[i, j], d)
+    for k in range(12):
+        dist = np.minimum(dist, dist[:, [k]] + dist[[k], :])
+    assert network_diameter(names, links) == pytest.approx(dist.max())
+
+
+@pytest.mark.parametrize("model", ["cp", "fe", "fc"])
+@pytest.mark.parametrize(
+    ("sigma", "mu", "log10_T"),
+    [
+        (SIGMA_MAX, 0.4, -LOG10_TRADE_FREENESS_MIN / (SIGMA_MAX - 1)),  # both limits at once
+        (SIGMA_MAX, 0.4, 0.0),  # T = 1
+        (1.05, 0.02, 308.0),  # T = 1e308: (σ-1)·308 = 15.4
+        (5.0, 0.4, -LOG10_TRADE_FREENESS_MIN / 4),  # T = 1e50: φ = 1e-200 exactly
+    ],
+)
+def test_the_limits_themselves_run_with_finite_outputs(model, sigma, mu, log10_T):
+    T = 10**log10_T
+    scenario = load_scenario(
+        BASE,
+        [
+            f'economy.model="{model}"',
+            f"economy.sigma={sigma!r}",
+            f"economy.mu={mu!r}",
+            f"economy.transport_cost={T!r}",
+            "run.steps=15",
+            "population.workers=200",
+            "population.firms=50",
+        ],
+    )
+    result = run(scenario)
+    assert finite_outputs(result)
+    assert result.timeseries["wage"].gt(0).all() and result.timeseries["price_index"].gt(0).all()
+    shares = result.timeseries.groupby("step")["share"].sum()
+    assert np.allclose(shares, 1.0)
+
+
+def test_tomahawk_refuses_sigma_above_the_limit(capsys):
+    (err,) = refused(capsys, "tomahawk", "--sigma", "3e9")
+    assert f"sigma must be in (1, {SIGMA_MAX:g}]" in err
+    code, _ = cli(capsys, "tomahawk", "--sigma", str(SIGMA_MAX), "--json")
+    assert code == 0
+
+
+def test_every_shipped_scenario_is_within_the_limits(capsys):
+    code, err = cli(capsys, "validate", *map(str, SHIPPED))
+    assert code == 0, err
