@@ -16,6 +16,7 @@ from typing import NoReturn
 from negsim import economies
 from negsim.economies.base import EquilibriumError
 from negsim.output import OutputError, atomic_write
+from negsim.resources import ResourceError
 from negsim.scenario import ScenarioError, json_schema, load_scenario
 from negsim.sweeps.cli import add_sweep_parsers, cmd_plot, cmd_sweep
 
@@ -51,6 +52,9 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument("--seed", type=int, help="override run.seed")
     run.add_argument("--out", type=Path, help="output directory (default runs/<scenario name>)")
     run.add_argument("--quiet", action="store_true", help="no progress bar")
+    run.add_argument(
+        "--force", action="store_true", help="run even where memory or time estimates exceed"
+    )
 
     tom = sub.add_parser("tomahawk", help="break and sustain points of two symmetric regions")
     tom.add_argument("--model", choices=economies.NAMES, default="cp", help="economy")
@@ -96,9 +100,11 @@ def _parser() -> argparse.ArgumentParser:
 
 def cmd_run(args: argparse.Namespace) -> int:
     from negsim.output import claim, folder_name, write_results
+    from negsim.resources import check_run
     from negsim.runner import run
 
     scenario = load_scenario(args.scenario, args.overrides, args.seed)
+    check_run(scenario, str(args.scenario), force=args.force)
     with claim(args.out or Path("runs") / folder_name(scenario.name), scenario) as out:
         result = run(scenario, progress=not args.quiet)
         write_results(result, out)
@@ -300,7 +306,7 @@ def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     try:
         return COMMANDS[args.command](args)
-    except (UsageError, ScenarioError, OutputError, EquilibriumError) as exc:
+    except (UsageError, ScenarioError, OutputError, EquilibriumError, ResourceError) as exc:
         for line in str(exc).splitlines():
             print(f"negsim: error: {line}", file=sys.stderr)
         return EXIT_USAGE

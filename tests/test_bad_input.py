@@ -14,11 +14,13 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from negsim import resources
 from negsim.cli import main
 from negsim.economies.base import LOG10_TRADE_FREENESS_MIN, SIGMA_MAX
 from negsim.geography import costs, log10_max_cost, network_diameter
 from negsim.runner import run
 from negsim.scenario import MAX_NESTING, load_scenario, read_toml
+from negsim.sweeps.spec import plan_sweep
 
 ROOT = Path(__file__).resolve().parents[1]
 BASE = ROOT / "scenarios" / "two_region_clustering.toml"
@@ -249,3 +251,163 @@ def test_tomahawk_refuses_sigma_above_the_limit(capsys):
 def test_every_shipped_scenario_is_within_the_limits(capsys):
     code, err = cli(capsys, "validate", *map(str, SHIPPED))
     assert code == 0, err
+
+
+# --- resources estimated before anything is created ---------------------------------------
+
+
+@pytest.fixture
+def gigabytes(monkeypatch):
+    """Pretend the machine has ``n`` GB available."""
+
+    def set_available(n: float) -> int:
+        monkeypatch.setattr(resources, "available_memory", lambda: int(n * 2**30))
+        return int(n * 2**30)
+
+    return set_available
+
+
+def _no_model(monkeypatch):
+    def refuse(*args, **kwargs):
+        raise AssertionError("a model was created")
+
+    monkeypatch.setattr("negsim.runner.NEGModel", refuse)
+
+
+def test_fifty_million_agents_are_refused_with_the_memory_estimate(
+    capsys, tmp_path, monkeypatch, gigabytes
+):
+    _no_model(monkeypatch)
+    gigabytes(16)
+    sets = ["--set", "population.workers=50000000", "--set", "population.firms=50000000"]
+    err = refused(capsys, "run", str(BASE), *sets, "--out", str(tmp_path / "o"), lines=2)
+    agents = 100_000_000
+    memory = resources.BASE_BYTES + resources.BYTES_PER_AGENT * agents + 4 * 64
+    assert (
+        f"population.workers: {agents:,} agents on 2 places need ~{memory / 2**30:.1f} GB"
+        in (err[0])
+    )
+    assert "16.0 GB is available" in err[0]
+    seconds = resources.SECONDS_PER_AGENT * agents
+    assert f"~{seconds / 60:.1f} min (budget 10.0 min)" in err[1]
+    assert err[1].endswith("pass --force to run anyway")
+    assert not (tmp_path / "o").exists()
+
+
+@pytest.mark.parametrize("places", [2000, 10_000])
+def test_large_racetracks_are_refused_with_the_time_estimate(capsys, monkeypatch, places):
+    _no_model(monkeypatch)
+    racetrack = ROOT / "scenarios" / "racetrack_12.toml"
+    sets = ["--set", f"regions.count={places}", "--set", "economy.transport_cost=1.0001"]
+    code, err = cli(capsys, "run", str(racetrack), *sets, "--out", "/nonexistent/x")
+    assert code == 2 and all("regions.count" in line for line in err), err
+    check = (places + 1) * resources.SECONDS_PER_SOLVE_R3 * places**3
+    assert any(f"solves {places + 1:,} equilibria" in line for line in err)
+    unit, scale = ("days", 86400) if check > 86400 else ("h", 3600)
+    assert any(f"~{check / scale:.1f} {unit}" in line for line in err), err
+
+
+def test_force_runs_what_the_estimate_refuses(capsys, tmp_path, monkeypatch):
+    monkeypatch.setattr(resources, "TIME_BUDGET_SECONDS", 1e-9)
+    args = ["run", str(BASE), "--set", "run.steps=3", "--quiet"]
+    err = refused(capsys, *args, "--out", str(tmp_path / "a"), lines=2)
+    assert "population.workers: creating 11,000 agents" in err[0]
+    assert "regions.names: each settling check of 2 places solves 3 equilibria" in err[1]
+    code, _ = cli(capsys, *args, "--out", str(tmp_path / "b"), "--force")
+    assert code == 0 and (tmp_path / "b" / "summary.json").exists()
+
+
+def test_the_memory_estimate_bounds_what_a_model_allocates():
+    import tracemalloc
+
+    from negsim.model import NEGModel
+
+    scenario = load_scenario(
+        ROOT / "scenarios" / "racetrack_12.toml",
+        ["regions.count=300", "population.workers=20000", "population.firms=2000"],
+    )
+    estimate = resources.estimate_run(scenario)
+    tracemalloc.start()
+    model = NEGModel(scenario)
+    model.step()
+    _, peak = tracemalloc.get_traced_memory()
+    tracemalloc.stop()
+    variable = estimate.memory_bytes - resources.BASE_BYTES
+    assert 0.3 * variable < peak < variable, (peak, variable)
+
+
+def _sweep_file(tmp_path: Path, parameters: str, replications: int = 1) -> Path:
+    path = tmp_path / "big.toml"
+    path.write_text(
+        f'[sweep]\nscenario = "{BASE}"\nreplications = {replications}\n[parameters]\n{parameters}\n'
+    )
+    return path
+
+
+@pytest.mark.parametrize(
+    ("parameters", "replications", "fragment"),
+    [
+        (
+            '"economy.transport_cost" = {min = 1.4, max = 2.0, num = 300}\n'
+            '"economy.mu" = {min = 0.1, max = 0.4, num = 300}\n'
+            '"economy.sigma" = {min = 2.0, max = 5.0, num = 300}',
+            1,
+            "27,000,000 design points × 1 replication(s) = 27,000,000 runs is more than the "
+            "limit of 10,000,000",
+        ),
+        (
+            '"economy.transport_cost" = {min = 1.4, max = 2.0, step = 0.02}',
+            1_000_000,
+            "31 design points × 1,000,000 replication(s) = 31,000,000 runs",
+        ),
+        (
+            '"economy.transport_cost" = {min = 1.4, max = 2.0, num = 3000}\n'
+            '"economy.mu" = {min = 0.1, max = 0.4, num = 3000}',
+            1,
+            "9,000,000 design points and 9,000,000 runs: building and checking the plan alone "
+            "takes ~",
+        ),
+    ],
+)
+def test_huge_sweeps_are_refused_before_the_design_is_built(
+    capsys, tmp_path, monkeypatch, parameters, replications, fragment
+):
+    def never(*args, **kwargs):
+        raise AssertionError("the design was built")
+
+    monkeypatch.setattr("negsim.sweeps.spec.design_points", never)
+    monkeypatch.setattr("negsim.sweeps.spec.parse_parameter", never)
+    path = _sweep_file(tmp_path, parameters, replications)
+    (err,) = refused(capsys, "sweep", str(path), "--out", str(tmp_path / "o"), "--quiet")
+    assert f"{path}: parameters: {fragment}" in err
+    assert not (tmp_path / "o").exists()
+
+
+def test_count_points_matches_the_design(tmp_path):
+    from negsim.sweeps.designs import count_points
+    from negsim.sweeps.schema import SweepFile
+
+    for design, params, extra in [
+        (
+            "grid",
+            {
+                "economy.transport_cost": {"min": 1.4, "max": 2.0, "step": 0.02},
+                "population.initial_shares": [[0.5, 0.5], [0.6, 0.4]],
+            },
+            {},
+        ),
+        ("grid", {"economy.mu": {"min": 0.1, "max": 0.3, "num": 7}}, {}),
+        ("continuation", {"economy.transport_cost": [1.5, 1.6, 1.7, 1.8]}, {"loop": True}),
+        ("lhs", {"economy.mu": {"min": 0.1, "max": 0.3}}, {"samples": 9}),
+    ]:
+        data = {"sweep": {"scenario": str(BASE), "design": design, **extra}, "parameters": params}
+        plan = plan_sweep(data, base_dir=tmp_path)
+        assert count_points(SweepFile.model_validate(data), params) == len(plan.runs)
+
+
+def test_a_sweep_whose_largest_run_does_not_fit_is_refused(capsys, tmp_path, gigabytes):
+    gigabytes(8)
+    path = _sweep_file(tmp_path, '"population.workers" = [1000, 30000000]')
+    (err,) = refused(capsys, "sweep", str(path), "--out", str(tmp_path / "o"), "--workers", "2")
+    assert f"{path} (its largest run): population.workers: 2 runs at once × 30,001,000" in err
+    assert not (tmp_path / "o").exists()
