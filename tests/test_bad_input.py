@@ -411,3 +411,56 @@ def test_a_sweep_whose_largest_run_does_not_fit_is_refused(capsys, tmp_path, gig
     (err,) = refused(capsys, "sweep", str(path), "--out", str(tmp_path / "o"), "--workers", "2")
     assert f"{path} (its largest run): population.workers: 2 runs at once × 30,001,000" in err
     assert not (tmp_path / "o").exists()
+
+
+# --- a sweep on a full disk -----------------------------------------------------------------
+
+
+def _tiny_sweep(tmp_path: Path) -> Path:
+    path = tmp_path / "tiny.toml"
+    path.write_text(
+        f'[sweep]\nscenario = "{BASE}"\nseed = 5\n'
+        '[set]\n"population.workers" = 200\n"run.steps" = 30\n'
+        '[parameters]\n"economy.transport_cost" = [1.5, 1.6, 1.7, 1.8, 1.9, 2.0]\n'
+        "[record]\ntimeseries_every = 10\n"
+    )
+    return path
+
+
+def _fill_disk_after(monkeypatch, writes: int) -> None:
+    import errno
+
+    from negsim.sweeps import store
+
+    real = store.pq.write_table
+    count = {"n": 0}
+
+    def write_table(table, where, *args, **kwargs):
+        count["n"] += 1
+        if count["n"] > writes:
+            raise OSError(errno.ENOSPC, "No space left on device")
+        return real(table, where, *args, **kwargs)
+
+    monkeypatch.setattr(store.pq, "write_table", write_table)
+
+
+@pytest.mark.parametrize("writes", [0, 3])
+def test_a_sweep_on_a_full_disk_is_one_line_and_resumes(capsys, tmp_path, monkeypatch, writes):
+    import pyarrow.parquet as pq
+
+    path = _tiny_sweep(tmp_path)
+    args = ["sweep", str(path), "--workers", "1", "--quiet", "--flush-seconds", "0.0001"]
+    assert main([*args, "--out", str(tmp_path / "whole")]) == 0
+    with monkeypatch.context() as patch:
+        _fill_disk_after(patch, writes)
+        (err,) = refused(capsys, *args, "--out", str(tmp_path / "full"))
+    assert f"{tmp_path / 'full'}: cannot save results: No space left on device" in err
+    assert err.endswith("run the same command with --resume")
+    assert main([*args, "--out", str(tmp_path / "full"), "--resume"]) == 0
+    for name, volatile in (("runs.parquet", ["wall_time"]), ("timeseries.parquet", [])):
+        whole = pq.read_table(tmp_path / "whole" / name)
+        full = pq.read_table(tmp_path / "full" / name)
+        keep = [c for c in whole.column_names if c not in volatile]
+        assert full.num_rows == whole.num_rows > 0
+        assert full.select(keep).to_pylist() == whole.select(keep).to_pylist(), name
+    assert not [p for p in (tmp_path / "full").rglob("*") if p.name.endswith(".tmp")]
