@@ -7,6 +7,7 @@ problem on stderr, prefixed ``negsim: error:``, and exit with code 2 — never a
 from __future__ import annotations
 
 import argparse
+import functools
 import json
 import os
 import sys
@@ -35,6 +36,7 @@ class _Parser(argparse.ArgumentParser):
         self.exit(EXIT_USAGE, f"negsim: error: {self.prog}: {message}\n")
 
 
+@functools.cache
 def _parser() -> argparse.ArgumentParser:
     parser = _Parser(prog="negsim", description="Agent-based New Economic Geography simulations.")
     sub = parser.add_subparsers(dest="command", required=True)

@@ -29,7 +29,7 @@ from pydantic import (
 from negsim import economies
 from negsim.economies.base import LOG10_TRADE_FREENESS_MIN, SIGMA_MAX, check_trade_freeness
 from negsim.geography import log10_max_cost
-from negsim.validation import error_lines
+from negsim.validation import error_lines, one_line
 
 SHARE_SUM_TOLERANCE = 1e-6
 
@@ -692,8 +692,10 @@ def check_nesting(value: Any, where: str, key: str = "") -> None:
         node, at, depth = todo.pop()
         if depth > MAX_NESTING:
             raise ScenarioError(
-                f"{where}: {at or '(top level)'}: arrays or tables nested too deeply "
-                f"(at most {MAX_NESTING} levels)"
+                one_line(
+                    f"{where}: {at or '(top level)'}: arrays or tables nested too deeply "
+                    f"(at most {MAX_NESTING} levels)"
+                )
             )
         if isinstance(node, dict):
             todo += [(v, f"{at}.{k}" if at else str(k), depth + 1) for k, v in node.items()]
@@ -710,7 +712,8 @@ def parse_override(text: str) -> tuple[list[str], Any]:
     key = key.strip()
     if not sep or not key or not all(_BARE_WORD.match(p) or p.isdigit() for p in key.split(".")):
         raise ScenarioError(
-            f"--set {text}: expected dotted.key=value, e.g. economy.sigma=5 or policies.0.share=0.2"
+            f"--set {one_line(text)}: expected dotted.key=value, e.g. economy.sigma=5 or "
+            "policies.0.share=0.2"
         )
     raw = raw.strip()
     try:
@@ -722,11 +725,11 @@ def parse_override(text: str) -> tuple[list[str], Any]:
     except tomllib.TOMLDecodeError:
         if not _BARE_WORD.match(raw):
             raise ScenarioError(
-                f"--set {text}: value is not a TOML literal (numbers, true/false, [lists], "
-                '"strings")'
+                f"--set {one_line(text)}: value is not a TOML literal (numbers, true/false, "
+                '[lists], "strings")'
             ) from None
         value = raw
-    check_nesting(value, "--set", key)
+    check_nesting(value, f"--set {key}")
     return key.split("."), value
 
 
@@ -738,7 +741,7 @@ def apply_overrides(data: dict[str, Any], overrides: list[str]) -> dict[str, Any
         try:
             set_key(data, path, value)
         except ValueError as exc:
-            raise ScenarioError(f"--set {text}: {exc}") from None
+            raise ScenarioError(f"--set {one_line(text)}: {exc}") from None
     return data
 
 

@@ -61,7 +61,7 @@ from negsim.sweeps.ranges import Parameter, flatten, parse_parameter
 from negsim.sweeps.schema import FORBIDDEN_KEYS, MAX_RUNS, SweepError, SweepFile
 from negsim.sweeps.seeds import run_seed
 from negsim.sweeps.values import canonical, inline
-from negsim.validation import error_lines
+from negsim.validation import error_lines, one_line
 
 __all__ = [
     "Parameter",
@@ -218,7 +218,7 @@ def plan_sweep(
     ]
     check_design(spec, parameters, len(raw_params), source, errors)
     if errors:
-        raise SweepError("\n".join(errors))
+        raise SweepError("\n".join(map(one_line, errors)))
 
     with_set = copy.deepcopy(base)
     for key, value in fixed.items():
@@ -232,7 +232,7 @@ def plan_sweep(
         except ValueError as exc:
             errors.append(f"{source}: parameters.{parameter.key}: {exc}")
     if errors:
-        raise SweepError("\n".join(errors))
+        raise SweepError("\n".join(map(one_line, errors)))
 
     points, problem = design_points(spec, parameters)
     runs = build_runs(spec, points)
@@ -313,7 +313,7 @@ def _validate_runs(plan: SweepPlan) -> None:
             f"{plan.source}: {key}: {message} — in {len(items)} of {points} design points, "
             f"first at {varied} ({ranges})"
         )
-    raise SweepError("\n".join(lines))
+    raise SweepError("\n".join(map(one_line, lines)))
 
 
 # --- helpers --------------------------------------------------------------------------------
