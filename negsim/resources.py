@@ -27,8 +27,8 @@ BASE_BYTES = 250 * 2**20
 BYTES_PER_AGENT = 600
 """Memory per worker or firm agent: its Mesa agent object and its entries in the model's
 numpy arrays (measured: 100 MB for 200,000 workers)."""
-SECONDS_PER_AGENT = 6e-6
-"""CPU time to create one agent (measured: 1.3 s for 200,000 workers)."""
+SECONDS_PER_AGENT = 8e-6
+"""CPU time to create one agent (measured: 1.3–1.5 s for 201,000 agents)."""
 BYTES_PER_PLACE_PAIR = 64
 """Memory per pair of places: the dense R×R matrices of the model and the solver (transport
 costs, trade freeness, migration costs, the Newton Jacobian, …; measured ≈ 50 B at R = 1,200)."""
@@ -37,9 +37,9 @@ SECONDS_PER_SOLVE_R3 = 3e-10
 R = 1,200, 0.079 s at R = 600). A step solves at least twice where firms adjust on their own
 and once otherwise; we count 2."""
 SOLVES_PER_STEP = 2
-SECONDS_PER_DESIGN_POINT = 1e-4
-"""Building a sweep plan: validating the scenario of one design point (measured 2.0 s for
-20,000 points)."""
+SECONDS_PER_DESIGN_POINT = 1.2e-4
+"""Building a sweep plan: validating the scenario of one design point (measured 2.0–2.5 s
+for 20,000 points)."""
 BYTES_PER_DESIGN_POINT = 800
 SECONDS_PER_SWEEP_RUN = 3e-5
 """Building a sweep plan: one run (a replication) of a design point (measured 1.1 s for
