@@ -464,3 +464,35 @@ def test_a_sweep_on_a_full_disk_is_one_line_and_resumes(capsys, tmp_path, monkey
         assert full.num_rows == whole.num_rows > 0
         assert full.select(keep).to_pylist() == whole.select(keep).to_pylist(), name
     assert not [p for p in (tmp_path / "full").rglob("*") if p.name.endswith(".tmp")]
+
+
+def test_a_non_finite_equilibrium_stops_the_run_before_anything_is_written(
+    capsys, tmp_path, monkeypatch
+):
+    import dataclasses
+
+    from negsim.economies import cp
+
+    real = cp.ECONOMY.equilibrium
+    calls = {"n": 0}
+
+    def overflowing(*args, **kwargs):
+        eq = real(*args, **kwargs)
+        calls["n"] += 1
+        if calls["n"] < 4:
+            return eq
+        return dataclasses.replace(eq, price_index=eq.price_index * np.inf)
+
+    monkeypatch.setattr(cp.ECONOMY, "equilibrium", overflowing)
+    (err,) = refused(capsys, "run", str(BASE), "--out", str(tmp_path), "--quiet")
+    assert "short-run equilibrium at step" in err and "not finite" in err
+    assert not (tmp_path / "summary.json").exists() and not (tmp_path / "timeseries.csv").exists()
+
+
+def test_racetrack_command_refuses_what_its_solver_cannot_honour(capsys):
+    (err,) = refused(
+        capsys, "racetrack", "--regions", "12", "--transport-cost", "1.9", "--sigma", "3e9"
+    )
+    assert f"sigma must be in (1, {SIGMA_MAX:g}]" in err
+    (err,) = refused(capsys, "racetrack", "--regions", "100", "--transport-cost", "1e10")
+    assert "trade freeness T^50^(1-sigma) = 10^-2000" in err
