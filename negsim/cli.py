@@ -1,4 +1,4 @@
-"""The ``negsim`` command line: run | tomahawk | racetrack | validate | list | schema.
+"""The ``negsim`` command line: run | tomahawk | racetrack | validate | list | init | schema.
 
 User mistakes (bad scenario, bad parameters, unwritable output) print one line per
 problem on stderr, prefixed ``negsim: error:``, and exit with code 2 — never a traceback.
@@ -14,7 +14,7 @@ import sys
 from pathlib import Path
 from typing import NoReturn
 
-from negsim import economies
+from negsim import economies, shipped
 from negsim.economies.base import EquilibriumError
 from negsim.output import OutputError, atomic_write
 from negsim.resources import ResourceError
@@ -42,7 +42,9 @@ def _parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True)
 
     run = sub.add_parser("run", help="run a scenario and write its results")
-    run.add_argument("scenario", type=Path, help="scenario TOML file")
+    run.add_argument(
+        "scenario", type=Path, help="scenario TOML file, or the name of a shipped one (negsim list)"
+    )
     run.add_argument(
         "--set",
         dest="overrides",
@@ -53,7 +55,7 @@ def _parser() -> argparse.ArgumentParser:
     )
     run.add_argument("--seed", type=int, help="override run.seed")
     run.add_argument("--out", type=Path, help="output directory (default runs/<scenario name>)")
-    run.add_argument("--quiet", action="store_true", help="no progress bar")
+    run.add_argument("--quiet", action="store_true", help="no progress bar, no summary")
     run.add_argument(
         "--force", action="store_true", help="run even where memory or time estimates exceed"
     )
@@ -89,11 +91,23 @@ def _parser() -> argparse.ArgumentParser:
     race.add_argument("--json", action="store_true", help="print JSON")
 
     val = sub.add_parser("validate", help="check scenario files without running them")
-    val.add_argument("scenarios", type=Path, nargs="+")
+    val.add_argument("scenarios", type=Path, nargs="+", help="files or shipped scenario names")
     val.add_argument("--set", dest="overrides", action="append", default=[], metavar="KEY=VALUE")
 
-    lst = sub.add_parser("list", help="list the scenarios in a folder")
-    lst.add_argument("folder", type=Path, nargs="?", default=Path("scenarios"))
+    lst = sub.add_parser("list", help="list the shipped scenarios and sweeps, or a folder's")
+    lst.add_argument("folder", type=Path, nargs="?", help="list this folder's scenario files")
+
+    init = sub.add_parser("init", help="write a commented scenario template to edit")
+    init.add_argument("name", help="NAME writes NAME.toml (a name ending in .toml: that path)")
+    init.add_argument(
+        "--from",
+        dest="source",
+        type=Path,
+        default=Path(shipped.DEFAULT_SCENARIO),
+        metavar="SCENARIO",
+        help=f"take the values of this scenario file or shipped name "
+        f"(default {shipped.DEFAULT_SCENARIO})",
+    )
 
     sub.add_parser("schema", help="print the JSON Schema of scenario files")
     add_sweep_parsers(sub)
@@ -101,17 +115,19 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def cmd_run(args: argparse.Namespace) -> int:
-    from negsim.output import claim, folder_name, write_results
+    from negsim.output import OUTPUT_FILES, claim, folder_name, write_results
     from negsim.resources import check_run
     from negsim.runner import run
 
-    scenario = load_scenario(args.scenario, args.overrides, args.seed)
+    scenario = load_scenario(shipped.resolve(args.scenario, "scenarios"), args.overrides, args.seed)
     check_run(scenario, str(args.scenario), force=args.force)
     with claim(args.out or Path("runs") / folder_name(scenario.name), scenario) as out:
         result = run(scenario, progress=not args.quiet)
         write_results(result, out)
+    if args.quiet:
+        return 0
     print(_human_summary(result.summary))
-    print(f"  wrote {out}/: timeseries.csv summary.json scenario.resolved.toml shares.png")
+    print(f"  wrote {out}/: {' '.join(OUTPUT_FILES)}")
     return 0
 
 
@@ -121,9 +137,15 @@ def _human_summary(summary: dict) -> str:
     if len(shares) > 6:
         shown += f", … ({len(shares) - 6} more)"
     settled = "settled" if summary["converged"] else "not settled"
+    cores = summary.get("cores") or []
+    if cores:
+        tolerance = f"{summary['core_tie_tolerance']:.0%}"
+        core = f", {len(cores)} tied cores {', '.join(cores)} (shares within {tolerance}),"
+    else:
+        core = f", core {summary['core']}" if summary["core"] else ""
     lines = [
         f"{summary['scenario']}: {summary['regime']}"
-        + (f", core {summary['core']}" if summary["core"] else "")
+        + core
         + f" after {summary['steps']} steps ({settled}; seed {summary['seed']})",
         f"  final shares of mobile {summary['mobile_factor']}: {shown}",
     ]
@@ -261,10 +283,11 @@ def cmd_racetrack(args: argparse.Namespace) -> int:
 
 def cmd_validate(args: argparse.Namespace) -> int:
     errors = []
-    for path in args.scenarios:
+    for argument in args.scenarios:
         try:
+            path = shipped.resolve(argument, "scenarios")
             scenario = load_scenario(path, args.overrides)
-            print(f"{path}: ok ({scenario.economy.model}, {scenario.n_regions} regions)")
+            print(f"{argument}: ok ({scenario.economy.model}, {scenario.n_regions} regions)")
         except ScenarioError as exc:
             errors.append(str(exc))
     if errors:
@@ -273,6 +296,8 @@ def cmd_validate(args: argparse.Namespace) -> int:
 
 
 def cmd_list(args: argparse.Namespace) -> int:
+    if args.folder is None:
+        return _list_shipped()
     files = sorted(args.folder.glob("*.toml"))
     if not files:
         raise UsageError(f"{args.folder}: no scenario files (*.toml) found")
@@ -283,6 +308,45 @@ def cmd_list(args: argparse.Namespace) -> int:
             print(f"{path}: INVALID: {str(exc).splitlines()[0]}")
             continue
         print(f"{path}: {scenario.description or scenario.name}")
+    return 0
+
+
+def _list_shipped() -> int:
+    from negsim.scenario import read_toml
+
+    for kind, command in (("scenarios", "run"), ("sweeps", "sweep")):
+        names = shipped.names(kind)
+        print(f"{kind} shipped with negsim (negsim {command} NAME):")
+        if not names:
+            raise UsageError(f"no shipped {kind} in {shipped.folder(kind)} (a broken install?)")
+        width = max(map(len, names))
+        for name in names:
+            data = read_toml(shipped.path(kind, name))
+            description = (data.get("sweep", {}) if kind == "sweeps" else data).get("description")
+            print(f"  {name:<{width}}  {description or ''}".rstrip())
+    return 0
+
+
+def cmd_init(args: argparse.Namespace) -> int:
+    from negsim.template import leading_comments, render, target_path
+
+    target = target_path(args.name)
+    if not target.parent.is_dir():
+        raise UsageError(f"init {target}: folder {target.parent} does not exist")
+    source = shipped.resolve(args.source, "scenarios")
+    scenario = load_scenario(source).model_copy(update={"name": target.stem})
+    origin = str(args.source) if shipped.is_bare_name(args.source) else str(source)
+    text = render(scenario, origin, leading_comments(source.read_text(encoding="utf-8")))
+    try:
+        with target.open("x", encoding="utf-8") as fh:
+            fh.write(text)
+    except FileExistsError:
+        raise UsageError(
+            f"init {target}: already exists; give another name or remove it first"
+        ) from None
+    except OSError as exc:
+        raise UsageError(f"init {target}: cannot write: {exc.strerror or exc}") from None
+    print(f"wrote {target} (values of {origin}); edit it, then: negsim run {target}")
     return 0
 
 
@@ -297,6 +361,7 @@ COMMANDS = {
     "racetrack": cmd_racetrack,
     "validate": cmd_validate,
     "list": cmd_list,
+    "init": cmd_init,
     "schema": cmd_schema,
     "sweep": cmd_sweep,
     "plot": cmd_plot,

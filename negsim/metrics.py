@@ -6,6 +6,10 @@ import numpy as np
 
 REGIMES = ("agglomerated", "dispersed", "partial")
 
+#: Places whose shares are within this fraction of the largest share tie for the core: with
+#: finitely many agents, places a symmetric outcome makes equal differ by a few agents.
+CORE_TIE_TOLERANCE = 0.01
+
 
 def classify_regime(
     shares: np.ndarray, agglomerated_share: float = 0.9, dispersed_tolerance: float = 0.1
@@ -42,6 +46,13 @@ def cluster_centres(
         taken |= plateau
         centres.append(int(r))
     return centres
+
+
+def tied_cores(shares: np.ndarray, tolerance: float = CORE_TIE_TOLERANCE) -> list[int]:
+    """Regions tied for the largest share: λ_r ≥ (1 - ``tolerance``) · max λ, in region
+    order. One index when one place clearly leads."""
+    shares = np.asarray(shares, dtype=float)
+    return [int(r) for r in np.flatnonzero(shares >= (1.0 - tolerance) * shares.max())]
 
 
 def herfindahl(shares: np.ndarray) -> float:

@@ -1,5 +1,5 @@
 """Writing a run's files: the output directory claimed before the run, atomic writes, and
-``save_run`` (timeseries.csv, summary.json, scenario.resolved.toml, shares.png).
+``save_run`` (timeseries.csv, summary.json, scenario.resolved.toml, shares.png, regions.png).
 
 Crash safety: before the run, ``claim`` checks the directory (a directory holding another
 scenario's or seed's results is refused before anything is written), locks it against a
@@ -25,7 +25,13 @@ if TYPE_CHECKING:  # annotations only: writing files needs neither pandas nor py
     from negsim.record import Result
     from negsim.scenario import Scenario
 
-OUTPUT_FILES = ("timeseries.csv", "summary.json", "scenario.resolved.toml", "shares.png")
+OUTPUT_FILES = (
+    "timeseries.csv",
+    "summary.json",
+    "scenario.resolved.toml",
+    "shares.png",
+    "regions.png",
+)
 
 
 class OutputError(RuntimeError):
@@ -45,8 +51,8 @@ def folder_name(name: str) -> str:
 
 
 def save_run(result: Result, out_dir: str | Path) -> list[Path]:
-    """Write timeseries.csv, summary.json, scenario.resolved.toml and shares.png of
-    ``result`` into ``out_dir``, each atomically. Refuses (OutputError) to overwrite the
+    """Write timeseries.csv, summary.json, scenario.resolved.toml, shares.png and regions.png
+    of ``result`` into ``out_dir``, each atomically. Refuses (OutputError) to overwrite the
     results of a different scenario or seed already there."""
     with claim(out_dir, result.scenario) as out:
         return [out / RESOLVED, *write_results(result, out)]
@@ -88,8 +94,9 @@ def claim(out_dir: str | Path, scenario: Scenario) -> Iterator[Path]:
 
 
 def write_results(result: Result, out: Path) -> list[Path]:
-    """Write timeseries.csv, summary.json and shares.png into a claimed directory."""
-    from negsim.plots import plot_shares, save_figure
+    """Write timeseries.csv, summary.json, shares.png and regions.png (the map of the last
+    step) into a claimed directory."""
+    from negsim.plots import plot_regions, plot_shares, save_figure
 
     writers: dict[str, Callable[[Path], None]] = {
         "timeseries.csv": lambda p: result.timeseries.to_csv(p, index=False),
@@ -97,6 +104,7 @@ def write_results(result: Result, out: Path) -> list[Path]:
             json.dumps(result.summary, indent=2) + "\n", encoding="utf-8"
         ),
         "shares.png": lambda p: save_figure(plot_shares(result), p),
+        "regions.png": lambda p: save_figure(plot_regions(result), p),
     }
     try:
         return [atomic_write(out / name, write) for name, write in writers.items()]

@@ -9,7 +9,14 @@ import numpy as np
 from tqdm.auto import tqdm
 
 from negsim.economies.base import EquilibriumError
-from negsim.metrics import classify_regime, cluster_centres, gini, herfindahl
+from negsim.metrics import (
+    CORE_TIE_TOLERANCE,
+    classify_regime,
+    cluster_centres,
+    gini,
+    herfindahl,
+    tied_cores,
+)
 from negsim.model import NEGModel
 from negsim.record import Result
 from negsim.scenario import Scenario, load_scenario
@@ -47,6 +54,7 @@ def summarise(model: NEGModel) -> dict[str, Any]:
     centres = cluster_centres(shares, model.neighbours, analysis.dispersed_tolerance)
     largest = int(shares.argmax())
     names = model.region_names
+    tied = [] if regime == "dispersed" else tied_cores(shares)
     summary: dict[str, Any] = {
         "scenario": scenario.name,
         "economy": scenario.economy.model,
@@ -54,7 +62,7 @@ def summarise(model: NEGModel) -> dict[str, Any]:
         "regime": regime,
         "final_shares": {n: float(s) for n, s in zip(names, shares, strict=True)},
         "largest_share": float(shares[largest]),
-        "core": None if regime == "dispersed" else names[largest],
+        "core": None if regime == "dispersed" or len(tied) > 1 else names[largest],
         "n_clusters": len(centres),
         "cluster_regions": [names[r] for r in centres],
         "emerging_step": model.emerging_step,
@@ -73,6 +81,12 @@ def summarise(model: NEGModel) -> dict[str, Any]:
         "converged": bool(model.converged),
         "seed": model.seed,
     }
+    if len(tied) > 1:  # no one core: name them all (keys only in this case: old files stay)
+        summary = _insert_after(
+            summary,
+            "core",
+            {"cores": [names[r] for r in tied], "core_tie_tolerance": CORE_TIE_TOLERANCE},
+        )
     if model.firm_productivity is not None:
         summary["mean_productivity"] = {
             n: (None if np.isnan(v) else float(v))
@@ -88,3 +102,13 @@ def summarise(model: NEGModel) -> dict[str, Any]:
     if theory is not None:
         summary["theory"] = theory
     return summary
+
+
+def _insert_after(summary: dict[str, Any], key: str, extra: dict[str, Any]) -> dict[str, Any]:
+    """``summary`` with the items of ``extra`` placed right after ``key``."""
+    out: dict[str, Any] = {}
+    for k, v in summary.items():
+        out[k] = v
+        if k == key:
+            out.update(extra)
+    return out

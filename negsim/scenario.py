@@ -129,7 +129,29 @@ class LinkOverride(_Table):
     transport_cost: float = Field(ge=1, description="Iceberg cost T ≥ 1 of the direct link")
 
 
+class Coordinates(_Table):
+    """Where a place is on the globe, in degrees (WGS84), for drawing it on a map."""
+
+    lat: float = Field(description="Latitude in degrees north, in [-90, 90]")
+    lon: float = Field(description="Longitude in degrees east, in [-180, 180]")
+
+    @field_validator("lat")
+    @classmethod
+    def _latitude(cls, lat: float) -> float:
+        if not -90.0 <= lat <= 90.0:
+            raise ValueError(f"latitude must be in [-90, 90] degrees north (got {lat:g})")
+        return lat
+
+    @field_validator("lon")
+    @classmethod
+    def _longitude(cls, lon: float) -> float:
+        if not -180.0 <= lon <= 180.0:
+            raise ValueError(f"longitude must be in [-180, 180] degrees east (got {lon:g})")
+        return lon
+
+
 KINDS_WITH_TRANSPORT_COST = ("two_region", "racetrack", "line", "grid")
+KINDS_WITH_COORDINATES = ("network", "matrix")
 
 
 class Geography(_Table):
@@ -154,6 +176,11 @@ class Geography(_Table):
     )
     link_overrides: list[LinkOverride] = Field(
         default_factory=list, description="Direct links whose cost is set by hand"
+    )
+    coordinates: dict[str, Coordinates] | None = Field(
+        None,
+        description="network or matrix: each region's latitude and longitude in degrees, "
+        '{ "Name" = { lat = .., lon = .. } }; the map is then drawn by longitude/latitude',
     )
 
 
@@ -503,6 +530,8 @@ class Scenario(_Table):
         for key, region in named:
             if region not in names:
                 raise ValueError(f"{key}: unknown region {region!r}")
+        if geo.coordinates is not None:
+            _check_coordinates(geo.coordinates, names, geo.kind)
         if geo.kind == "network":
             if geo.cost_per_distance is None or not geo.links:
                 raise ValueError(
@@ -582,6 +611,26 @@ class Scenario(_Table):
     def to_toml(self) -> str:
         """The fully resolved scenario (every default filled in) as TOML."""
         return tomli_w.dumps(self.model_dump(exclude_none=True))
+
+
+def _check_coordinates(coordinates: dict[str, Coordinates], names: list[str], kind: str) -> None:
+    if kind not in KINDS_WITH_COORDINATES:
+        raise ValueError(
+            f"geography.coordinates: only used with geography "
+            f"{' or '.join(map(repr, KINDS_WITH_COORDINATES))} (got {kind!r}); remove it"
+        )
+    unknown = [name for name in coordinates if name not in names]
+    if unknown:
+        raise ValueError(
+            f"geography.coordinates: unknown region {unknown[0]!r} "
+            f"(known: {', '.join(names[:12])}{', …' if len(names) > 12 else ''})"
+        )
+    missing = [name for name in names if name not in coordinates]
+    if missing:
+        raise ValueError(
+            f"geography.coordinates: needs lat and lon of every region; missing: "
+            f"{', '.join(missing[:12])}{', …' if len(missing) > 12 else ''}"
+        )
 
 
 def _check_connected(names: list[str], pairs: list[tuple[str, str]]) -> None:

@@ -25,7 +25,7 @@ import tomli_w
 from hypothesis import strategies as st
 
 ROOT = Path(__file__).resolve().parents[1]
-SCENARIO_FILES = sorted((ROOT / "scenarios").glob("*.toml"))
+SCENARIO_FILES = sorted(p.resolve() for p in (ROOT / "scenarios").glob("*.toml"))
 SWEEP_FILES = sorted((ROOT / "sweeps").glob("*.toml"))
 
 

@@ -28,7 +28,13 @@ LAYERS = [  # ARCHITECTURE.md: a module imports only from its own layer and earl
         "negsim.metrics",
         "negsim.racetrack",
     ],
-    ["negsim.validation", "negsim.scenario", "negsim.frictions"],
+    [
+        "negsim.validation",
+        "negsim.scenario",
+        "negsim.frictions",
+        "negsim.shipped",
+        "negsim.template",
+    ],
     ["negsim.theory"],
     ["negsim.record"],
     [

@@ -30,7 +30,7 @@ DATA = Path(__file__).resolve().parent / "data"
 SCENARIO = DATA / "two_region.toml"
 SHIPPED = sorted((ROOT / "scenarios").glob("*.toml"))
 SMALL = ["--set", "population.workers=2000", "--set", "run.steps=600"]
-OUTPUTS = ("timeseries.csv", "summary.json", "scenario.resolved.toml", "shares.png")
+OUTPUTS = ("timeseries.csv", "summary.json", "scenario.resolved.toml", "shares.png", "regions.png")
 COLUMNS = [
     "step",
     "region",
@@ -87,6 +87,7 @@ def test_run_writes_consistent_results(tmp_path: Path, capsys: pytest.CaptureFix
     assert _run(out) == 0
     captured = capsys.readouterr()
     assert captured.err == ""
+    assert captured.out == ""  # --quiet: no progress bar, no summary; the files say it all
     assert sorted(p.name for p in out.iterdir()) == sorted(OUTPUTS)  # no stray temp files
 
     scenario = load_scenario(SCENARIO, overrides=SMALL[1::2])
@@ -159,22 +160,32 @@ def test_run_writes_consistent_results(tmp_path: Path, capsys: pytest.CaptureFix
     assert resolved["population"]["workers"] == 2000  # the --set value, not the file's
     assert load_scenario(resolved_path).model_dump() == scenario.model_dump()
 
-    # shares.png
-    png = out / "shares.png"
-    assert _is_png(png) and png.stat().st_size > 10_000
+    # shares.png and regions.png (the map of the last step)
+    for name in ("shares.png", "regions.png"):
+        png = out / name
+        assert _is_png(png) and png.stat().st_size > 10_000
+    assert "regions.png" in captured.out
 
-    # human summary
-    assert summary["regime"] in captured.out
-    assert scenario.name in captured.out
-    assert f"seed {scenario.run.seed}" in captured.out
-    assert str(out) in captured.out
+
+def test_run_prints_the_summary_unless_quiet(tmp_path: Path, capsys: pytest.CaptureFixture) -> None:
+    loud, quiet = tmp_path / "loud", tmp_path / "quiet"
+    assert main(["run", str(SCENARIO), *SMALL, "--out", str(loud)]) == 0
+    printed = capsys.readouterr().out
+    summary = json.loads((loud / "summary.json").read_text(encoding="utf-8"))
+    assert printed.splitlines()[0].startswith(f"{summary['scenario']}: {summary['regime']}")
+    assert f"seed {summary['seed']}" in printed
+    assert f"wrote {loud}/" in printed
+
+    assert _run(quiet) == 0
+    assert capsys.readouterr().out == ""
+    assert sorted(p.name for p in quiet.iterdir()) == sorted(OUTPUTS)
+    assert (quiet / "summary.json").read_bytes() == (loud / "summary.json").read_bytes()
 
 
 def test_run_seed_recorded_and_reproducible(tmp_path: Path, capsys: pytest.CaptureFixture) -> None:
     a, b = tmp_path / "a", tmp_path / "b"
     assert _run(a, "--seed", "7") == 0
     assert _run(b, "--seed", "7") == 0
-    assert "seed 7" in capsys.readouterr().out
     for out in (a, b):
         assert json.loads((out / "summary.json").read_text())["seed"] == 7
         resolved = tomllib.loads((out / "scenario.resolved.toml").read_text())
@@ -467,5 +478,5 @@ def test_outputs_get_umask_permissions(tmp_path):
     assert main(["run", str(SCENARIO), "--out", str(out), "--quiet", "--set", "run.steps=20"]) == 0
     mask = os.umask(0)
     os.umask(mask)
-    for name in ("timeseries.csv", "summary.json", "scenario.resolved.toml", "shares.png"):
+    for name in OUTPUTS:
         assert (out / name).stat().st_mode & 0o777 == 0o666 & ~mask

@@ -83,24 +83,40 @@ def test_wages_plot_draws_real_and_nominal_wages_per_region(tmp_path):
         "North: nominal wage w",
         "South: real wage ω",
         "South: nominal wage w",
+        "potential (empty region:\nwhat a first mover would earn)",
     ]
     ts = result.timeseries
+    south = ts[ts["region"] == "South"]
+    empty = south["share"].to_numpy() == 0
+    assert 0 < empty.sum() < empty.size  # South empties during the run
+    observed = [line for line in ax.lines if line.get_label().endswith(("ω", "w"))]
+    faded = [line for line in ax.lines if line.get_alpha() is not None]
+    assert [line.get_label() for line in observed] == labels[:4]
     for line, (region, column) in zip(
-        ax.lines,
+        observed,
         [("North", "real_wage"), ("North", "wage"), ("South", "real_wage"), ("South", "wage")],
         strict=True,
     ):
-        np.testing.assert_allclose(
-            line.get_ydata(), ts.loc[ts["region"] == region, column].to_numpy()
-        )
-    # the core ends up paying the higher real wage: that is why nobody leaves it
-    assert ax.lines[0].get_ydata()[-1] > ax.lines[2].get_ydata()[-1]
+        rows = ts[ts["region"] == region]
+        drawn = line.get_ydata()
+        # observed only where the region holds workers; its empty steps are left out
+        np.testing.assert_array_equal(np.isnan(drawn), rows["share"].to_numpy() == 0)
+        np.testing.assert_allclose(drawn[~np.isnan(drawn)], rows[column][rows["share"] > 0])
+    # South's empty steps: drawn faded and dotted, at the potential wage the model recorded
+    assert len(faded) == 2 and all(line.get_linestyle() == ":" for line in faded)
+    assert all(line.get_alpha() < 0.5 for line in faded)
+    for line, column in zip(faded, ["real_wage", "wage"], strict=True):
+        drawn = line.get_ydata()
+        np.testing.assert_allclose(drawn[empty], south[column].to_numpy()[empty])
+    # the core ends up paying more than a first mover would earn in the empty region: that
+    # is why nobody leaves it
+    assert observed[0].get_ydata()[-1] > faded[0].get_ydata()[-1]
     path = tmp_path / "wages.png"
     save_figure(fig, path)
     assert path.stat().st_size > 10_000
 
     real = plot_wages(result, which="real").axes[0]
-    assert len(real.lines) == 2 and real.get_ylabel().startswith("real wage ω")
+    assert len(real.lines) == 3 and real.get_ylabel().startswith("real wage ω")
     with pytest.raises(ValueError, match="which must be one of"):
         plot_wages(result, which="gross")
 

@@ -3,7 +3,8 @@ accepts an Axes to draw into; figures read records (``negsim.record``) and the t
 (``negsim.theory``), never a live model's internals.
 
 - ``common``: the Figure and Axes to draw into (``figure_axes``), ``save_figure``;
-- ``timeseries``: one run over time, ``plot_shares``, ``plot_wages``, ``shade_policies``;
+- ``timeseries``: one run over time, ``plot_shares`` (a region × step heat map beyond
+  ``MAX_LINES`` = 8 regions), ``plot_wages``, ``shade_policies``;
 - ``theory``: the two-region ``plot_tomahawk`` and the agents' ``plot_hysteresis`` loop;
 - ``maps``: where the mobile agents are at one step, ``plot_regions`` drawn by geography
   kind (``REGION_MAPS``), ``MAP_MARKER_AREA``;

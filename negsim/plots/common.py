@@ -8,7 +8,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import matplotlib
 import matplotlib.pyplot as plt
+import numpy as np
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 
@@ -26,3 +28,20 @@ def save_figure(fig: Figure, path: str | Path) -> None:
     """Save as PNG and release the figure's memory."""
     fig.savefig(path, dpi=120, format="png")
     plt.close(fig)
+
+
+#: Up to this many regions a time series draws one line per region (distinct colours, a
+#: complete legend); more regions get a region × step heat map.
+MAX_LINES = 8
+
+
+def region_colours(n: int) -> list[tuple[float, float, float, float]]:
+    """``n`` distinct colours, one per region in region order: tab10 up to 10 regions, tab20
+    up to 20, evenly spaced hues of a cyclic colour map beyond."""
+    if n <= 10:
+        cmap, values = matplotlib.colormaps["tab10"], np.arange(n)
+    elif n <= 20:
+        cmap, values = matplotlib.colormaps["tab20"], np.arange(n)
+    else:
+        cmap, values = matplotlib.colormaps["hsv"], np.arange(n) / n
+    return [tuple(float(c) for c in cmap(v)) for v in values]

@@ -17,7 +17,7 @@ from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 from matplotlib.patches import Circle
 
-from negsim.plots.common import figure_axes
+from negsim.plots.common import figure_axes, region_colours
 from negsim.plots.labels import aim_label, label_directions, untangle_labels
 from negsim.record import HasRegionState, RegionState
 
@@ -27,13 +27,14 @@ MAP_MARKER_AREA = 1500.0
 
 
 _IMPROVED = "tab:red"  # colour of improved links (link overrides)
+_SCHEMATIC = "\nschematic layout (no geography.coordinates): north is not up"
 
 
 def _draw_region_bars(state: RegionState, ax: Axes) -> None:
     """Any geography: one bar per region, height = its share λ, the even share 1/R dotted."""
     n = len(state.names)
     x = np.arange(n)
-    ax.bar(x, state.shares, width=0.7, color=[f"C{i % 10}" for i in range(n)], edgecolor="0.2")
+    ax.bar(x, state.shares, width=0.7, color=region_colours(n), edgecolor="0.2")
     ax.axhline(1.0 / n, color="0.4", ls=":", lw=1, label=f"even spread λ = 1/{n}")
     ax.set_xticks(x, state.names, rotation=0 if n <= 8 else 90)
     ax.set_ylim(0.0, 1.05)
@@ -97,8 +98,13 @@ def _draw_places(
     edge_handle: tuple[Line2D, str] | None,
     caption: str,
     centre: np.ndarray | None = None,
+    geographic: bool = False,
 ) -> None:
     """Draw places at ``pos`` (R×2) sized by their share, their links and their names.
+
+    ``geographic``: ``pos`` are (longitude, latitude) in degrees, drawn on labelled degree
+    axes with the aspect 1/cos(mean latitude) (an equirectangular map, true to scale near
+    its middle); otherwise ``pos`` is a schematic layout drawn without axes.
 
     Each place gets a dashed ring of the area the even spread 1/R would give it and a filled
     marker of area ``MAP_MARKER_AREA · λ`` (coloured like its line in ``plot_shares``),
@@ -150,7 +156,7 @@ def _draw_places(
         pos[:, 0],
         pos[:, 1],
         s=MAP_MARKER_AREA * shares,
-        c=[f"C{i % 10}" for i in range(n)],
+        c=region_colours(n),
         edgecolors="0.15",
         linewidths=0.8,
         alpha=0.85,
@@ -158,15 +164,22 @@ def _draw_places(
         label="shares",
     )
     span = float(np.ptp(pos, axis=0).max()) if n > 1 else 1.0
-    lo, hi = pos.min(axis=0) - 0.32 * span, pos.max(axis=0) + 0.32 * span
-    ax.set_xlim(lo[0], hi[0] + 0.95 * span)  # room on the right for the legend
-    ax.set_ylim(min(lo[1], -0.45 * span), max(hi[1], 0.45 * span))
+    if geographic:
+        lo, hi = pos.min(axis=0) - 0.15 * span, pos.max(axis=0) + 0.15 * span
+        ax.set_xlim(lo[0], hi[0])
+        ax.set_ylim(lo[1], hi[1])
+        aspect = 1.0 / np.cos(np.radians(float(np.mean(pos[:, 1]))))
+    else:
+        lo, hi = pos.min(axis=0) - 0.32 * span, pos.max(axis=0) + 0.32 * span
+        ax.set_xlim(lo[0], hi[0] + 0.95 * span)  # room on the right for the legend
+        ax.set_ylim(min(lo[1], -0.45 * span), max(hi[1], 0.45 * span))
+        aspect = 1.0
     radii = np.sqrt(np.maximum(MAP_MARKER_AREA * shares, even_area)) / 2 + 3  # points
     box = ax.get_window_extent()  # the scale is approximate until the figure is drawn
     x_range, y_range = np.diff(ax.get_xlim())[0], np.diff(ax.get_ylim())[0]
     points_per_unit = min(box.width / x_range, box.height / y_range) * 72.0 / ax.figure.dpi
     directions = label_directions(pos, [(e.i, e.j) for e in edges], centre, radii / points_per_unit)
-    ax.set_aspect("equal", adjustable="box")
+    ax.set_aspect(aspect, adjustable="box")
     name_texts = []
     for k, direction in enumerate(directions):
         text = ax.annotate(
@@ -180,9 +193,15 @@ def _draw_places(
         )
         aim_label(text, direction, radii[k])
         name_texts.append(text)
-    ax.set_xticks([])
-    ax.set_yticks([])
-    ax.set_xlabel(caption, fontsize=8)
+    if geographic:
+        ax.set_xlabel(f"longitude (°E)\n{caption}", fontsize=8)
+        ax.set_ylabel("latitude (°N)", fontsize=8)
+        ax.tick_params(labelsize=7)
+        ax.grid(alpha=0.25, lw=0.5)
+    else:
+        ax.set_xticks([])
+        ax.set_yticks([])
+        ax.set_xlabel(caption, fontsize=8)
     handles = [] if edge_handle is None else [edge_handle[0]]
     labels = [] if edge_handle is None else [edge_handle[1]]
     if any(e.dashed for e in edges):
@@ -197,10 +216,14 @@ def _draw_places(
             )
         )
         labels.append(f"λ = {v:g}")
+    if not geographic:  # the legend sits in the room left on the right
+        placement: dict = dict(loc="center right")
+    else:  # beside the map: degrees are not to be stretched for it
+        placement = dict(loc="center left", bbox_to_anchor=(1.02, 0.5))
     ax.legend(
         handles,
         labels,
-        loc="center right",
+        **placement,
         fontsize=7,
         labelspacing=1.3,
         borderpad=0.9,
@@ -278,8 +301,18 @@ def _direct_links(costs: np.ndarray) -> list[tuple[int, int]]:
     return pairs
 
 
+def _geographic_positions(state: RegionState) -> np.ndarray | None:
+    """(longitude, latitude) of each place in degrees when the geography gives
+    ``coordinates``, else None."""
+    coordinates = getattr(state.geography, "coordinates", None)
+    if not coordinates or any(name not in coordinates for name in state.names):
+        return None
+    return np.array([[coordinates[n].lon, coordinates[n].lat] for n in state.names], dtype=float)
+
+
 def _draw_network_map(state: RegionState, ax: Axes) -> None:
-    """A network of places (``geography.links``): positions from a deterministic layout in
+    """A network of places (``geography.links``): positions by longitude and latitude when
+    the geography gives ``coordinates``, otherwise from a deterministic layout in
     which map distance follows route distance, link width ∝ 1/distance and labelled with
     it, improved links (``link_overrides``) dashed in red and labelled with their T (an
     upgrade of an existing link replaces it); marker area ∝ share of the mobile factor."""
@@ -308,19 +341,24 @@ def _draw_network_map(state: RegionState, ax: Axes) -> None:
     formula = "exp(τ·d)" if cost == "exponential" else "1 + τ·d"
     caption = f"network: T = {formula}, d = shortest-route distance"
     caption += f", τ = {tau:g} per unit of d" if tau is not None else ""
+    where = _geographic_positions(state)
+    if where is None:
+        caption += _SCHEMATIC
     _draw_places(
         state,
         ax,
-        _graph_layout(len(names), lengths),
+        _graph_layout(len(names), lengths) if where is None else where,
         edges,
         (Line2D([], [], color="0.6", lw=2.0), "link: label = distance d,\nwidth ∝ 1/d"),
         caption,
+        geographic=where is not None,
     )
 
 
 def _draw_matrix_map(state: RegionState, ax: Axes) -> None:
-    """Places of an explicit cost matrix: the cheapest-route links, laid out so that map
-    distance follows ln T, labelled with T when there are few places (≤ 8)."""
+    """Places of an explicit cost matrix: the cheapest-route links, labelled with T when
+    there are few places (≤ 8); placed by longitude and latitude when the geography gives
+    ``coordinates``, otherwise laid out so that map distance follows ln T."""
     costs = np.asarray(state.transport_costs, dtype=float)
     n = costs.shape[0]
     pairs = _direct_links(costs)
@@ -331,13 +369,18 @@ def _draw_matrix_map(state: RegionState, ax: Axes) -> None:
         _Edge(i, j, float(w), f"T = {costs[i, j]:.3g}" if n <= 8 else None)
         for (i, j), w in zip(pairs, widths, strict=True)
     ]
+    where = _geographic_positions(state)
     _draw_places(
         state,
         ax,
-        _graph_layout(n, lengths),
+        _graph_layout(n, lengths) if where is None else where,
         edges,
         (Line2D([], [], color="0.6", lw=2.0), "cheapest-route link,\nwidth ∝ 1/ln T"),
-        "cost matrix: map distance follows ln T (T = iceberg factor ≥ 1)",
+        "cost matrix: "
+        + ("map distance follows ln T" if where is None else "places at their coordinates")
+        + " (T = iceberg factor ≥ 1)"
+        + (_SCHEMATIC if where is None else ""),
+        geographic=where is not None,
     )
 
 

@@ -16,6 +16,7 @@ import time
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from negsim import shipped
 from negsim.output import folder_name
 from negsim.resources import check_run
 from negsim.sweeps.spec import SweepError, SweepPlan, load_sweep
@@ -31,7 +32,9 @@ def add_sweep_parsers(sub: Any) -> None:
         help="run a parameter sweep (grid, Latin hypercube, Sobol', continuation)",
         description="Run every run of a sweep file in parallel; results in DIR/runs.parquet.",
     )
-    sw.add_argument("sweep", type=Path, help="sweep TOML file")
+    sw.add_argument(
+        "sweep", type=Path, help="sweep TOML file, or the name of a shipped one (negsim list)"
+    )
     sw.add_argument("--out", type=Path, metavar="DIR", help="output directory (default runs/NAME)")
     sw.add_argument(
         "--workers", type=int, metavar="N", help="parallel processes (default: all cores)"
@@ -73,7 +76,7 @@ def cmd_sweep(args: argparse.Namespace) -> int:
         raise SweepError(f"--workers {args.workers}: needs at least 1 worker")
     if not args.flush_seconds > 0:
         raise SweepError(f"--flush-seconds {args.flush_seconds}: must be > 0")
-    plan = load_sweep(args.sweep, force=args.force)
+    plan = load_sweep(shipped.resolve(args.sweep, "sweeps"), force=args.force)
     out = args.out or Path("runs") / folder_name(plan.name)
     workers = args.workers or os.cpu_count() or 1
     if plan.heaviest is not None:
