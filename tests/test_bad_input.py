@@ -496,3 +496,10 @@ def test_racetrack_command_refuses_what_its_solver_cannot_honour(capsys):
     assert f"sigma must be in (1, {SIGMA_MAX:g}]" in err
     (err,) = refused(capsys, "racetrack", "--regions", "100", "--transport-cost", "1e10")
     assert "trade freeness T^50^(1-sigma) = 10^-2000" in err
+
+
+def test_a_date_among_a_sweeps_values_is_one_line(capsys, tmp_path):
+    # found by tests/test_fuzz_inputs.py: a TOML date crashed the duplicate check (json)
+    path = _sweep_file(tmp_path, '"economy.transport_cost" = [1.5, 2000-01-01]')
+    (err,) = refused(capsys, "sweep", str(path), "--out", str(tmp_path / "o"), "--quiet")
+    assert f"{path}: economy.transport_cost: Input should be a valid number" in err
