@@ -1,4 +1,5 @@
-"""The ``negsim`` command line: run | tomahawk | racetrack | validate | list | init | schema.
+"""The ``negsim`` command line: run | rest-point | tomahawk | racetrack | validate | list | init |
+schema.
 
 User mistakes (bad scenario, bad parameters, unwritable output) print one line per
 problem on stderr, prefixed ``negsim: error:``, and exit with code 2 — never a traceback.
@@ -59,6 +60,16 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument(
         "--force", action="store_true", help="run even where memory or time estimates exceed"
     )
+
+    rest = sub.add_parser(
+        "rest-point",
+        help="the rest point a scenario's agents head for, by the mean-field dynamics and a "
+        "direct solve (fast; no agents, no policies)",
+    )
+    rest.add_argument("scenario", type=Path, help="scenario TOML file, or a shipped name")
+    rest.add_argument("--set", dest="overrides", action="append", default=[], metavar="KEY=VALUE")
+    rest.add_argument("--seed", type=int, help="override run.seed (initial perturbation)")
+    rest.add_argument("--json", action="store_true", help="print JSON")
 
     tom = sub.add_parser("tomahawk", help="break and sustain points of two symmetric regions")
     tom.add_argument("--model", choices=economies.NAMES, default="cp", help="economy")
@@ -131,12 +142,39 @@ def cmd_run(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_rest_point(args: argparse.Namespace) -> int:
+    from negsim.runner import rest_point
+
+    scenario = load_scenario(shipped.resolve(args.scenario, "scenarios"), args.overrides, args.seed)
+    found = rest_point(scenario)
+    if args.json:
+        print(json.dumps(found))
+        return 0
+    shares = sorted(found["shares"].items(), key=lambda kv: -kv[1])
+    print(
+        f"{found['scenario']}: rest point {found['regime']}"
+        f" ({'stable' if found['stable'] else 'NOT stable'};"
+        f" {found['mean_field_steps']} mean-field steps)"
+    )
+    print("  shares: " + ", ".join(f"{name} {share:.6f}" for name, share in shares[:8]))
+    print(
+        f"  residual {found['residual']:.3g} (a run of the scenario's agents settles within "
+        f"{found['agent_tolerance']:.3g})"
+    )
+    return 0
+
+
 def _human_summary(summary: dict) -> str:
     shares = sorted(summary["final_shares"].items(), key=lambda kv: -kv[1])
     shown = ", ".join(f"{name} {share:.3f}" for name, share in shares[:6])
     if len(shares) > 6:
         shown += f", … ({len(shares) - 6} more)"
-    settled = "settled" if summary["converged"] else "not settled"
+    settling = summary["settling"]
+    settled = ("settled" if settling["stopped"] == "settled" else "stopped at the step limit") + (
+        f", residual {settling['residual']:.2g} vs tolerance {settling['tolerance']:.2g}"
+        if settling["residual"] is not None
+        else ""
+    )
     cores = summary.get("cores") or []
     if cores:
         tolerance = f"{summary['core_tie_tolerance']:.0%}"
@@ -357,6 +395,7 @@ def cmd_schema(args: argparse.Namespace) -> int:
 
 COMMANDS = {
     "run": cmd_run,
+    "rest-point": cmd_rest_point,
     "tomahawk": cmd_tomahawk,
     "racetrack": cmd_racetrack,
     "validate": cmd_validate,

@@ -1,7 +1,8 @@
 """When a run has settled: the shares (and, where firms adjust at their own speed, the firm
 masses) have stopped moving over a window, the expected drift is small and not growing,
-and the state is a stable rest point — so a slow escape from an unstable equilibrium is
-not mistaken for rest.
+the equilibrium condition holds to the agents' granularity (``negsim.rest_point``: a slow
+approach is not mistaken for arrival), and the state is a stable rest point — so a slow
+escape from an unstable equilibrium is not mistaken for rest either.
 """
 
 from __future__ import annotations
@@ -54,10 +55,12 @@ class Convergence:
         settled: Callable[[], bool],
         at_rest: bool,
         stable: Callable[[], bool],
+        at_equilibrium: Callable[[], bool] = lambda: True,
     ) -> bool:
         """Record ``step`` and say whether the run has settled: over the window the state
         moved less than the tolerance, the expected drift over a window is below it too and
-        not growing, ``settled()`` (other movers at rest), and the state is a stable rest
+        not growing, ``settled()`` (other movers at rest), ``at_equilibrium()`` (the
+        equilibrium condition holds to its tolerance), and the state is a stable rest
         point — ``at_rest`` (a rest point that frictions hold) or ``stable()`` (a linear
         stability check, re-run at most once per window)."""
         largest = float(np.max(np.abs(drift)))
@@ -72,6 +75,7 @@ class Convergence:
             and largest * self.window < self.tol
             and largest <= then_drift
             and settled()
+            and at_equilibrium()
             and (at_rest or self._stable(step, stable))
         )
         return self.converged

@@ -19,6 +19,7 @@ from negsim.metrics import (
 )
 from negsim.model import NEGModel
 from negsim.record import Result
+from negsim.rest_point import RestPoint, find_rest_point, tolerance
 from negsim.scenario import Scenario, load_scenario
 from negsim.theory import two_region_theory
 
@@ -79,6 +80,7 @@ def summarise(model: NEGModel) -> dict[str, Any]:
         ],
         "steps": model.steps,
         "converged": bool(model.converged),
+        "settling": settling(model),
         "seed": model.seed,
     }
     if len(tied) > 1:  # no one core: name them all (keys only in this case: old files stay)
@@ -112,3 +114,56 @@ def _insert_after(summary: dict[str, Any], key: str, extra: dict[str, Any]) -> d
         if k == key:
             out.update(extra)
     return out
+
+
+def settling(model: NEGModel) -> dict[str, Any]:
+    """Why the run stopped ("settled" at a rest point, or the "step limit") and how far the
+    final state is from the equilibrium condition: ``residual`` against ``tolerance``
+    (``negsim.rest_point``; null where the condition has no closed form)."""
+    stopped = "settled" if model.converged and not model.running else "step limit"
+    check = model.equilibrium_check(fresh=True)
+    return {
+        "stopped": stopped,
+        "criterion": model.equilibrium_criterion,
+        "residual": None if check is None else check[0],
+        "tolerance": None if check is None else check[1],
+    }
+
+
+def rest_point(scenario: Scenario | str | Path, seed: int | None = None) -> dict[str, Any]:
+    """The rest point the agents of ``scenario`` head for, found without them: the
+    mean-field dynamics from the run's initial shares, then a direct solve
+    (``negsim.rest_point.find_rest_point``; policies are not applied). Reports the shares,
+    real wages, the residual of the equilibrium condition and the tolerance a run of the
+    scenario's N agents would be held to."""
+    if not isinstance(scenario, Scenario):
+        scenario = load_scenario(scenario)
+    model = NEGModel(scenario.with_seed(seed))
+    behaviour = scenario.behaviour
+    found: RestPoint = find_rest_point(
+        model.solver,
+        model.shares,
+        behaviour.noise,
+        behaviour.adjustment_speed,
+        behaviour.response,
+        model.migration_cost,
+    )
+    u = np.log(np.maximum(model.solver(found.shares, None).payoff, np.exp(-700.0)))
+    names = model.region_names
+    shares = found.shares
+    return {
+        "scenario": scenario.name,
+        "economy": scenario.economy.model,
+        "noise": behaviour.noise,
+        "shares": {n: float(s) for n, s in zip(names, shares, strict=True)},
+        "real_wages": {n: float(w) for n, w in zip(names, found.real_wage, strict=True)},
+        "regime": classify_regime(
+            shares, scenario.analysis.agglomerated_share, scenario.analysis.dispersed_tolerance
+        ),
+        "residual": found.residual,
+        "agent_tolerance": tolerance(
+            model.solver, shares, u, behaviour.noise, model.mobile_region.size
+        ),
+        "stable": found.stable,
+        "mean_field_steps": found.steps,
+    }

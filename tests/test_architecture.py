@@ -25,6 +25,7 @@ LAYERS = [  # ARCHITECTURE.md: a module imports only from its own layer and earl
         "negsim.rules",
         "negsim.firm_dynamics",
         "negsim.stability",
+        "negsim.rest_point",
         "negsim.metrics",
         "negsim.racetrack",
     ],

@@ -34,8 +34,9 @@ def final_shares_along(Ts, noise):
 
 
 def test_taste_heterogeneity_turns_the_jump_into_a_smooth_transition():
-    """Tabuchi & Thisse (2002): without taste heterogeneity the final share jumps from full
-    agglomeration to the even spread at the break point; with enough heterogeneity
+    """Murata (2003) for the CP model (Tabuchi & Thisse 2002 in the linear model): without
+    taste heterogeneity the final share jumps from full agglomeration to the even spread
+    at the break point; with enough heterogeneity
     (here ν = 0.035, below the level 0.04 = max slope/4 at which the even spread would
     never break) it falls smoothly and agglomeration is only partial."""
     Ts = np.linspace(1.3, 1.75, 10)

@@ -108,7 +108,7 @@ def test_same_seed_identical_output_and_seed_matters():
 
 def test_noise_rest_point_is_the_logit_equilibrium():
     """With persistent Gumbel tastes of scale ν, workers sorted into their best place give
-    the logit shares λ_1 = 1 / (1 + exp(-(ln ω_1 - ln ω_2)/ν)) (Tabuchi & Thisse 2002).
+    the logit shares λ_1 = 1 / (1 + exp(-(ln ω_1 - ln ω_2)/ν)) (Murata 2003 for the CP model).
     Near-indifferent workers move slowly (their gain is small), so the approach has a
     slow tail: after 3000 steps fewer than 1% of workers are still unsorted."""
     nu = 0.02

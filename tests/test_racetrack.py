@@ -98,6 +98,23 @@ def test_agents_form_as_many_cities_as_the_fastest_mode(T, mode, steps, needed):
     assert matches >= needed
 
 
+def test_sixteen_places_report_the_eight_cities_that_form():
+    """At R = 16, T = 1.9 (FKV's σ = 5, μ = 0.4) the fastest mode is k = 8. Its peaks grow
+    at different speeds: when the first place doubles its share only 4–5 stand out, and
+    the count reported used to stop there. The emerging count is the pattern's."""
+    assert racetrack.analyse(16, 1.9, 5.0, 0.4).fastest_mode == 8
+    sc = load_scenario(SCENARIO, ["regions.count=16", "population.workers=32000", "run.steps=3000"])
+    summary = negsim.run(sc, seed=1).summary
+    shares = np.array(list(summary["final_shares"].values()))
+    occupied = np.flatnonzero(shares > 0)
+    # the pattern that formed: every other place, 8 cities
+    assert occupied.size == 8 and np.all(np.diff(occupied) == 2)
+    assert summary["n_clusters"] == 8
+    assert summary["emerging_n_clusters"] == 8
+    centres = sorted(int(name[1:]) - 1 for name in summary["emerging_cluster_regions"])
+    assert centres == occupied.tolist()
+
+
 def test_shipped_racetrack_keeps_six_cities():
     summary = negsim.run(load_scenario(SCENARIO)).summary
     assert summary["converged"]

@@ -82,3 +82,21 @@ exec {sys.executable} "$@"
     assert proc.returncode != 0
     assert "install.sh: reuse .venv" in proc.stderr and "ERROR: pip failed" in proc.stderr
     assert not (tmp_path / "ruff-ran").exists()  # nothing ran after the failed install
+
+
+def test_ci_installs_chromium_when_missing_and_fails_if_that_fails(tmp_path):
+    """The browser test needs chromium: .ci/run installs it with apt-get when it is not on
+    PATH, and an apt-get that fails stops CI before anything else runs."""
+    (tmp_path / "repo").mkdir()
+    repo = copy_scripts(tmp_path / "repo")
+    bin_dir = tmp_path / "bin"  # a PATH with bash and dirname but no chromium
+    bin_dir.mkdir()
+    for tool in ("bash", "dirname"):
+        (bin_dir / tool).symlink_to(shutil.which(tool))
+    fake_python(
+        bin_dir / "apt-get", f'#!{shutil.which("bash")}\necho "$*" >> {tmp_path}/apt\nexit 100\n'
+    )
+    proc = run(["bash", ".ci/run"], repo, PATH=str(bin_dir), CI="true")
+    assert proc.returncode == 100
+    assert (tmp_path / "apt").read_text() == "update -q\n"
+    assert "install.sh" not in proc.stderr  # nothing ran after the failed install
