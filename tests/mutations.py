@@ -182,9 +182,22 @@ SET_LITERALS = st.one_of(
 )
 
 
+PLAUSIBLE = {  # --set values the base scenario accepts: so that some cases load
+    "economy.sigma": st.floats(2.0, 8.0),
+    "economy.transport_cost": st.floats(1.0, 3.0),
+    "population.workers": st.integers(2, 100_000),
+    "run.steps": st.integers(1, 5000),
+    "behaviour.noise": st.floats(0.0, 1.0),
+}
+
+
 @st.composite
 def overrides(draw: st.DrawFn) -> list[str]:
-    """1–3 ``--set KEY=VALUE`` arguments: known keys (and a few made up), mutated values."""
+    """1–3 ``--set KEY=VALUE`` arguments: known keys (and a few made up), mutated values;
+    one case in four only plausible values of known keys."""
+    if draw(st.integers(0, 3)) == 0:
+        keys = draw(st.lists(st.sampled_from(sorted(PLAUSIBLE)), min_size=1, max_size=3))
+        return [f"{key}={draw(PLAUSIBLE[key])!r}" for key in keys]
     keys = st.sampled_from(SET_KEYS) | st.text(max_size=15)
     return [
         f"{draw(keys)}={draw(SET_LITERALS)}".replace("\x00", "")  # argv cannot hold NUL
