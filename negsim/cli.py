@@ -8,6 +8,7 @@ problem on stderr, prefixed ``negsim: error:``, and exit with code 2 — never a
 from __future__ import annotations
 
 import argparse
+import functools
 import json
 import os
 import sys
@@ -17,6 +18,7 @@ from typing import NoReturn
 from negsim import economies, shipped
 from negsim.economies.base import EquilibriumError
 from negsim.output import OutputError, atomic_write
+from negsim.resources import ResourceError
 from negsim.sweeps.cli import add_sweep_parsers, cmd_plot, cmd_sweep
 
 EXIT_USAGE = 2
@@ -34,6 +36,7 @@ class _Parser(argparse.ArgumentParser):
         self.exit(EXIT_USAGE, f"negsim: error: {self.prog}: {message}\n")
 
 
+@functools.cache
 def _parser() -> argparse.ArgumentParser:
     parser = _Parser(prog="negsim", description="Agent-based New Economic Geography simulations.")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -53,6 +56,9 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument("--seed", type=int, help="override run.seed")
     run.add_argument("--out", type=Path, help="output directory (default runs/<scenario name>)")
     run.add_argument("--quiet", action="store_true", help="no progress bar, no summary")
+    run.add_argument(
+        "--force", action="store_true", help="run even where memory or time estimates exceed"
+    )
 
     rest = sub.add_parser(
         "rest-point",
@@ -120,10 +126,12 @@ def _parser() -> argparse.ArgumentParser:
 
 def cmd_run(args: argparse.Namespace) -> int:
     from negsim.output import OUTPUT_FILES, claim, folder_name, write_results
+    from negsim.resources import check_run
     from negsim.runner import run
     from negsim.scenario import load_scenario
 
     scenario = load_scenario(shipped.resolve(args.scenario, "scenarios"), args.overrides, args.seed)
+    check_run(scenario, str(args.scenario), force=args.force)
     with claim(args.out or Path("runs") / folder_name(scenario.name), scenario) as out:
         result = run(scenario, progress=not args.quiet)
         write_results(result, out)
@@ -419,7 +427,7 @@ def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     try:
         return COMMANDS[args.command](args)
-    except (UsageError, OutputError, EquilibriumError, ValueError) as exc:
+    except (UsageError, OutputError, EquilibriumError, ResourceError, ValueError) as exc:
         if isinstance(exc, ValueError) and not _is_scenario_error(exc):
             raise
         for line in str(exc).splitlines():

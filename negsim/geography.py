@@ -24,6 +24,8 @@ also cheapens every route through it.
 
 from __future__ import annotations
 
+import heapq
+import math
 from typing import Any, Protocol
 
 import numpy as np
@@ -180,3 +182,58 @@ def costs(
     else:  # pragma: no cover - the scenario schema admits no other kind
         raise ValueError(f"unknown geography.kind {geo.kind!r}")
     return apply_link_overrides(base, names, overrides)
+
+
+def log10_max_cost(geo: Any, names: list[str], T: float | None) -> float:
+    """log10 of the largest iceberg cost between two places of the ``[geography]`` table
+    ``geo`` (cost ``T`` between neighbours), link overrides aside, computed without building
+    the R×R matrix: T^(ring steps ⌊R/2⌋) on a racetrack, T^(R-1) on a line, T^(rows-1 +
+    cols-1) on a grid, the matrix's largest entry, and exp(τ d) or 1 + τ d at a network's
+    diameter d (at most twice the farthest distance from the first place when R > 300)."""
+    n = len(names)
+    if geo.kind in ("two_region", "racetrack", "line", "grid"):
+        steps = {
+            "two_region": 1,
+            "racetrack": n // 2,
+            "line": n - 1,
+            "grid": (geo.rows or 1) - 1 + (geo.cols or 1) - 1,
+        }[geo.kind]
+        return steps * math.log10(T) if T is not None else 0.0
+    if geo.kind == "matrix":
+        return math.log10(max((max(row) for row in geo.matrix or [[1.0]]), default=1.0))
+    links = [(lk.between[0], lk.between[1], lk.distance) for lk in geo.links]
+    d = network_diameter(names, links)
+    tau = geo.cost_per_distance or 0.0
+    if geo.cost == "exponential":
+        return tau * d / math.log(10)
+    return math.log10(1.0 + tau * d)
+
+
+def network_diameter(names: list[str], links: list[tuple[str, str, float]]) -> float:
+    """The longest shortest-path distance over undirected links (Dijkstra from every place;
+    for more than 300 places twice the farthest distance from the first place, an upper
+    bound by the triangle inequality). inf where a place is cut off."""
+    index = {name: i for i, name in enumerate(names)}
+    adjacency: list[list[tuple[int, float]]] = [[] for _ in names]
+    for a, b, dist in links:
+        if a in index and b in index:
+            adjacency[index[a]].append((index[b], dist))
+            adjacency[index[b]].append((index[a], dist))
+
+    def farthest(source: int) -> float:
+        best = [math.inf] * len(names)
+        best[source] = 0.0
+        todo = [(0.0, source)]
+        while todo:
+            d, node = heapq.heappop(todo)
+            if d > best[node]:
+                continue
+            for nxt, w in adjacency[node]:
+                if d + w < best[nxt]:
+                    best[nxt] = d + w
+                    heapq.heappush(todo, (d + w, nxt))
+        return max(best, default=0.0)
+
+    if len(names) > 300:
+        return 2.0 * farthest(0)
+    return max((farthest(i) for i in range(len(names))), default=0.0)

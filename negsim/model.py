@@ -23,7 +23,7 @@ import numpy as np
 from negsim import economies
 from negsim.agents import Worker
 from negsim.convergence import Convergence
-from negsim.economies.base import Equilibrium, Solver
+from negsim.economies.base import Equilibrium, EquilibriumError, Solver
 from negsim.firm_slots import FirmSlots
 from negsim.frictions import cost_matrix
 from negsim.geography import neighbours, transport_costs
@@ -267,7 +267,14 @@ class NEGModel(mesa.Model):
         """Short-run equilibrium of the current state (given firm masses when firms adjust
         at their own speed)."""
         firms = None if self.own_speed is None else self.own_speed.masses(self.firm_counts)
-        return self._solver(self.shares, wage0, firms=firms)
+        eq = self._solver(self.shares, wage0, firms=firms)
+        recorded = (eq.wage, eq.price_index, eq.real_wage)
+        if not all(np.isfinite(values).all() for values in recorded):
+            raise EquilibriumError(
+                f"{self.economy.title} short-run equilibrium at step {self.steps}: wages or "
+                "price indices are not finite numbers (float64 overflow or underflow)"
+            )
+        return eq
 
     def firm_profit(self) -> np.ndarray:
         """Profit of an operating firm in each region (0 under free entry)."""

@@ -13,12 +13,13 @@ growing mode predicts how many agglomerations emerge.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 import numpy as np
 
 from negsim.economies import cp
-from negsim.economies.base import brentq
+from negsim.economies.base import brentq, check_sigma, check_trade_freeness
 from negsim.geography import racetrack
 
 
@@ -96,7 +97,9 @@ def analyse(
         raise ValueError(f"a racetrack needs at least 2 regions (got {regions})")
     if T < 1:
         raise ValueError(f"transport cost must be ≥ 1 (got {T})")
+    check_sigma(sigma)
     cp.check_no_black_hole(sigma, mu)
+    check_trade_freeness(sigma, (regions // 2) * math.log10(T), f"T^{regions // 2}")
     rates = growth_rates(regions, T, sigma, mu, housing_share)
     t_c, k_c = critical_transport_cost(regions, sigma, mu, housing_share)
     return RacetrackStability(

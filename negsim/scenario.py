@@ -8,7 +8,9 @@ allowed range, in one line (``ScenarioError``).
 from __future__ import annotations
 
 import copy
+import math
 import re
+import stat
 import tomllib
 from pathlib import Path
 from typing import Any, Literal
@@ -25,7 +27,9 @@ from pydantic import (
 )
 
 from negsim import economies
-from negsim.validation import error_lines
+from negsim.economies.base import LOG10_TRADE_FREENESS_MIN, SIGMA_MAX, check_trade_freeness
+from negsim.geography import log10_max_cost
+from negsim.validation import error_lines, one_line
 
 SHARE_SUM_TOLERANCE = 1e-6
 
@@ -64,13 +68,22 @@ class Economy(_Table):
         description="'cp' Krugman core–periphery (workers move), 'fe' footloose entrepreneur "
         "(entrepreneurs and their firms move), 'fc' footloose capital (firms move, people stay)",
     )
-    sigma: float = Field(gt=1, description="Elasticity of substitution between varieties σ > 1")
+    sigma: float = Field(
+        gt=1,
+        le=SIGMA_MAX,
+        description=f"Elasticity of substitution between varieties σ in (1, {SIGMA_MAX:g}] "
+        "(above it float64 cannot resolve the thresholds σ decides)",
+    )
     mu: float = Field(gt=0, lt=1, description="Expenditure share of manufactures μ in (0, 1)")
     transport_cost: float | None = Field(
         None,
         ge=1,
         description="Iceberg cost T ≥ 1 between neighbouring places (two_region, racetrack, "
-        "line, grid)",
+        f"line, grid); needs (σ-1)·log10(T_max) ≤ {-LOG10_TRADE_FREENESS_MIN:g}, T_max the "
+        "largest cost between two places (T, T^⌊R/2⌋ on a racetrack, T^(R-1) on a line, "
+        f"T^(rows+cols-2) on a grid), so that trade freeness T_max^(1-σ) ≥ "
+        f"1e{LOG10_TRADE_FREENESS_MIN:g} stays a float64 number; the same holds for every "
+        "transport cost of a policy, link override, matrix or network",
     )
     housing_share: float = Field(
         0.0,
@@ -526,6 +539,7 @@ class Scenario(_Table):
                     "cost_per_distance > 0"
                 )
             _check_connected(names, [lk.between for lk in geo.links])
+        self._check_trade_freeness()
         for key, values in (
             ("regions.farmer_shares", self.regions.farmer_shares),
             ("regions.housing", self.regions.housing),
@@ -534,6 +548,38 @@ class Scenario(_Table):
             if values is not None and len(values) != n:
                 raise ValueError(f"{key}: needs one entry per region ({n}), got {len(values)}")
         return self
+
+    def _check_trade_freeness(self) -> None:
+        """Every transport cost keeps trade freeness T_max^(1-σ) a float64 number
+        (``economies.base.check_trade_freeness``)."""
+        geo, names, sigma = self.geography, self.region_names, self.economy.sigma
+        base_key = {"matrix": "geography.matrix", "network": "geography.cost_per_distance"}
+        costs = [
+            (
+                base_key.get(geo.kind, "economy.transport_cost"),
+                log10_max_cost(geo, names, self.economy.transport_cost),
+            )
+        ]
+        for i, override in enumerate(geo.link_overrides):
+            costs.append(
+                (
+                    f"geography.link_overrides.{i}.transport_cost",
+                    math.log10(override.transport_cost),
+                )
+            )
+        for i, policy in enumerate(self.policies):
+            if policy.kind == "transport_cost" and policy.value is not None:
+                log_cost = (
+                    log10_max_cost(geo, names, policy.value)
+                    if policy.between is None
+                    else math.log10(policy.value)
+                )
+                costs.append((f"policies.{i}.value", log_cost))
+        for key, log_cost in costs:
+            try:
+                check_trade_freeness(sigma, log_cost)
+            except ValueError as exc:
+                raise ValueError(f"{key}: {exc}") from None
 
     @property
     def region_names(self) -> list[str]:
@@ -626,22 +672,84 @@ def validate(data: dict[str, Any], source: str = "<scenario>") -> Scenario:
         raise ScenarioError("\n".join(error_lines(exc, source, Scenario))) from None
 
 
+MAX_NESTING = 16
+"""Deepest nesting of tables and arrays a scenario or sweep file may have (the schema needs
+4: ``[geography]`` → ``matrix`` → row → entry); deeper input is refused before it reaches
+recursive code (the TOML parser, deepcopy, pydantic)."""
+
+MAX_FILE_BYTES = 64 * 2**20
+"""Largest scenario or sweep file read (64 MiB: a 1,000 × 1,000 ``geography.matrix`` is
+about 10 MiB of text)."""
+
+
 def read_toml(path: str | Path) -> dict[str, Any]:
-    """Read a TOML file into a dict; missing files and syntax errors become ScenarioError."""
+    """Read a TOML file into a dict. A missing file, one that is not a regular file (a FIFO,
+    a directory, a device such as /dev/zero: reading those could block or never end), a
+    syntax error or nesting deeper than ``MAX_NESTING`` become ScenarioError, one line."""
     path = Path(path)
     try:
+        info = path.stat()
+        if not stat.S_ISREG(info.st_mode):
+            raise ScenarioError(
+                f"{path}: must be a regular file (it is {_file_kind(info.st_mode)})"
+            )
+        if info.st_size > MAX_FILE_BYTES:
+            raise ScenarioError(
+                f"{path}: is {info.st_size / 2**20:.0f} MiB; scenario and sweep files may "
+                f"have at most {MAX_FILE_BYTES // 2**20} MiB"
+            )
         with path.open("rb") as fh:
-            return tomllib.load(fh)
+            data = tomllib.load(fh)
+    except ScenarioError:
+        raise
     except FileNotFoundError:
         raise ScenarioError(f"{path}: no such file") from None
-    except IsADirectoryError:
-        raise ScenarioError(f"{path}: is a directory, not a scenario file") from None
     except tomllib.TOMLDecodeError as exc:
         raise ScenarioError(f"{path}: not valid TOML: {exc}") from None
+    except RecursionError:
+        raise ScenarioError(
+            f"{path}: arrays or tables nested too deeply (at most {MAX_NESTING} levels)"
+        ) from None
     except UnicodeDecodeError:
         raise ScenarioError(f"{path}: not valid TOML: the file is not UTF-8 text") from None
-    except OSError as exc:
-        raise ScenarioError(f"{path}: cannot read: {exc.strerror or exc}") from None
+    except (OSError, ValueError) as exc:  # ValueError: a NUL byte in the path
+        raise ScenarioError(
+            f"{path}: cannot read: {getattr(exc, 'strerror', None) or exc}"
+        ) from None
+    check_nesting(data, str(path))
+    return data
+
+
+def _file_kind(mode: int) -> str:
+    for test, kind in (
+        (stat.S_ISDIR, "a directory"),
+        (stat.S_ISFIFO, "a FIFO"),
+        (stat.S_ISCHR, "a character device"),
+        (stat.S_ISBLK, "a block device"),
+        (stat.S_ISSOCK, "a socket"),
+    ):
+        if test(mode):
+            return kind
+    return "not a regular file"
+
+
+def check_nesting(value: Any, where: str, key: str = "") -> None:
+    """ScenarioError naming the first key below which ``value`` nests tables or arrays more
+    than ``MAX_NESTING`` levels deep (checked without recursion)."""
+    todo: list[tuple[Any, str, int]] = [(value, key, 0)]
+    while todo:
+        node, at, depth = todo.pop()
+        if depth > MAX_NESTING:
+            raise ScenarioError(
+                one_line(
+                    f"{where}: {at or '(top level)'}: arrays or tables nested too deeply "
+                    f"(at most {MAX_NESTING} levels)"
+                )
+            )
+        if isinstance(node, dict):
+            todo += [(v, f"{at}.{k}" if at else str(k), depth + 1) for k, v in node.items()]
+        elif isinstance(node, list):
+            todo += [(v, f"{at}.{i}" if at else str(i), depth + 1) for i, v in enumerate(node)]
 
 
 _BARE_WORD = re.compile(r"^[A-Za-z_][A-Za-z0-9_\-]*$")
@@ -653,18 +761,24 @@ def parse_override(text: str) -> tuple[list[str], Any]:
     key = key.strip()
     if not sep or not key or not all(_BARE_WORD.match(p) or p.isdigit() for p in key.split(".")):
         raise ScenarioError(
-            f"--set {text}: expected dotted.key=value, e.g. economy.sigma=5 or policies.0.share=0.2"
+            f"--set {one_line(text)}: expected dotted.key=value, e.g. economy.sigma=5 or "
+            "policies.0.share=0.2"
         )
     raw = raw.strip()
     try:
         value = tomllib.loads(f"v = {raw}")["v"]
+    except RecursionError:
+        raise ScenarioError(
+            f"--set {key}: value nested too deeply (at most {MAX_NESTING} levels)"
+        ) from None
     except tomllib.TOMLDecodeError:
         if not _BARE_WORD.match(raw):
             raise ScenarioError(
-                f"--set {text}: value is not a TOML literal (numbers, true/false, [lists], "
-                '"strings")'
+                f"--set {one_line(text)}: value is not a TOML literal (numbers, true/false, "
+                '[lists], "strings")'
             ) from None
         value = raw
+    check_nesting(value, f"--set {key}")
     return key.split("."), value
 
 
@@ -676,7 +790,7 @@ def apply_overrides(data: dict[str, Any], overrides: list[str]) -> dict[str, Any
         try:
             set_key(data, path, value)
         except ValueError as exc:
-            raise ScenarioError(f"--set {text}: {exc}") from None
+            raise ScenarioError(f"--set {one_line(text)}: {exc}") from None
     return data
 
 

@@ -14,6 +14,13 @@ from typing import Any
 from pydantic import BaseModel, ValidationError
 
 _KEYED_MESSAGE = re.compile(r"^([\w.]+): (.*)$")
+_LINE_BREAKING = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]")
+
+
+def one_line(text: str) -> str:
+    """``text`` with every control character (newline, carriage return, NUL, …: whatever
+    could break or hide a line) written as an escape, e.g. ``\\n`` or ``\\x00``."""
+    return _LINE_BREAKING.sub(lambda m: repr(m.group())[1:-1], text)
 
 
 def error_lines(exc: ValidationError, source: str, root: type[BaseModel]) -> list[str]:
@@ -27,7 +34,7 @@ def error_lines(exc: ValidationError, source: str, root: type[BaseModel]) -> lis
     lines = []
     for err in exc.errors():
         key, message = _describe(err, root)
-        lines.append(f"{source}: {key}: {message}")
+        lines.append(one_line(f"{source}: {key}: {message}"))
     return lines
 
 

@@ -12,9 +12,11 @@ import subprocess
 import sys
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from negsim.cli import main
+from negsim.economies.base import EquilibriumError
 from negsim.output import OUTPUT_FILES, folder_name
 
 SCENARIO = Path(__file__).resolve().parents[1] / "scenarios" / "two_region_clustering.toml"
@@ -145,7 +147,11 @@ def test_theory_that_cannot_be_computed_never_loses_the_run(tmp_path, capsys):
 
 def test_an_fc_economy_that_underflows_is_refused_not_written_as_nan(tmp_path, capsys):
     """fc at T = 1e200: T^(1-σ) underflows to 0, so with every firm in one region the other
-    reaches none (Δ = 0). That used to write NaN into summary.json and exit 0."""
+    reaches none (Δ = 0). That used to write NaN into summary.json and exit 0; validation
+    now refuses it before the run ((σ-1)·log10 T ≤ 200, tests/test_bad_input.py), and the
+    solver itself still refuses Δ = 0."""
+    from negsim.economies import fc
+
     out = tmp_path / "out"
     extra = [
         'economy.model="fc"',
@@ -154,5 +160,8 @@ def test_an_fc_economy_that_underflows_is_refused_not_written_as_nan(tmp_path, c
     ]
     assert run_cli(*[a for x in extra for a in ("--set", x)], "--out", str(out)) == 2
     err = capsys.readouterr().err.splitlines()
-    assert len(err) == 1 and "a region reaches no firm" in err[0]
-    assert not (out / "summary.json").exists() and not (out / "timeseries.csv").exists()
+    assert len(err) == 1 and "economy.transport_cost: trade freeness" in err[0]
+    assert not out.exists()
+    T = np.array([[1.0, 1e200], [1e200, 1.0]])
+    with pytest.raises(EquilibriumError, match="a region reaches no firm"):
+        fc.short_run_equilibrium(np.array([1.0, 0.0]), np.array([0.5, 0.5]), T, 5.0, 0.4)

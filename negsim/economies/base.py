@@ -19,6 +19,42 @@ import numpy as np
 from negsim.economies.roots import bracketed_roots, brentq
 from negsim.geography import two_region
 
+SIGMA_MAX = 1000.0
+"""Largest elasticity of substitution σ negsim solves for. Above it float64 no longer
+resolves what σ decides: fe's break and sustain points differ by 1.7e-13 in T at σ = 1,000
+and coincide at σ = 10⁴ (T_S ≈ T_B ≈ 1 + 1.6e-8), cp's sustain point can no longer be
+bracketed from σ ≈ 2e9 on, and a 1 % wage gap already scales (w_r/w_s)^(1-σ) by e^-10 at
+σ = 1,000."""
+
+LOG10_TRADE_FREENESS_MIN = -200.0
+"""Smallest trade freeness φ = T^(1-σ) between two places, as log10: (σ-1)·log10(T_max) ≤
+200, T_max the largest iceberg cost between two places after compounding along chains of
+links. float64 holds numbers down to ~1e-308 (subnormals to 5e-324); below that φ is 0
+and the price index of a place without firms nearby is infinite (NaN wages in cp and fe, a
+ZeroDivisionError in fe's sustain ratio at σ = 50, T = 1e7). The 10^108 of headroom is for
+the wage and price ratios (w_r/w_s)^(1-σ) the solvers multiply φ by: measured, cp on a
+six-place racetrack at σ = 1,000 stalls at φ = 1e-300 and solves at 1e-250."""
+
+
+def check_sigma(sigma: float) -> None:
+    """ValueError unless 1 < σ ≤ ``SIGMA_MAX``."""
+    if not 1 < sigma <= SIGMA_MAX:
+        raise ValueError(f"sigma must be in (1, {SIGMA_MAX:g}] (got {sigma})")
+
+
+def check_trade_freeness(sigma: float, log10_max_cost: float, what: str = "T_max") -> None:
+    """ValueError unless the smallest trade freeness T_max^(1-σ) is at least
+    10^``LOG10_TRADE_FREENESS_MIN`` (``log10_max_cost`` = log10 T_max; ``what`` names T_max
+    in the message)."""
+    exponent = (sigma - 1.0) * log10_max_cost
+    if not exponent <= -LOG10_TRADE_FREENESS_MIN:
+        raise ValueError(
+            f"trade freeness {what}^(1-sigma) = 10^-{exponent:.4g} is below "
+            f"1e{LOG10_TRADE_FREENESS_MIN:g} (float64 underflows near 1e-308); needs "
+            f"(sigma-1)·log10({what}) ≤ {-LOG10_TRADE_FREENESS_MIN:g} (here sigma = {sigma:g}, "
+            f"log10({what}) = {log10_max_cost:.4g}): lower the transport cost or sigma"
+        )
+
 
 class EquilibriumError(RuntimeError):
     """The short-run equilibrium could not be computed (no convergence or bad input)."""
@@ -207,6 +243,7 @@ class Economy(ABC):
 
     def check(self, sigma: float, mu: float, housing_share: float = 0.0) -> None:
         """Raise BlackHoleError or ValueError unless (σ, μ, η) are admissible."""
+        check_sigma(sigma)
         self.check_no_black_hole(sigma, mu)
         self.check_housing(mu, housing_share)
 

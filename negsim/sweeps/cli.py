@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any
 
 from negsim import shipped
 from negsim.output import folder_name
+from negsim.resources import check_run
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -49,6 +50,9 @@ def add_sweep_parsers(sub: Any) -> None:
     )
     sw.add_argument("--quiet", action="store_true", help="no progress bar, no summary")
     sw.add_argument(
+        "--force", action="store_true", help="run even where memory or time estimates exceed"
+    )
+    sw.add_argument(
         "--flush-seconds",
         type=float,
         default=2.0,
@@ -74,9 +78,12 @@ def cmd_sweep(args: argparse.Namespace) -> int:
         raise SweepError(f"--workers {args.workers}: needs at least 1 worker")
     if not args.flush_seconds > 0:
         raise SweepError(f"--flush-seconds {args.flush_seconds}: must be > 0")
-    plan = load_sweep(shipped.resolve(args.sweep, "sweeps"))
+    plan = load_sweep(shipped.resolve(args.sweep, "sweeps"), force=args.force)
     out = args.out or Path("runs") / folder_name(plan.name)
     workers = args.workers or os.cpu_count() or 1
+    if plan.heaviest is not None:
+        parallel = 1 if args.dask else min(workers, len(plan.runs))
+        check_run(plan.heaviest, f"{args.sweep} (its largest run)", args.force, parallel)
     where = f"Dask ({args.dask})" if args.dask else f"{workers} process(es)"
     if not args.quiet:
         print(

@@ -8,6 +8,7 @@ designs, for experiments that walk a grid or a path without a sweep file.
 from __future__ import annotations
 
 import itertools
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -86,6 +87,43 @@ def check_design(
                     f"{source}: parameters.{p.key}: continuation sets the initial shares "
                     "itself (from the previous run)"
                 )
+
+
+def count_points(spec: SweepFile, raw: dict[str, Any]) -> int | None:
+    """How many design points the sweep file asks for, from its ``[parameters]`` as written
+    (``raw``: dotted key → list or range), by arithmetic alone — before any value list or
+    design is built. None where a parameter is malformed (its error comes later)."""
+    table = spec.sweep
+    if table.design in ("lhs", "sobol"):
+        if table.samples is None:
+            return None
+        return table.samples * (len(raw) + 2 if table.design == "sobol" else 1)
+    counts = [_count_values(v) for v in raw.values()]
+    if not counts or None in counts:
+        return None
+    if table.design == "continuation":
+        n = counts[0] or 0
+        return 2 * n - 1 if table.loop and n else n
+    return math.prod(c for c in counts if c is not None)
+
+
+def _count_values(value: Any) -> int | None:
+    if isinstance(value, list):
+        return len(value)
+    if not isinstance(value, dict):
+        return None
+    lo, hi, step, num = (value.get(k) for k in ("min", "max", "step", "num"))
+    numbers = [x for x in (lo, hi, step, num) if x is not None]
+    if not all(isinstance(x, int | float) and not isinstance(x, bool) for x in numbers):
+        return None
+    if isinstance(num, int) and num >= 1:
+        return num
+    if lo is None or hi is None or step is None or not step > 0 or not hi >= lo:
+        return None
+    count = (hi - lo) / step
+    if not math.isfinite(count):
+        return 2**63  # more than any limit
+    return math.floor(count * (1 + 1e-9) + 1e-9) + 1
 
 
 def _salib_installed() -> bool:

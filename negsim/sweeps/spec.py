@@ -53,14 +53,15 @@ from typing import Any
 import tomli_w
 from pydantic import ValidationError
 
+from negsim.resources import check_plan, estimate_run
 from negsim.scenario import Scenario, ScenarioError, read_toml, set_key, validate
-from negsim.sweeps.designs import RunSpec, build_runs, check_design, design_points
+from negsim.sweeps.designs import RunSpec, build_runs, check_design, count_points, design_points
 from negsim.sweeps.keys import key_description
 from negsim.sweeps.ranges import Parameter, flatten, parse_parameter
 from negsim.sweeps.schema import FORBIDDEN_KEYS, MAX_RUNS, SweepError, SweepFile
 from negsim.sweeps.seeds import run_seed
 from negsim.sweeps.values import canonical, inline
-from negsim.validation import error_lines
+from negsim.validation import error_lines, one_line
 
 __all__ = [
     "Parameter",
@@ -89,6 +90,7 @@ class SweepPlan:
     parameters: list[Parameter]
     runs: list[RunSpec]
     problem: dict[str, Any] | None = None  # SALib problem for sobol
+    heaviest: Scenario | None = None  # the run needing the most memory and time
     _with_set: dict[str, Any] = field(default_factory=dict, repr=False)
 
     @property
@@ -159,14 +161,16 @@ def same_resolved(a: str, b: str) -> bool:
     return significant(a) == significant(b)
 
 
-def load_sweep(path: str | Path) -> SweepPlan:
+def load_sweep(path: str | Path, force: bool = False) -> SweepPlan:
     """Read and validate a sweep file, build every run and validate its scenario."""
     path = Path(path)
     try:
         data = read_toml(path)
     except ScenarioError as exc:
         raise SweepError(str(exc)) from None
-    return plan_sweep(data, source=str(path), base_dir=path.parent, default_name=path.stem)
+    return plan_sweep(
+        data, source=str(path), base_dir=path.parent, default_name=path.stem, force=force
+    )
 
 
 def plan_sweep(
@@ -174,8 +178,12 @@ def plan_sweep(
     source: str = "<sweep>",
     base_dir: str | Path = ".",
     default_name: str = "sweep",
+    force: bool = False,
 ) -> SweepPlan:
-    """Validate a sweep dict (a parsed sweep file) into a ``SweepPlan``; raise SweepError."""
+    """Validate a sweep dict (a parsed sweep file) into a ``SweepPlan``; raise SweepError.
+    The number of runs is checked by arithmetic before the design is built: above
+    ``MAX_RUNS`` SweepError, above the memory or time a plan may take ResourceError (unless
+    ``force``)."""
     try:
         spec = SweepFile.model_validate(data)
     except ValidationError as exc:
@@ -193,6 +201,15 @@ def plan_sweep(
         errors.append(f"{source}: set.{key}: also in [parameters]; give it in one place")
     if not raw_params and not errors:
         errors.append(f"{source}: parameters: nothing to vary; give at least one parameter")
+    points = count_points(spec, raw_params)
+    if points is not None:  # by arithmetic, before any list of values or design is built
+        total = points * table.replications
+        if total > MAX_RUNS:
+            raise SweepError(
+                f"{source}: parameters: {points:,} design points × {table.replications:,} "
+                f"replication(s) = {total:,} runs is more than the limit of {MAX_RUNS:,}"
+            )
+        check_plan(points, total, source, force)
     parameters = [
         p
         for key, value in raw_params.items()
@@ -201,7 +218,7 @@ def plan_sweep(
     ]
     check_design(spec, parameters, len(raw_params), source, errors)
     if errors:
-        raise SweepError("\n".join(errors))
+        raise SweepError("\n".join(map(one_line, errors)))
 
     with_set = copy.deepcopy(base)
     for key, value in fixed.items():
@@ -215,7 +232,7 @@ def plan_sweep(
         except ValueError as exc:
             errors.append(f"{source}: parameters.{parameter.key}: {exc}")
     if errors:
-        raise SweepError("\n".join(errors))
+        raise SweepError("\n".join(map(one_line, errors)))
 
     points, problem = design_points(spec, parameters)
     runs = build_runs(spec, points)
@@ -273,7 +290,9 @@ def _validate_runs(plan: SweepPlan) -> None:
             continue  # another replication of a checked point
         seen.add(canon)
         try:
-            validate(plan.scenario_data(run), "@")
+            scenario = validate(plan.scenario_data(run), "@")
+            if plan.heaviest is None or _weight(scenario) > _weight(plan.heaviest):
+                plan.heaviest = scenario
         except ScenarioError as exc:
             for line in str(exc).splitlines():
                 key, _, message = line.removeprefix("@: ").partition(": ")
@@ -294,10 +313,15 @@ def _validate_runs(plan: SweepPlan) -> None:
             f"{plan.source}: {key}: {message} — in {len(items)} of {points} design points, "
             f"first at {varied} ({ranges})"
         )
-    raise SweepError("\n".join(lines))
+    raise SweepError("\n".join(map(one_line, lines)))
 
 
 # --- helpers --------------------------------------------------------------------------------
+
+
+def _weight(scenario: Scenario) -> tuple[float, float]:
+    est = estimate_run(scenario)
+    return (est.memory_bytes, est.setup_seconds + est.check_seconds)
 
 
 def _set_dotted(data: dict[str, Any], key: str, value: Any) -> None:

@@ -26,6 +26,7 @@ import contextlib
 import fcntl
 import os
 import shutil
+from collections.abc import Iterator
 from pathlib import Path
 from typing import IO, Any
 
@@ -145,10 +146,23 @@ class SweepStore:
                 f"{out}: another negsim sweep is writing here; wait for it or choose another --out"
             ) from None
         try:
-            return self._prepare(plan, resume)
+            with self._saving():
+                return self._prepare(plan, resume)
         except BaseException:
             self.close()
             raise
+
+    @contextlib.contextmanager
+    def _saving(self) -> Iterator[None]:
+        """OSError (a full disk, a quota, a read-only remount) as OutputError, one line; the
+        parts committed before stay, so ``--resume`` goes on from them."""
+        try:
+            yield
+        except OSError as exc:
+            raise OutputError(
+                f"{self.out}: cannot save results: {exc.strerror or exc}; the runs saved "
+                "before are kept: make room, then run the same command with --resume"
+            ) from None
 
     def _prepare(self, plan: SweepPlan, resume: bool) -> pa.Table | None:
         out = self.out
@@ -187,17 +201,26 @@ class SweepStore:
         """Commit a batch of finished runs: time series first, then the runs part."""
         index = self._next
         self._next += 1
-        if timeseries is not None and timeseries.num_rows:
-            self.timeseries.write(timeseries, index)
-        self.runs.write(runs, index)
+        written = None
+        with self._saving():
+            try:
+                if timeseries is not None and timeseries.num_rows:
+                    written = self.timeseries.write(timeseries, index)
+                self.runs.write(runs, index)
+            except BaseException:
+                if written is not None:  # the runs were not committed: neither are their series
+                    written.unlink(missing_ok=True)
+                raise
 
     def finish(self) -> None:
         """Compact both datasets into one sorted part each."""
-        self.timeseries.compact(["run_id", "step"])
-        self.runs.compact(["run_id"])
+        with self._saving():
+            self.timeseries.compact(["run_id", "step"])
+            self.runs.compact(["run_id"])
 
     def write_text(self, name: str, text: str) -> Path:
-        return atomic_write(self.out / name, lambda p: p.write_text(text, encoding="utf-8"))
+        with self._saving():
+            return atomic_write(self.out / name, lambda p: p.write_text(text, encoding="utf-8"))
 
     def close(self) -> None:
         if self._lock is not None:

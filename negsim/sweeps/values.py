@@ -8,8 +8,10 @@ from typing import Any
 
 
 def canonical(value: Any) -> str:
-    """``value`` as compact JSON with sorted keys: equal values give equal text."""
-    return json.dumps(value, sort_keys=True, separators=(",", ":"))
+    """``value`` as compact JSON with sorted keys: equal values give equal text. A value
+    JSON cannot hold (a TOML date or time, which validation then refuses) is written as its
+    repr."""
+    return json.dumps(value, sort_keys=True, separators=(",", ":"), default=repr)
 
 
 def inline(value: Any) -> str:
