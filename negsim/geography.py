@@ -16,6 +16,10 @@ is T^(number of steps), the racetrack convention of Krugman (1993) and FKV (1999
   T_rs = 1 + τ d_rs (``cost = "linear"``, a per-distance freight rate), τ =
   ``cost_per_distance``.
 - ``matrix``: an explicit T matrix.
+- ``places``: a table of real places (name, latitude, longitude); link lengths are
+  great-circle distances times a ``circuity`` factor, links join every pair (``routes =
+  "direct"``) or the edges of the Delaunay triangulation (``routes = "delaunay"``), and
+  costs follow from distances as in ``network``.
 
 ``link_overrides`` then set the cost of a direct link between two named places (a new
 road, an improved one) and the matrix is closed again under chaining, so a cheaper link
@@ -103,6 +107,78 @@ def network(
     return np.exp(tau * d) if cost == "exponential" else 1.0 + tau * d
 
 
+EARTH_RADIUS_KM = 6371.0088
+"""Mean Earth radius R₁ = (2a + b)/3 of the WGS84/GRS80 ellipsoid in km (IUGG; Moritz 2000,
+"Geodetic Reference System 1980", J. Geodesy 74: 128–133)."""
+
+
+def great_circle_km(
+    lat: np.ndarray, lon: np.ndarray, radius: float = EARTH_RADIUS_KM
+) -> np.ndarray:
+    """R×R great-circle distances in km between places at latitudes/longitudes in degrees,
+    on a sphere of the mean Earth radius: the haversine formula (Sinnott 1984, "Virtues of
+    the haversine", Sky & Telescope 68: 159), d = 2 r asin √(sin²(Δφ/2) + cos φ₁ cos φ₂
+    sin²(Δλ/2)); within 0.5 % of the ellipsoidal distance."""
+    phi, lam = np.radians(np.asarray(lat, float)), np.radians(np.asarray(lon, float))
+    dphi = np.subtract.outer(phi, phi)
+    dlam = np.subtract.outer(lam, lam)
+    h = np.sin(dphi / 2) ** 2 + np.outer(np.cos(phi), np.cos(phi)) * np.sin(dlam / 2) ** 2
+    return 2.0 * radius * np.arcsin(np.sqrt(np.clip(h, 0.0, 1.0)))
+
+
+def delaunay_pairs(lat: np.ndarray, lon: np.ndarray) -> list[tuple[int, int]]:
+    """Index pairs (i < j) of the edges of the Delaunay triangulation of places projected
+    equirectangularly around their mean latitude (x = lon·cos φ̄, y = lat), a planar
+    road-like network (at most 3R − 6 edges). Two places, or places on one line, are
+    joined in order along that line."""
+    lat, lon = np.asarray(lat, float), np.asarray(lon, float)
+    xy = np.column_stack([lon * math.cos(math.radians(float(lat.mean()))), lat])
+    n = len(lat)
+    centred = xy - xy.mean(axis=0)
+    if n < 3 or np.linalg.matrix_rank(centred, tol=1e-9 * max(1.0, np.abs(centred).max())) < 2:
+        order = np.argsort(centred @ np.linalg.svd(centred)[2][0], kind="stable")
+        return sorted(
+            (int(min(a, b)), int(max(a, b))) for a, b in zip(order[:-1], order[1:], strict=True)
+        )
+    from scipy.spatial import Delaunay  # imported on use, like scipy's graph routines
+
+    pairs: set[tuple[int, int]] = set()
+    for a, b, c in Delaunay(xy).simplices:
+        for i, j in ((a, b), (b, c), (a, c)):
+            pairs.add((int(min(i, j)), int(max(i, j))))
+    return sorted(pairs)
+
+
+def place_links(
+    names: list[str], lat: np.ndarray, lon: np.ndarray, circuity: float, routes: str
+) -> list[tuple[str, str, float]]:
+    """Links (name, name, road distance in km) between places: great-circle distance
+    times ``circuity``, every pair for ``routes = "direct"``, the Delaunay edges for
+    ``"delaunay"``."""
+    d = circuity * great_circle_km(lat, lon)
+    n = len(names)
+    if routes == "direct":
+        pairs = [(i, j) for i in range(n) for j in range(i + 1, n)]
+    else:
+        pairs = delaunay_pairs(lat, lon)
+    return [(names[i], names[j], float(d[i, j])) for i, j in pairs]
+
+
+def places(
+    names: list[str],
+    lat: np.ndarray,
+    lon: np.ndarray,
+    circuity: float,
+    routes: str,
+    tau: float,
+    cost: str = "exponential",
+) -> np.ndarray:
+    """Iceberg costs between real places: ``network`` over ``place_links``. With direct
+    routes the great-circle distances already obey the triangle inequality, so the
+    shortest route between two places is their direct link."""
+    return network(names, place_links(names, lat, lon, circuity, routes), tau, cost)
+
+
 def close_under_chaining(T: np.ndarray) -> np.ndarray:
     """Cheapest chained cost between every pair: exp(shortest path of ln T)."""
     log_t = np.log(T)
@@ -141,11 +217,13 @@ def neighbours(scenario: Described) -> list[list[int]]:
                 [a * geo.cols + b for a, b in cand if 0 <= a < geo.rows and 0 <= b < geo.cols]
             )
         return out
-    if geo.kind == "network":
+    if geo.kind == "places" and geo.routes == "direct":
+        return [[s for s in range(n) if s != r] for r in range(n)]
+    if geo.kind in ("network", "places"):
         index = {name: i for i, name in enumerate(scenario.region_names)}
         adj: list[set[int]] = [set() for _ in range(n)]
-        for link in geo.links:
-            i, j = index[link.between[0]], index[link.between[1]]
+        for a, b, _ in _links(geo, scenario.region_names):
+            i, j = index[a], index[b]
             adj[i].add(j)
             adj[j].add(i)
         return [sorted(a) for a in adj]
@@ -177,6 +255,8 @@ def costs(
     elif geo.kind == "network":
         links = [(lk.between[0], lk.between[1], lk.distance) for lk in geo.links]
         base = network(names, links, geo.cost_per_distance, geo.cost)
+    elif geo.kind == "places":
+        base = network(names, _links(geo, names), geo.cost_per_distance, geo.cost)
     elif geo.kind == "matrix":
         base = np.asarray(geo.matrix, dtype=float)
     else:  # pragma: no cover - the scenario schema admits no other kind
@@ -201,12 +281,25 @@ def log10_max_cost(geo: Any, names: list[str], T: float | None) -> float:
         return steps * math.log10(T) if T is not None else 0.0
     if geo.kind == "matrix":
         return math.log10(max((max(row) for row in geo.matrix or [[1.0]]), default=1.0))
-    links = [(lk.between[0], lk.between[1], lk.distance) for lk in geo.links]
-    d = network_diameter(names, links)
+    if geo.kind == "places" and geo.routes == "direct":
+        lat = np.array([p.lat for p in geo.table], dtype=float)
+        lon = np.array([p.lon for p in geo.table], dtype=float)
+        d = float(geo.circuity * great_circle_km(lat, lon).max())
+    else:
+        d = network_diameter(names, _links(geo, names))
     tau = geo.cost_per_distance or 0.0
     if geo.cost == "exponential":
         return tau * d / math.log(10)
     return math.log10(1.0 + tau * d)
+
+
+def _links(geo: Any, names: list[str]) -> list[tuple[str, str, float]]:
+    """The links (name, name, distance) of a network or places ``[geography]`` table."""
+    if geo.kind == "places":
+        lat = np.array([p.lat for p in geo.table], dtype=float)
+        lon = np.array([p.lon for p in geo.table], dtype=float)
+        return place_links(names, lat, lon, geo.circuity, geo.routes)
+    return [(lk.between[0], lk.between[1], lk.distance) for lk in geo.links]
 
 
 def network_diameter(names: list[str], links: list[tuple[str, str, float]]) -> float:

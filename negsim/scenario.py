@@ -44,9 +44,22 @@ class _Table(BaseModel):
     )
 
 
-def _check_shares(values: list[float] | None, key: str) -> list[float] | None:
+def _check_shares(values: list[float] | str | None, key: str) -> list[float] | str | None:
     if values is None:
         return None
+    if isinstance(values, str):
+        allowed = (
+            "population",
+            {"farmer_shares": "immobile_share", "housing": "housing_stock"}.get(
+                key, "initial_share"
+            ),
+        )
+        if values not in allowed:
+            raise ValueError(
+                f"{key} must be a list of shares or, with geography 'places', one of "
+                f"{', '.join(map(repr, allowed))} (got {values!r})"
+            )
+        return values
     if any(v < 0 or v > 1 for v in values):
         raise ValueError(f"each {key} entry must be in [0, 1] (got {values})")
     total = sum(values)
@@ -150,26 +163,70 @@ class Coordinates(_Table):
         return lon
 
 
+class Place(_Table):
+    """One row of a table of places (``negsim.place_table``), embedded in the scenario when
+    it is loaded so that ``scenario.resolved.toml`` repeats the run without the CSV file."""
+
+    name: str = Field(min_length=1, description="Place name (becomes the region name)")
+    lat: float = Field(ge=-90, le=90, description="Latitude in degrees north")
+    lon: float = Field(ge=-180, le=180, description="Longitude in degrees east")
+    population: float = Field(gt=0, description="Population (any unit)")
+    group: str | None = Field(None, description="A label: province, side of a border, …")
+    immobile_share: float | None = Field(None, ge=0, description="Immobile population weight")
+    housing_stock: float | None = Field(None, ge=0, description="Housing stock weight")
+    initial_share: float | None = Field(None, ge=0, description="Initial mobile weight")
+
+
+CIRCUITY_DEFAULT = 1.2
+"""Road distance / great-circle distance. About 1.2 for random points on a road network
+(Newell 1980); national road circuity factors lie around 1.2–1.4 (Ballou, Rahardja & Sakai
+2002, Transportation Research A 36: 843–848; Kim et al. 2015 find 1.26 for South Korea and
+1.22–1.44 across its provinces)."""
+
 KINDS_WITH_TRANSPORT_COST = ("two_region", "racetrack", "line", "grid")
-KINDS_WITH_COORDINATES = ("network", "matrix")
+KINDS_WITH_COORDINATES = ("network", "matrix", "places")
 
 
 class Geography(_Table):
     """The places and the transport-cost links between them (see ``negsim.geography``)."""
 
-    kind: Literal["two_region", "racetrack", "line", "grid", "network", "matrix"] = Field(
+    kind: Literal["two_region", "racetrack", "line", "grid", "network", "matrix", "places"] = Field(
         "two_region",
         description="two_region | racetrack (circle) | line | grid (rows × cols) | network "
-        "(links with distances) | matrix (explicit T)",
+        "(links with distances) | matrix (explicit T) | places (a CSV table of real places)",
+    )
+    places: str | None = Field(
+        None,
+        description="places: the CSV table (name, lat, lon, population; optional group, "
+        "immobile_share, housing_stock, initial_share), relative to the scenario file; "
+        "stored resolved (absolute) and the table embedded as geography.table on load",
+    )
+    table: list[Place] | None = Field(
+        None, description="places: the table's rows, filled in from geography.places on load"
+    )
+    circuity: float | None = Field(
+        None,
+        ge=1,
+        le=3,
+        description="places: road distance = circuity × great-circle distance, in [1, 3]; "
+        "default 1.2 (Newell 1980; national road factors 1.2–1.4, Ballou et al. 2002)",
+    )
+    routes: Literal["direct", "delaunay"] | None = Field(
+        None,
+        description="places: links between every pair (direct) or along the Delaunay "
+        "triangulation of the places (delaunay; costs compound along shortest routes)",
     )
     rows: int | None = Field(None, ge=1, le=1000, description="grid: number of rows")
     cols: int | None = Field(None, ge=1, le=1000, description="grid: number of columns")
     links: list[Link] = Field(default_factory=list, description="network: links with distances")
     cost: Literal["exponential", "linear"] = Field(
-        "exponential", description="network: T = exp(τ d) (compounding) or T = 1 + τ d"
+        "exponential",
+        description="network, places: T = exp(τ d) (compounding) or T = 1 + τ d",
     )
     cost_per_distance: float | None = Field(
-        None, gt=0, description="network: τ, transport cost per unit of distance"
+        None,
+        gt=0,
+        description="network, places: τ, transport cost per unit of distance (places: per km)",
     )
     matrix: list[list[float]] | None = Field(
         None, description="matrix: the R×R iceberg matrix (T_rr = 1, T_rs ≥ 1)"
@@ -179,7 +236,8 @@ class Geography(_Table):
     )
     coordinates: dict[str, Coordinates] | None = Field(
         None,
-        description="network or matrix: each region's latitude and longitude in degrees, "
+        description="network or matrix (places: from the table): each region's latitude "
+        "and longitude in degrees, "
         '{ "Name" = { lat = .., lon = .. } }; the map is then drawn by longitude/latitude',
     )
 
@@ -193,13 +251,16 @@ class Regions(_Table):
     count: int | None = Field(
         None, ge=2, le=10_000, description="Number of regions, named R01, R02, … (or give names)"
     )
-    farmer_shares: list[float] | None = Field(
+    farmer_shares: list[float] | str | None = Field(
         None,
         description="Shares a_r of the immobile population (farmers in cp; immobile workers and "
-        "capital owners in fe/fc), sum 1; default even",
+        "capital owners in fe/fc), sum 1; default even; places: 'population' or "
+        "'immobile_share' (∝ that column of the table)",
     )
-    housing: list[float] | None = Field(
-        None, description="Shares of the fixed housing stock H_r (cp with housing), sum 1"
+    housing: list[float] | str | None = Field(
+        None,
+        description="Shares of the fixed housing stock H_r (cp with housing), sum 1; places: "
+        "'population' or 'housing_stock' (∝ that column of the table)",
     )
 
     @field_validator("names")
@@ -213,14 +274,14 @@ class Regions(_Table):
 
     @field_validator("farmer_shares")
     @classmethod
-    def _shares(cls, v: list[float] | None) -> list[float] | None:
+    def _shares(cls, v: list[float] | str | None) -> list[float] | str | None:
         return _check_shares(v, "farmer_shares")
 
     @field_validator("housing")
     @classmethod
-    def _housing(cls, v: list[float] | None) -> list[float] | None:
+    def _housing(cls, v: list[float] | str | None) -> list[float] | str | None:
         v = _check_shares(v, "housing")
-        if v is not None and min(v) <= 0:
+        if isinstance(v, list) and min(v) <= 0:
             raise ValueError(f"every region needs a positive housing stock (got {v})")
         return v
 
@@ -238,8 +299,10 @@ class Population(_Table):
     firms: int = Field(
         1000, ge=1, le=50_000_000, description="Number of firm agents (each a block of varieties)"
     )
-    initial_shares: list[float] | None = Field(
-        None, description="Initial shares of the mobile factor per region (sum 1); default even"
+    initial_shares: list[float] | str | None = Field(
+        None,
+        description="Initial shares of the mobile factor per region (sum 1); default even; "
+        "places: 'population' or 'initial_share' (∝ that column of the table)",
     )
     initial_perturbation: float = Field(
         0.0,
@@ -251,7 +314,7 @@ class Population(_Table):
 
     @field_validator("initial_shares")
     @classmethod
-    def _shares(cls, v: list[float] | None) -> list[float] | None:
+    def _shares(cls, v: list[float] | str | None) -> list[float] | str | None:
         return _check_shares(v, "initial_shares")
 
 
@@ -458,6 +521,11 @@ class Scenario(_Table):
     solver: Solver = Field(default_factory=Solver)
     analysis: Analysis = Field(default_factory=Analysis)
 
+    @model_validator(mode="before")
+    @classmethod
+    def _from_places(cls, data: Any) -> Any:
+        return places_defaults(data)
+
     @model_validator(mode="after")
     def _consistent(self) -> Scenario:
         n = self.n_regions
@@ -472,7 +540,13 @@ class Scenario(_Table):
             raise ValueError(
                 f"economy.transport_cost: not used with geography '{geo.kind}' (its costs come "
                 "from "
-                + ("links and cost_per_distance" if geo.kind == "network" else "matrix")
+                + (
+                    "links and cost_per_distance"
+                    if geo.kind == "network"
+                    else "the places and cost_per_distance"
+                    if geo.kind == "places"
+                    else "matrix"
+                )
                 + "); remove it"
             )
         firms = self.firms
@@ -501,6 +575,22 @@ class Scenario(_Table):
                 )
         if geo.kind == "matrix":
             _check_matrix(geo.matrix, n)
+        if geo.kind == "places":
+            _check_places(geo, names)
+        else:
+            given = [k for k in PLACES_ONLY if getattr(geo, k) is not None]
+            if given:
+                raise ValueError(
+                    f"geography.{given[0]}: only used with geography 'places' "
+                    f"(got {geo.kind!r}); remove it"
+                )
+        for key, columns in SHARES_FROM_TABLE.items():
+            table, field = key.split(".")
+            if isinstance(getattr(getattr(self, table), field), str):
+                raise ValueError(
+                    f"{key}: {' or '.join(map(repr, columns))} take the shares from a table "
+                    "of places: needs geography.kind = 'places'; otherwise give a list"
+                )
         for key, pairs in (
             ("geography.links", [lk.between for lk in geo.links]),
             ("geography.link_overrides", [o.between for o in geo.link_overrides]),
@@ -611,6 +701,83 @@ class Scenario(_Table):
     def to_toml(self) -> str:
         """The fully resolved scenario (every default filled in) as TOML."""
         return tomli_w.dumps(self.model_dump(exclude_none=True))
+
+
+PLACES_ONLY = ("places", "table", "circuity", "routes")
+SHARES_FROM_TABLE = {
+    "regions.farmer_shares": ("population", "immobile_share"),
+    "regions.housing": ("population", "housing_stock"),
+    "population.initial_shares": ("population", "initial_share"),
+}
+"""Which table columns may give which shares, by naming the column instead of a list."""
+
+
+def places_defaults(data: Any) -> Any:
+    """Fill in what a places geography's embedded table decides, before validation: the
+    region names, the coordinates, shares given as a column name (``farmer_shares =
+    "population"``: shares ∝ that column), and the defaults of ``circuity`` and ``routes``.
+    Anything malformed is left for the schema to reject."""
+    if not isinstance(data, dict) or not isinstance(data.get("geography"), dict):
+        return data
+    geo = data["geography"]
+    if geo.get("kind") != "places" or not isinstance(geo.get("table"), list):
+        return data
+    rows = [r for r in geo["table"] if isinstance(r, dict)]
+    if len(rows) != len(geo["table"]):
+        return data
+    data = {**data, "geography": {**geo}}
+    geo = data["geography"]
+    geo.setdefault("circuity", CIRCUITY_DEFAULT)
+    geo.setdefault("routes", "direct")
+    names = [r.get("name") for r in rows]
+    if "coordinates" not in geo and all(isinstance(n, str) for n in names):
+        geo["coordinates"] = {r["name"]: {"lat": r.get("lat"), "lon": r.get("lon")} for r in rows}
+    for key, columns in SHARES_FROM_TABLE.items():
+        table, field = key.split(".")
+        section = data.get(table)
+        value = section.get(field) if isinstance(section, dict) else None
+        if not isinstance(value, str) or value not in columns:
+            continue
+        weights = [r.get(value) for r in rows]
+        if not all(isinstance(w, int | float) and w >= 0 for w in weights):
+            raise ValueError(f"{key}: the table's column {value!r} needs a number ≥ 0 per place")
+        total = float(sum(weights))
+        if not total > 0:
+            raise ValueError(f"{key}: the table's column {value!r} sums to 0")
+        data[table] = {**section, field: [float(w) / total for w in weights]}
+    regions = data.get("regions")
+    if isinstance(regions, dict) and "names" not in regions and "count" not in regions:
+        data["regions"] = {**regions, "names": names}
+    elif regions is None:
+        data["regions"] = {"names": names}
+    return data
+
+
+def _check_places(geo: Geography, names: list[str]) -> None:
+    if geo.table is None:
+        raise ValueError(
+            "geography.places: places needs a CSV table of places (name, lat, lon, "
+            "population), relative to the scenario file; it is read when the scenario loads"
+        )
+    table_names = [p.name for p in geo.table]
+    if len(set(table_names)) != len(table_names) or len(table_names) < 2:
+        raise ValueError("geography.table: needs at least 2 places with unique names")
+    if names != table_names:
+        raise ValueError(
+            "regions.names: with places the regions are the table's places, in its order; "
+            "leave regions.names out (or list exactly: "
+            f"{', '.join(table_names[:12])}{', …' if len(table_names) > 12 else ''})"
+        )
+    if geo.cost_per_distance is None:
+        raise ValueError(
+            "geography.cost_per_distance: places needs τ > 0, the transport cost per km"
+        )
+    for p in geo.table:
+        c = geo.coordinates[p.name] if geo.coordinates else None
+        if c is None or (c.lat, c.lon) != (p.lat, p.lon):
+            raise ValueError(
+                "geography.coordinates: with places they come from the table; remove them"
+            )
 
 
 def _check_coordinates(coordinates: dict[str, Coordinates], names: list[str], kind: str) -> None:
@@ -835,7 +1002,37 @@ def load_scenario(
         source += " (with --set)"
     if seed is not None:
         data.setdefault("run", {})["seed"] = seed
-    return validate(data, source)
+    return validate(read_places(data, Path(path).parent, source), source)
+
+
+def read_places(data: dict[str, Any], base: Path, source: str) -> dict[str, Any]:
+    """``data`` with a places geography's CSV table (``geography.places``, relative to
+    ``base``) read and embedded as ``geography.table``, and its path made absolute, so the
+    resolved scenario repeats the run even if the CSV later changes or moves. A table
+    already embedded (a resolved scenario) is kept unless ``places`` names another file."""
+    geo = data.get("geography")
+    if not isinstance(geo, dict) or geo.get("kind") != "places":
+        return data
+    where = geo.get("places")
+    if not isinstance(where, str) or not where:
+        return data
+    from negsim import place_table
+
+    path = base / where
+    try:
+        path = path.resolve()
+    except (OSError, ValueError):
+        pass  # place_table.read reports it
+    if isinstance(geo.get("table"), list) and geo.get("places") == str(path):
+        return data
+    try:
+        rows = place_table.read(path)
+    except place_table.PlaceTableError as exc:
+        raise ScenarioError(one_line(f"{source}: geography.places: {exc}")) from None
+    data = {**data, "geography": {**geo, "places": str(path), "table": rows}}
+    if "table" in geo:  # another table than the one embedded: its coordinates go too
+        data["geography"].pop("coordinates", None)
+    return data
 
 
 def json_schema() -> dict[str, Any]:

@@ -31,6 +31,7 @@ LAYERS = [  # ARCHITECTURE.md: a module imports only from its own layer and earl
     ],
     [
         "negsim.validation",
+        "negsim.place_table",
         "negsim.scenario",
         "negsim.frictions",
         "negsim.shipped",

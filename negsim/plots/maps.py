@@ -417,6 +417,7 @@ REGION_MAPS: dict[str, RegionMapDrawer] = {
     "racetrack": _draw_racetrack_map,
     "network": _draw_network_map,
     "matrix": _draw_matrix_map,
+    "places": _draw_matrix_map,  # at the table's coordinates, the cheapest-route links
     "line": _draw_lattice_map,
     "grid": _draw_lattice_map,
 }
