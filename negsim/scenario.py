@@ -44,22 +44,9 @@ class _Table(BaseModel):
     )
 
 
-def _check_shares(values: list[float] | str | None, key: str) -> list[float] | str | None:
+def _check_shares(values: list[float] | None, key: str) -> list[float] | None:
     if values is None:
         return None
-    if isinstance(values, str):
-        allowed = (
-            "population",
-            {"farmer_shares": "immobile_share", "housing": "housing_stock"}.get(
-                key, "initial_share"
-            ),
-        )
-        if values not in allowed:
-            raise ValueError(
-                f"{key} must be a list of shares or, with geography 'places', one of "
-                f"{', '.join(map(repr, allowed))} (got {values!r})"
-            )
-        return values
     if any(v < 0 or v > 1 for v in values):
         raise ValueError(f"each {key} entry must be in [0, 1] (got {values})")
     total = sum(values)
@@ -251,13 +238,13 @@ class Regions(_Table):
     count: int | None = Field(
         None, ge=2, le=10_000, description="Number of regions, named R01, R02, … (or give names)"
     )
-    farmer_shares: list[float] | str | None = Field(
+    farmer_shares: list[float] | None = Field(
         None,
         description="Shares a_r of the immobile population (farmers in cp; immobile workers and "
         "capital owners in fe/fc), sum 1; default even; places: 'population' or "
         "'immobile_share' (∝ that column of the table)",
     )
-    housing: list[float] | str | None = Field(
+    housing: list[float] | None = Field(
         None,
         description="Shares of the fixed housing stock H_r (cp with housing), sum 1; places: "
         "'population' or 'housing_stock' (∝ that column of the table)",
@@ -274,14 +261,14 @@ class Regions(_Table):
 
     @field_validator("farmer_shares")
     @classmethod
-    def _shares(cls, v: list[float] | str | None) -> list[float] | str | None:
+    def _shares(cls, v: list[float] | None) -> list[float] | None:
         return _check_shares(v, "farmer_shares")
 
     @field_validator("housing")
     @classmethod
-    def _housing(cls, v: list[float] | str | None) -> list[float] | str | None:
+    def _housing(cls, v: list[float] | None) -> list[float] | None:
         v = _check_shares(v, "housing")
-        if isinstance(v, list) and min(v) <= 0:
+        if v is not None and min(v) <= 0:
             raise ValueError(f"every region needs a positive housing stock (got {v})")
         return v
 
@@ -299,7 +286,7 @@ class Population(_Table):
     firms: int = Field(
         1000, ge=1, le=50_000_000, description="Number of firm agents (each a block of varieties)"
     )
-    initial_shares: list[float] | str | None = Field(
+    initial_shares: list[float] | None = Field(
         None,
         description="Initial shares of the mobile factor per region (sum 1); default even; "
         "places: 'population' or 'initial_share' (∝ that column of the table)",
@@ -314,7 +301,7 @@ class Population(_Table):
 
     @field_validator("initial_shares")
     @classmethod
-    def _shares(cls, v: list[float] | str | None) -> list[float] | str | None:
+    def _shares(cls, v: list[float] | None) -> list[float] | None:
         return _check_shares(v, "initial_shares")
 
 
@@ -584,13 +571,6 @@ class Scenario(_Table):
                     f"geography.{given[0]}: only used with geography 'places' "
                     f"(got {geo.kind!r}); remove it"
                 )
-        for key, columns in SHARES_FROM_TABLE.items():
-            table, field = key.split(".")
-            if isinstance(getattr(getattr(self, table), field), str):
-                raise ValueError(
-                    f"{key}: {' or '.join(map(repr, columns))} take the shares from a table "
-                    "of places: needs geography.kind = 'places'; otherwise give a list"
-                )
         for key, pairs in (
             ("geography.links", [lk.between for lk in geo.links]),
             ("geography.link_overrides", [o.between for o in geo.link_overrides]),
@@ -717,14 +697,24 @@ def places_defaults(data: Any) -> Any:
     region names, the coordinates, shares given as a column name (``farmer_shares =
     "population"``: shares ∝ that column), and the defaults of ``circuity`` and ``routes``.
     Anything malformed is left for the schema to reject."""
-    if not isinstance(data, dict) or not isinstance(data.get("geography"), dict):
+    if not isinstance(data, dict):
         return data
-    geo = data["geography"]
-    if geo.get("kind") != "places" or not isinstance(geo.get("table"), list):
+    geo = data.get("geography")
+    table = geo.get("table") if isinstance(geo, dict) and geo.get("kind") == "places" else None
+    if not isinstance(table, list) or not all(isinstance(r, dict) for r in table):
+        for key, columns in SHARES_FROM_TABLE.items():
+            section, field = key.split(".")
+            value = (
+                data.get(section, {}).get(field) if isinstance(data.get(section), dict) else None
+            )
+            if isinstance(value, str):
+                raise ValueError(
+                    f"{key}: {' or '.join(map(repr, columns))} take the shares from a table "
+                    "of places (geography.kind = 'places' with geography.places); otherwise "
+                    f"give a list (got {value!r})"
+                )
         return data
-    rows = [r for r in geo["table"] if isinstance(r, dict)]
-    if len(rows) != len(geo["table"]):
-        return data
+    rows = table
     data = {**data, "geography": {**geo}}
     geo = data["geography"]
     geo.setdefault("circuity", CIRCUITY_DEFAULT)
@@ -733,18 +723,23 @@ def places_defaults(data: Any) -> Any:
     if "coordinates" not in geo and all(isinstance(n, str) for n in names):
         geo["coordinates"] = {r["name"]: {"lat": r.get("lat"), "lon": r.get("lon")} for r in rows}
     for key, columns in SHARES_FROM_TABLE.items():
-        table, field = key.split(".")
-        section = data.get(table)
+        name, field = key.split(".")
+        section = data.get(name)
         value = section.get(field) if isinstance(section, dict) else None
-        if not isinstance(value, str) or value not in columns:
+        if not isinstance(value, str):
             continue
+        if value not in columns:
+            raise ValueError(
+                f"{key}: a list of shares or a column of the table of places: "
+                f"{' or '.join(map(repr, columns))} (got {value!r})"
+            )
         weights = [r.get(value) for r in rows]
         if not all(isinstance(w, int | float) and w >= 0 for w in weights):
             raise ValueError(f"{key}: the table's column {value!r} needs a number ≥ 0 per place")
         total = float(sum(weights))
         if not total > 0:
             raise ValueError(f"{key}: the table's column {value!r} sums to 0")
-        data[table] = {**section, field: [float(w) / total for w in weights]}
+        data[name] = {**section, field: [float(w) / total for w in weights]}
     regions = data.get("regions")
     if isinstance(regions, dict) and "names" not in regions and "count" not in regions:
         data["regions"] = {**regions, "names": names}
