@@ -302,3 +302,23 @@ def test_link_overrides_and_policies_work_by_place_name(tmp_path):
     assert T[0, 2] < base[0, 2] and T[1, 2] == pytest.approx(base[1, 2], rel=1e-12)
     policy = 'policies=[{kind="transport_cost", start=5, between=["A","C"], value=1.02}]'
     assert load_scenario(path, [policy]).policies[0].between == ["A", "C"]
+
+
+def test_a_sweep_varies_the_circuity_of_a_places_scenario(tmp_path):
+    from negsim.sweeps.spec import plan_sweep
+
+    write_places(
+        tmp_path, [("A", 31.0, 117.0, 100), ("B", 31.5, 118.0, 300), ("C", 32.0, 117.2, 50)]
+    )
+    write_scenario(tmp_path)
+    data = {
+        "sweep": {"scenario": "pl.toml", "design": "grid", "replications": 1, "seed": 3},
+        "parameters": {"geography.circuity": [1.0, 1.5]},
+    }
+    plan = plan_sweep(data, base_dir=tmp_path)
+    d_ab = cosine_law_km(31.0, 117.0, 31.5, 118.0)
+    for run_spec, circuity in zip(plan.runs, (1.0, 1.5), strict=True):
+        scenario = plan.scenario(run_spec)
+        assert scenario.geography.circuity == circuity
+        T = transport_costs(scenario)
+        assert T[0, 1] == pytest.approx(math.exp(0.002 * circuity * d_ab), rel=1e-9)

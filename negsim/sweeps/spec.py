@@ -54,7 +54,7 @@ import tomli_w
 from pydantic import ValidationError
 
 from negsim.resources import check_plan, estimate_run
-from negsim.scenario import Scenario, ScenarioError, read_toml, set_key, validate
+from negsim.scenario import Scenario, ScenarioError, read_places, read_toml, set_key, validate
 from negsim.sweeps.designs import RunSpec, build_runs, check_design, count_points, design_points
 from negsim.sweeps.keys import key_description
 from negsim.sweeps.ranges import Parameter, flatten, parse_parameter
@@ -265,6 +265,7 @@ def _base_scenario(spec: SweepFile, source: str, base_dir: Path) -> dict[str, An
         )
     if spec.base is not None:
         data, where = copy.deepcopy(spec.base), f"{source}: [base]"
+        places_dir = base_dir
     else:
         scenario_path = base_dir / table.scenario
         try:
@@ -273,8 +274,9 @@ def _base_scenario(spec: SweepFile, source: str, base_dir: Path) -> dict[str, An
             raise SweepError(f"{source}: sweep.scenario: {exc}") from None
         data.setdefault("name", scenario_path.stem)
         where = str(scenario_path)
+        places_dir = scenario_path.parent
     try:
-        scenario = validate(data, where)
+        scenario = validate(read_places(data, places_dir, where), where)
     except ScenarioError as exc:
         raise SweepError(str(exc)) from None
     return scenario.model_dump(exclude_none=True)
