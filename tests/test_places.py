@@ -322,3 +322,13 @@ def test_a_sweep_varies_the_circuity_of_a_places_scenario(tmp_path):
         assert scenario.geography.circuity == circuity
         T = transport_costs(scenario)
         assert T[0, 1] == pytest.approx(math.exp(0.002 * circuity * d_ab), rel=1e-9)
+
+
+@pytest.mark.parametrize("path", sorted((ROOT / "scenarios" / "places").glob("*.toml")))
+def test_shipped_places_scenarios_reach_their_regime_in_the_largest_city(path):
+    scenario = load_scenario(path)
+    result = run(scenario)
+    pop = {p.name: p.population for p in scenario.geography.table}
+    assert result.summary["regime"] == scenario.expected_regime == "agglomerated"
+    assert result.summary["core"] == max(pop, key=pop.get)
+    assert result.summary["largest_share"] >= scenario.analysis.agglomerated_share
