@@ -24,7 +24,7 @@ from negsim.geography import (
 )
 from negsim.output import save_run
 from negsim.runner import run
-from negsim.scenario import ScenarioError, load_scenario
+from negsim.scenario import ScenarioError, load_scenario, validate
 
 ROOT = Path(__file__).resolve().parents[1]
 ANHUI = ROOT / "scenarios" / "places" / "anhui_six_cities.toml"
@@ -198,8 +198,6 @@ def test_places_and_the_equivalent_matrix_give_identical_runs(tmp_path):
     data = places.model_dump(exclude_none=True)
     geo = {"kind": "matrix", "matrix": T.tolist()}
     data.update(geography=geo, name="pl")
-    from negsim.scenario import validate
-
     matrix = validate(data)
     assert matrix.geography.kind == "matrix" and matrix.region_names == places.region_names
     for name, scenario in (("places", places), ("matrix", matrix)):
@@ -332,3 +330,32 @@ def test_shipped_places_scenarios_reach_their_regime_in_the_largest_city(path):
     assert result.summary["regime"] == scenario.expected_regime == "agglomerated"
     assert result.summary["core"] == max(pop, key=pop.get)
     assert result.summary["largest_share"] >= scenario.analysis.agglomerated_share
+
+
+@pytest.mark.parametrize("cost", ["exponential", "linear"])
+def test_delaunay_places_cost_what_the_same_network_costs(tmp_path, cost):
+    """The places geography is the network geography over its Delaunay links: typing those
+    links (lengths from the cosine law) into a network scenario gives the same matrix."""
+    rows = [("A", 31.0, 117.0, 100), ("B", 31.5, 118.0, 300), ("C", 32.0, 117.2, 50)]
+    rows += [("D", 30.6, 117.9, 80), ("E", 32.4, 118.3, 60)]
+    write_places(tmp_path, rows)
+    places = load_scenario(write_scenario(tmp_path, routes="delaunay"), [f"geography.cost={cost}"])
+    by_name = {r[0]: r for r in rows}
+    lat, lon = np.array([r[1] for r in rows]), np.array([r[2] for r in rows])
+    links = [
+        {
+            "between": [rows[i][0], rows[j][0]],
+            "distance": 1.2 * cosine_law_km(*by_name[rows[i][0]][1:3], *by_name[rows[j][0]][1:3]),
+        }
+        for i, j in delaunay_pairs(lat, lon)
+    ]
+    data = places.model_dump(exclude_none=True)
+    data["geography"] = {
+        "kind": "network",
+        "links": links,
+        "cost": cost,
+        "cost_per_distance": 0.002,
+    }
+    network = validate(data)
+    np.testing.assert_allclose(transport_costs(places), transport_costs(network), rtol=1e-9)
+    assert len(links) <= 3 * len(rows) - 6
