@@ -1,5 +1,5 @@
 """The ``negsim`` command line: run | rest-point | tomahawk | racetrack | validate | list | init |
-schema.
+schema | places.
 
 User mistakes (bad scenario, bad parameters, unwritable output) print one line per
 problem on stderr, prefixed ``negsim: error:``, and exit with code 2 — never a traceback.
@@ -120,6 +120,13 @@ def _parser() -> argparse.ArgumentParser:
     )
 
     sub.add_parser("schema", help="print the JSON Schema of scenario files")
+    pl = sub.add_parser("places", help="write a table of places from the offline gazetteer")
+    pl.add_argument("--country", required=True, help="ISO 3166 country code, e.g. CN")
+    pl.add_argument("--admin1", nargs="+", default=[], help="provinces: names or GeoNames codes")
+    pl.add_argument("--min-population", type=int, default=15000, help="default 15000")
+    pl.add_argument("--names", help="only these places, comma-separated (A,B,...)")
+    pl.add_argument("--max-places", type=int, help="keep the K largest")
+    pl.add_argument("--out", type=Path, required=True, help="the CSV file to write")
     add_sweep_parsers(sub)
     return parser
 
@@ -394,6 +401,42 @@ def cmd_init(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_places(args: argparse.Namespace) -> int:
+    from negsim import gazetteer  # the gazetteer's JSON is read only by this command
+
+    if args.min_population < 0 or (args.max_places is not None and args.max_places < 2):
+        raise UsageError("places: --min-population must be ≥ 0 and --max-places ≥ 2")
+    try:
+        rows = gazetteer.select(
+            gazetteer.load_cities(args.min_population),
+            args.country,
+            args.admin1,
+            args.min_population,
+            [n.strip() for n in args.names.split(",") if n.strip()] if args.names else (),
+            args.max_places,
+        )
+    except gazetteer.GazetteerError as exc:
+        raise UsageError(f"places: {exc}") from None
+    command = f"negsim places --country {args.country}" + "".join(
+        f" {flag} {value}"
+        for flag, value in (
+            ("--admin1", " ".join(repr(a) for a in args.admin1)),
+            ("--min-population", args.min_population),
+            ("--names", repr(args.names) if args.names else None),
+            ("--max-places", args.max_places),
+            ("--out", args.out.name),
+        )
+        if value not in (None, "")
+    )
+    text = gazetteer.table_text(rows, command, gazetteer.cities_file(args.min_population))
+    try:
+        atomic_write(args.out, lambda tmp: tmp.write_text(text, encoding="utf-8"))
+    except OSError as exc:
+        raise UsageError(f"places: --out {args.out}: cannot write: {exc.strerror or exc}") from None
+    print(f"{args.out}: {len(rows)} places")
+    return 0
+
+
 def cmd_schema(args: argparse.Namespace) -> int:
     from negsim.scenario import json_schema
 
@@ -410,6 +453,7 @@ COMMANDS = {
     "list": cmd_list,
     "init": cmd_init,
     "schema": cmd_schema,
+    "places": cmd_places,
     "sweep": cmd_sweep,
     "plot": cmd_plot,
 }
