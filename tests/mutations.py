@@ -241,8 +241,8 @@ def cli_outcome(argv: list[str], *sources: str) -> Outcome:
         return Outcome("failure", code, text, "exit 2 without a message")
     files = "|".join(re.escape(source) for source in sources)
     named = re.compile(
-        rf"^negsim: error: (?:--set .*?|negsim \w+: argument \S+|(?:{files})(?: \(with --set\))?)"
-        r": \S"
+        rf"^negsim: error: (?:--set .*?|negsim \w+: argument \S+|(?:{files})"
+        r"(?: \((?:with --set|its largest run)\))?): \S"
     )
     bad = [line for line in lines if not named.match(line)]
     if bad:
