@@ -69,6 +69,9 @@ def _parser() -> argparse.ArgumentParser:
     rest.add_argument("--set", dest="overrides", action="append", default=[], metavar="KEY=VALUE")
     rest.add_argument("--seed", type=int, help="override run.seed (initial perturbation)")
     rest.add_argument("--json", action="store_true", help="print JSON")
+    rest.add_argument(
+        "--force", action="store_true", help="run even where memory or time estimates exceed"
+    )
 
     tom = sub.add_parser("tomahawk", help="break and sustain points of two symmetric regions")
     tom.add_argument("--model", choices=economies.NAMES, default="cp", help="economy")
@@ -99,6 +102,9 @@ def _parser() -> argparse.ArgumentParser:
     race.add_argument("--mu", type=float, default=0.4, help="μ (default 0.4)")
     race.add_argument("--housing-share", type=float, default=0.0, help="housing share η")
     race.add_argument("--json", action="store_true", help="print JSON")
+    race.add_argument(
+        "--force", action="store_true", help="run even where memory or time estimates exceed"
+    )
 
     val = sub.add_parser("validate", help="check scenario files without running them")
     val.add_argument("scenarios", type=Path, nargs="+", help="files or shipped scenario names")
@@ -150,10 +156,12 @@ def cmd_run(args: argparse.Namespace) -> int:
 
 
 def cmd_rest_point(args: argparse.Namespace) -> int:
+    from negsim.resources import check_run
     from negsim.runner import rest_point
     from negsim.scenario import load_scenario
 
     scenario = load_scenario(shipped.resolve(args.scenario, "scenarios"), args.overrides, args.seed)
+    check_run(scenario, str(args.scenario), force=args.force)
     found = rest_point(scenario)
     if args.json:
         print(json.dumps(found))
@@ -301,7 +309,9 @@ def cmd_tomahawk(args: argparse.Namespace) -> int:
 
 def cmd_racetrack(args: argparse.Namespace) -> int:
     from negsim import racetrack
+    from negsim.resources import check_racetrack
 
+    check_racetrack(args.regions, force=args.force)
     try:
         result = racetrack.analyse(
             args.regions, args.transport_cost, args.sigma, args.mu, args.housing_share

@@ -46,6 +46,13 @@ SECONDS_PER_SWEEP_RUN = 3e-5
 40,000)."""
 BYTES_PER_SWEEP_RUN = 400
 
+SECONDS_PER_RACETRACK_JACOBIAN_R3 = 8e-10
+"""``negsim racetrack``: CPU seconds per R³ of one Jacobian of ln ω at the even spread
+(measured 6e-10–8e-10 at R = 200–300, 1 OpenBLAS thread)."""
+RACETRACK_JACOBIANS = 450
+"""Jacobians of one ``negsim racetrack`` analysis: the 400-point scan of T for the critical
+transport cost, its bracket and Brent's refinement."""
+
 TIME_BUDGET_SECONDS = 600.0
 """The longest negsim works without visible progress before it refuses (unless --force):
 creating the agents plus one step, one settling check (R+1 equilibria), or building a sweep
@@ -142,6 +149,24 @@ def check_run(scenario: Scenario, source: str, force: bool = False, parallel: in
     if problems:
         problems[-1] += "; pass --force to run anyway"
         raise ResourceError("\n".join(problems))
+
+
+def check_racetrack(regions: int, force: bool = False) -> None:
+    """ResourceError where ``negsim racetrack --regions R`` would exceed the time budget or
+    the memory available (a handful of dense R×R matrices); nothing with ``force``."""
+    if force:
+        return
+    seconds = RACETRACK_JACOBIANS * SECONDS_PER_RACETRACK_JACOBIAN_R3 * regions**3
+    memory = BASE_BYTES + BYTES_PER_PLACE_PAIR * regions**2
+    available = available_memory()
+    if seconds > TIME_BUDGET_SECONDS or memory > available:
+        raise ResourceError(
+            f"racetrack: --regions {regions:,}: {RACETRACK_JACOBIANS} Jacobians of "
+            f"{regions:,} places (~{SECONDS_PER_RACETRACK_JACOBIAN_R3:g}·R³ s each) take "
+            f"~{_duration(seconds)} and ~{_size(memory)} (budget "
+            f"{_duration(TIME_BUDGET_SECONDS)}, {_size(available)} available); "
+            "pass --force to run anyway"
+        )
 
 
 def check_plan(points: int, runs: int, source: str, force: bool = False) -> None:

@@ -503,3 +503,21 @@ def test_a_date_among_a_sweeps_values_is_one_line(capsys, tmp_path):
     path = _sweep_file(tmp_path, '"economy.transport_cost" = [1.5, 2000-01-01]')
     (err,) = refused(capsys, "sweep", str(path), "--out", str(tmp_path / "o"), "--quiet")
     assert f"{path}: economy.transport_cost: Input should be a valid number" in err
+
+
+def test_racetrack_and_rest_point_commands_are_refused_with_their_estimates(capsys, monkeypatch):
+    """`negsim racetrack` at thousands of places (hundreds of O(R³) Jacobians) and
+    `negsim rest-point` on a population too large to create are refused up front, with the
+    estimate; --force lifts it (the analysis then runs)."""
+    _no_model(monkeypatch)
+    (err,) = refused(capsys, "racetrack", "--regions", "2000", "--transport-cost", "1.01")
+    seconds = resources.RACETRACK_JACOBIANS * resources.SECONDS_PER_RACETRACK_JACOBIAN_R3 * 2000**3
+    assert f"--regions 2,000: {resources.RACETRACK_JACOBIANS} Jacobians" in err
+    assert f"take ~{seconds / 60:.1f} min and" in err and "(budget 10.0 min," in err
+    monkeypatch.setattr(resources, "TIME_BUDGET_SECONDS", 1e-9)
+    (err,) = refused(capsys, "racetrack", "--regions", "12", "--transport-cost", "1.9")
+    assert err.endswith("pass --force to run anyway")
+    code, _ = cli(capsys, "racetrack", "--regions", "12", "--transport-cost", "1.9", "--force")
+    assert code == 0
+    err = refused(capsys, "rest-point", str(BASE), lines=2)
+    assert "population.workers: creating 11,000 agents" in err[0]
