@@ -92,12 +92,13 @@ class NEGModel(mesa.Model):
             else None
         )
         productivity = draw_productivity(scenario.firms, n_firms, self.rng)
-        # heterogeneous firms that choose their place (fc) react in proportion to a^(σ-1)
-        self._gain_scale = (
-            productivity ** (scenario.economy.sigma - 1.0)
-            if self.firms_move and productivity is not None
-            else None
-        )
+        # heterogeneous firms that choose their place (fc) react in proportion to a^(σ-1),
+        # capped at 1e290 (any gain then makes the move certain; no inf, no inf × 0 = NaN)
+        self._gain_scale = None
+        if self.firms_move and productivity is not None:
+            with np.errstate(over="ignore"):
+                scale = productivity ** (scenario.economy.sigma - 1.0)
+            self._gain_scale = np.minimum(scale, 1e290)
         self.workers = Worker.create_agents(self, n_workers, np.arange(n_workers))
         own_speed = scenario.firms.adjustment_speed is not None
         self.firm_slots = FirmSlots(
@@ -247,7 +248,8 @@ class NEGModel(mesa.Model):
     def log_payoff(self) -> np.ndarray:
         """What the mobile agents compare this step: ln payoff, with subsidies (net of the
         tax) and spillovers from active policies. A payoff of 0 (workers no firm employs)
-        counts as e^-700, so everybody gains from leaving and nobody from going there."""
+        counts as e^-700, so everybody gains from leaving and nobody from going there; so
+        does a payoff factor of 0 (a subsidy at rate 1 taxes away every other reward)."""
         u = np.log(np.maximum(self.equilibrium.payoff, np.exp(-700.0)))
         if self.schedule:
             factor = self.schedule.payoff_factor(
@@ -257,7 +259,7 @@ class NEGModel(mesa.Model):
                 self.firm_counts / max(int(self.firm_counts.sum()), 1),
             )
             if factor is not None:
-                u = u + np.log(factor)
+                u = u + np.log(np.maximum(factor, np.exp(-700.0)))
         return u
 
     def region_state(self, step: int | None = None) -> RegionState:
