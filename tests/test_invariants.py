@@ -344,3 +344,44 @@ def _large(model: str, kind: str, n: int, T: float, steps: int):
 )
 def test_two_thousand_places_keep_the_invariants(model, kind, n, T, steps):
     run_checked(_large(model, kind, n, T, steps))
+
+
+# --- what the invariants found, pinned down ------------------------------------------------
+def test_a_cost_beyond_the_float_range_is_infinite_and_means_no_trade():
+    from negsim.geography import line
+
+    T = line(200, 100.0)  # 100^199 overflows: no warning, an infinite cost
+    assert np.isinf(T[0, -1]) and T[0, 1] == 100.0
+    assert T[0, -1] ** (1.0 - 5.0) == 0.0
+
+
+def test_cp_whose_empty_region_reaches_no_firm_raises_one_line_not_nan():
+    from negsim.economies import cp
+    from negsim.geography import line
+
+    shares = np.r_[1.0, np.zeros(199)]
+    with pytest.raises(EquilibriumError, match="floating-point range") as err:
+        cp.short_run_equilibrium(shares, np.full(200, 1 / 200), line(200, 100.0), 5.0, 0.4)
+    assert "\n" not in str(err.value)
+
+
+def test_sustain_ratio_where_t_to_the_sigma_overflows_matches_high_precision():
+    from decimal import Decimal, getcontext
+
+    from negsim.economies import cp
+
+    getcontext().prec = 50
+    for sigma, mu, T in [(400.0, 0.3, 10.0), (1000.0, 0.9, 3.0), (5.0, 0.4, 1e100)]:
+        t, s, m = Decimal(T), Decimal(sigma), Decimal(mu)
+        exact = t ** (-m) * ((1 + m) / 2 * t ** (1 - s) + (1 - m) / 2 * t ** (s - 1)) ** (1 / s)
+        assert cp.sustain_ratio(T, sigma, mu) == pytest.approx(float(exact), rel=1e-12)
+
+
+def test_fe_residual_is_relative_where_an_empty_place_would_earn_a_fortune():
+    from negsim.economies import fe
+    from negsim.geography import racetrack
+
+    shares = np.r_[1.0, np.zeros(25)]
+    eq = fe.short_run_equilibrium(shares, np.full(26, 1 / 26), racetrack(26, 4.67), 2.64, 0.006)
+    assert eq.wage.max() > 1e9  # an entrepreneur alone far away would sell to everybody
+    assert eq.residual < 1e-12
