@@ -2,29 +2,31 @@
 
 OpenBLAS splits matrix products and linear solves across threads, and the partial sums
 then add up in another order: a 200-place grid's wages differ in the last bits between 1
-and 2 threads, and so would timeseries.csv. Runs and sweep workers therefore compute with
-one BLAS thread (threadpoolctl). negsim's matrices are at most a few thousand places wide,
-where extra threads gain little (``benchmarks/bench_blas_threads.py``); a sweep uses the
-cores by running several runs at once instead.
+and 2 threads, and so would timeseries.csv. Runs (and so each run of a sweep) therefore
+compute with one BLAS thread (threadpoolctl). negsim's matrices are at most a few thousand
+places wide, where extra threads gain little and oversubscribe a busy machine
+(``benchmarks/bench_blas_threads.py``); a sweep uses the cores by running runs side by side.
 """
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterator
 from contextlib import contextmanager
+from typing import Any
+
+
+@functools.cache
+def _controller() -> Any:
+    """The BLAS libraries loaded by the first run (numpy's, which the solves use), found
+    once: scanning them costs ~5 ms, limiting them afterwards ~0.1 ms."""
+    from threadpoolctl import ThreadpoolController
+
+    return ThreadpoolController()
 
 
 @contextmanager
 def one_blas_thread() -> Iterator[None]:
-    """Limit the BLAS libraries numpy and scipy loaded to one thread while the block runs."""
-    from threadpoolctl import threadpool_limits
-
-    with threadpool_limits(limits=1, user_api="blas"):
+    """Limit BLAS to one thread while the block runs (restored afterwards)."""
+    with _controller().limit(limits=1, user_api="blas"):
         yield
-
-
-def pin_blas_thread() -> None:
-    """Limit BLAS to one thread for the rest of this process (sweep worker initializer)."""
-    from threadpoolctl import threadpool_limits
-
-    threadpool_limits(limits=1, user_api="blas")
