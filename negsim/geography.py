@@ -111,10 +111,12 @@ def network(
 
 
 def close_under_chaining(T: np.ndarray) -> np.ndarray:
-    """Cheapest chained cost between every pair: exp(shortest path of ln T)."""
+    """Cheapest chained cost between every pair: exp(shortest path of ln T) (infinite
+    beyond the floating-point range: no trade)."""
     log_t = np.log(T)
     np.fill_diagonal(log_t, 0.0)
-    return np.exp(_shortest_paths(log_t))
+    with np.errstate(over="ignore"):
+        return np.exp(_shortest_paths(log_t))
 
 
 def apply_link_overrides(

@@ -31,7 +31,14 @@ from negsim.metrics import cluster_centres
 from negsim.own_speed_firms import OwnSpeedFirms
 from negsim.policies import UNCHANGED, Schedule, displace
 from negsim.record import RegionState
-from negsim.rules import apportion, draw_productivity, mean_field_drift, migrate, relocate_firms
+from negsim.rules import (
+    apportion,
+    draw_productivity,
+    mean_field_drift,
+    migrate,
+    productivity_scale,
+    relocate_firms,
+)
 from negsim.scenario import Scenario
 from negsim.stability import is_stable_rest_point
 
@@ -92,13 +99,12 @@ class NEGModel(mesa.Model):
             else None
         )
         productivity = draw_productivity(scenario.firms, n_firms, self.rng)
-        # heterogeneous firms that choose their place (fc) react in proportion to a^(σ-1),
-        # capped at 1e290 (any gain then makes the move certain; no inf, no inf × 0 = NaN)
-        self._gain_scale = None
-        if self.firms_move and productivity is not None:
-            with np.errstate(over="ignore"):
-                scale = productivity ** (scenario.economy.sigma - 1.0)
-            self._gain_scale = np.minimum(scale, 1e290)
+        # heterogeneous firms that choose their place (fc) react in proportion to a^(σ-1)
+        self._gain_scale = (
+            productivity_scale(productivity, scenario.economy.sigma)
+            if self.firms_move and productivity is not None
+            else None
+        )
         self.workers = Worker.create_agents(self, n_workers, np.arange(n_workers))
         own_speed = scenario.firms.adjustment_speed is not None
         self.firm_slots = FirmSlots(

@@ -72,7 +72,8 @@ def cp_wage_residual(model: NEGModel) -> float:
     lam, a, T = model.shares, model.farmers, np.asarray(model.transport_costs)
     w = np.asarray(model.equilibrium.potential_wage)
     income = (mu * lam * w + (1.0 - mu) * a) / (1.0 - eta)
-    g_pow = (lam[:, None] * (w[:, None] * T) ** (1.0 - sigma)).sum(0)
+    with np.errstate(over="ignore"):  # w T beyond the float range: (w T)^(1-σ) = 0
+        g_pow = (lam[:, None] * (w[:, None] * T) ** (1.0 - sigma)).sum(0)
     wanted = ((income / g_pow)[None, :] * T ** (1.0 - sigma)).sum(1)
     return float(np.max(np.abs(np.log(wanted) / sigma - np.log(w))))
 
@@ -224,6 +225,12 @@ def scenarios(draw):
             [1.0 if r == s else upper[min(r, s)][max(r, s)] for s in range(n)] for r in range(n)
         ]
 
+    if kind != "matrix" and n > 2 and draw(st.booleans()):  # a new road, re-chained
+        i, j = draw(st.integers(0, n - 1)), draw(st.integers(0, n - 1))
+        if i != j:
+            geography["link_overrides"] = [
+                {"between": [names[i], names[j]], "transport_cost": draw(st.floats(1.0, 1e6))}
+            ]
     regions: dict = {"names": names}
     if draw(st.booleans()):
         regions["farmer_shares"] = _shares(draw, n) or [1.0 / n] * n
