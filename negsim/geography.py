@@ -63,21 +63,28 @@ def ring_steps(n: int) -> np.ndarray:
     return np.minimum(d, n - d)
 
 
+def chained(T: float, steps: np.ndarray) -> np.ndarray:
+    """T^steps: the iceberg cost over ``steps`` links of cost T each. A cost beyond the
+    floating-point range (T = 100 over 160 links) is infinite: no trade, φ = T^(1-σ) = 0."""
+    with np.errstate(over="ignore"):
+        return float(T) ** steps
+
+
 def racetrack(n: int, T: float) -> np.ndarray:
     """n equidistant places on a circle, neighbours T apart: T_rs = T^(ring steps)."""
-    return float(T) ** ring_steps(n)
+    return chained(T, ring_steps(n))
 
 
 def line(n: int, T: float) -> np.ndarray:
     """n places on a line, neighbours T apart: T_rs = T^|r-s|."""
-    return float(T) ** np.abs(np.subtract.outer(np.arange(n), np.arange(n)))
+    return chained(T, np.abs(np.subtract.outer(np.arange(n), np.arange(n))))
 
 
 def grid(rows: int, cols: int, T: float) -> np.ndarray:
     """rows × cols places (row-major), neighbours T apart: T_rs = T^(Manhattan steps)."""
     r, c = np.divmod(np.arange(rows * cols), cols)
     steps = np.abs(np.subtract.outer(r, r)) + np.abs(np.subtract.outer(c, c))
-    return float(T) ** steps
+    return chained(T, steps)
 
 
 def network_distances(names: list[str], links: list[tuple[str, str, float]]) -> np.ndarray:
@@ -102,9 +109,11 @@ def _shortest_paths(weights: np.ndarray) -> np.ndarray:
 def network(
     names: list[str], links: list[tuple[str, str, float]], tau: float, cost: str = "exponential"
 ) -> np.ndarray:
-    """Iceberg costs from shortest-path distances: exp(τ d) or 1 + τ d."""
+    """Iceberg costs from shortest-path distances: exp(τ d) or 1 + τ d (infinite where
+    exp(τ d) leaves the floating-point range: no trade)."""
     d = network_distances(names, links)
-    return np.exp(tau * d) if cost == "exponential" else 1.0 + tau * d
+    with np.errstate(over="ignore"):
+        return np.exp(tau * d) if cost == "exponential" else 1.0 + tau * d
 
 
 EARTH_RADIUS_KM = 6371.0088
@@ -180,10 +189,12 @@ def places(
 
 
 def close_under_chaining(T: np.ndarray) -> np.ndarray:
-    """Cheapest chained cost between every pair: exp(shortest path of ln T)."""
+    """Cheapest chained cost between every pair: exp(shortest path of ln T) (infinite
+    beyond the floating-point range: no trade)."""
     log_t = np.log(T)
     np.fill_diagonal(log_t, 0.0)
-    return np.exp(_shortest_paths(log_t))
+    with np.errstate(over="ignore"):
+        return np.exp(_shortest_paths(log_t))
 
 
 def apply_link_overrides(

@@ -32,7 +32,14 @@ from negsim.own_speed_firms import OwnSpeedFirms
 from negsim.policies import UNCHANGED, Schedule, displace
 from negsim.record import RegionState
 from negsim.rest_point import residual, tolerance
-from negsim.rules import apportion, draw_productivity, mean_field_drift, migrate, relocate_firms
+from negsim.rules import (
+    apportion,
+    draw_productivity,
+    mean_field_drift,
+    migrate,
+    productivity_scale,
+    relocate_firms,
+)
 from negsim.scenario import Scenario
 from negsim.stability import is_stable_rest_point
 
@@ -95,7 +102,7 @@ class NEGModel(mesa.Model):
         productivity = draw_productivity(scenario.firms, n_firms, self.rng)
         # heterogeneous firms that choose their place (fc) react in proportion to a^(σ-1)
         self._gain_scale = (
-            productivity ** (scenario.economy.sigma - 1.0)
+            productivity_scale(productivity, scenario.economy.sigma)
             if self.firms_move and productivity is not None
             else None
         )
@@ -291,7 +298,8 @@ class NEGModel(mesa.Model):
     def log_payoff(self) -> np.ndarray:
         """What the mobile agents compare this step: ln payoff, with subsidies (net of the
         tax) and spillovers from active policies. A payoff of 0 (workers no firm employs)
-        counts as e^-700, so everybody gains from leaving and nobody from going there."""
+        counts as e^-700, so everybody gains from leaving and nobody from going there; so
+        does a payoff factor of 0 (a subsidy at rate 1 taxes away every other reward)."""
         u = np.log(np.maximum(self.equilibrium.payoff, np.exp(-700.0)))
         if self.schedule:
             factor = self.schedule.payoff_factor(
@@ -301,7 +309,7 @@ class NEGModel(mesa.Model):
                 self.firm_counts / max(int(self.firm_counts.sum()), 1),
             )
             if factor is not None:
-                u = u + np.log(factor)
+                u = u + np.log(np.maximum(factor, np.exp(-700.0)))
         return u
 
     def region_state(self, step: int | None = None) -> RegionState:

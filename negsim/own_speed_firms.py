@@ -22,6 +22,7 @@ from negsim.firm_dynamics import (
     relocate_on_profit,
 )
 from negsim.firm_slots import FirmSlots
+from negsim.rules import productivity_scale
 
 
 class OwnSpeedFirms:
@@ -64,7 +65,7 @@ class OwnSpeedFirms:
     def _gain_scale(self) -> np.ndarray | None:
         """a^(σ-1): a firm's profits scale with its productivity (Melitz 2003)."""
         productivity = self.slots.productivity
-        return None if productivity is None else productivity ** (self.sigma - 1.0)
+        return None if productivity is None else productivity_scale(productivity, self.sigma)
 
     def adjust(
         self,

@@ -148,6 +148,14 @@ def relocate_firms(
     return int(leaving.size)
 
 
+def productivity_scale(productivity: np.ndarray, sigma: float) -> np.ndarray:
+    """a^(σ-1): how a firm's profits, and so its gains from a move, scale with its
+    productivity a (Melitz 2003; Baldwin & Okubo 2006). Capped at 1e290, where any gain
+    already makes a move certain, so that a large σ gives no inf (nor inf × 0 = NaN)."""
+    with np.errstate(over="ignore"):
+        return np.minimum(productivity ** (sigma - 1.0), 1e290)
+
+
 def draw_productivity(spec, n: int, rng: np.random.Generator) -> np.ndarray | None:
     """Firm productivities a_i with mean 1 (None for identical firms).
 

@@ -22,15 +22,21 @@ from negsim.record import Result
 from negsim.rest_point import RestPoint, find_rest_point, tolerance
 from negsim.scenario import Scenario, load_scenario
 from negsim.theory import two_region_theory
+from negsim.threads import one_blas_thread
 
 
 def run(scenario: Scenario | str | Path, seed: int | None = None, progress: bool = False) -> Result:
     """Run ``scenario`` (a Scenario or a path to a TOML file) for up to ``run.steps`` steps,
     stopping early once it settles if ``run.stop_when_converged``. Same scenario and seed
-    give identical results."""
+    give identical results, whatever the number of cores: the run computes with one BLAS
+    thread (``negsim.threads``)."""
     if not isinstance(scenario, Scenario):
         scenario = load_scenario(scenario)
-    scenario = scenario.with_seed(seed)
+    with one_blas_thread():
+        return _run(scenario.with_seed(seed), progress)
+
+
+def _run(scenario: Scenario, progress: bool) -> Result:
     model = NEGModel(scenario)
     with tqdm(
         total=scenario.run.steps,

@@ -28,6 +28,12 @@ import numpy as np
 from negsim.economies.base import Equilibrium
 
 
+def _ln_payoff(eq: Equilibrium) -> np.ndarray:
+    """ln payoff, a payoff of 0 (a place no spending reaches) counted as e^-700, as the
+    agents count it (``NEGModel.log_payoff``)."""
+    return np.log(np.maximum(eq.payoff, np.exp(-700.0)))
+
+
 def payoff_jacobian(
     solve: Callable[[np.ndarray, np.ndarray | None], Equilibrium],
     shares: np.ndarray,
@@ -35,12 +41,12 @@ def payoff_jacobian(
 ) -> np.ndarray:
     """J_rk = d ln payoff_r / d λ_k by forward differences (one solve per region)."""
     base = solve(shares, None)
-    u0 = np.log(base.payoff)
+    u0 = _ln_payoff(base)
     J = np.empty((shares.size, shares.size))
     for k in range(shares.size):
         bumped = shares.copy()
         bumped[k] += step
-        J[:, k] = (np.log(solve(bumped, base.wage).payoff) - u0) / step
+        J[:, k] = (_ln_payoff(solve(bumped, base.wage)) - u0) / step
     return J
 
 
@@ -87,7 +93,7 @@ def is_stable_rest_point(
         return bool(np.max(np.linalg.eigvals(q.T @ m @ q).real) < 0.0)
     occupied = np.flatnonzero(shares > 0)
     if occupied.size < shares.size:
-        u = np.log(solve(shares, None).payoff) if log_payoff is None else log_payoff
+        u = _ln_payoff(solve(shares, None)) if log_payoff is None else log_payoff
         if empty_place_pays_more(u, shares, cost):
             return False
     if occupied.size < 2:

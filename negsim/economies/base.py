@@ -115,6 +115,24 @@ def as_inputs(
     return lam, a, phi
 
 
+def out_of_range(economy: str, sigma: float) -> EquilibriumError:
+    """The error of a short-run equilibrium whose numbers leave the floating-point range."""
+    return EquilibriumError(
+        f"{economy} short-run equilibrium leaves the floating-point range at σ = {sigma:g} "
+        "(T^(1-σ) or a price index under- or overflows: some region reaches no firm); lower "
+        "the transport costs or σ"
+    )
+
+
+def finite(eq: Equilibrium, economy: str, sigma: float) -> Equilibrium:
+    """``eq`` once its wages, price indices, incomes and real wages are finite and its price
+    indices positive; ``out_of_range`` otherwise (never NaN or inf in a record)."""
+    values = (eq.wage, eq.price_index, eq.income, eq.real_wage, eq.payoff)
+    if not (all(np.all(np.isfinite(x)) for x in values) and np.all(eq.price_index > 0)):
+        raise out_of_range(economy, sigma)
+    return eq
+
+
 def tomahawk_scan(
     gaps: Callable[[np.ndarray, np.ndarray], np.ndarray],
     core_sustainable: Callable[[float], bool],
@@ -455,7 +473,9 @@ class ClosedFormEconomy(Economy):
         max_iter=100,
     ) -> Equilibrium:
         self.check_inputs(firms, housing_share)
-        return self.closed_form(shares, immobile, T, sigma, mu)
+        with np.errstate(over="ignore", divide="ignore", invalid="ignore"):
+            eq = self.closed_form(shares, immobile, T, sigma, mu)
+        return finite(eq, self.name.upper(), sigma)
 
 
 def _as_dict(t: Threshold) -> dict[str, float]:

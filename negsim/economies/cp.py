@@ -22,6 +22,8 @@ from negsim.economies.base import (
     Threshold,
     as_inputs,
     brentq,
+    finite,
+    out_of_range,
     roots_in,
     tomahawk_scan,
 )
@@ -107,7 +109,9 @@ def short_run_equilibrium(
     damped Newton steps on log-wages (analytic R×R Jacobian, step halved until the residual
     falls), warm-started from ``wage0``: matrix products only, no loop over regions.
     Converged when the largest residual |ln W(w) - ln w| is below ``tol``; raises
-    EquilibriumError after ``max_iter`` iterations (never returns NaN).
+    EquilibriumError after ``max_iter`` iterations, or where the equations leave the
+    floating-point range (φ = T^(1-σ) or w^(1-σ) under- or overflowing at a large σ or T):
+    never returns NaN or inf.
     Regions without workers get the wage a firm *could* pay there (FKV's "potential" wage),
     which is what a would-be migrant compares.
 
@@ -120,22 +124,26 @@ def short_run_equilibrium(
     else:  # a region whose workers earned nothing restarts from the unit wage
         wage0 = np.asarray(wage0, dtype=float)
         u = np.log(np.where(wage0 > 0, wage0, 1.0))
-    residual, jacobian = m.residual_and_jacobian(u)
-    iteration = 0
-    while not np.max(np.abs(residual)) < tol:
-        iteration += 1
-        if iteration > max_iter:
-            raise EquilibriumError(
-                f"CP short-run equilibrium did not converge in {max_iter} Newton iterations "
-                f"(log-wage residual {np.max(np.abs(residual)):.3g} > tol {tol:.3g}); "
-                "raise solver.max_iter"
-            )
-        try:
-            direction = np.linalg.solve(jacobian, -residual)
-        except np.linalg.LinAlgError:
-            direction = residual  # singular Jacobian: fall back to a fixed-point step
-        u, residual, jacobian = m.line_search(u, direction, residual)
-    return m.equilibrium(u, iteration, float(np.max(np.abs(residual))))
+    with np.errstate(over="ignore", divide="ignore", invalid="ignore"):
+        residual, jacobian = m.residual_and_jacobian(u)
+        if not np.all(np.isfinite(residual)):
+            raise out_of_range("CP", sigma)
+        iteration = 0
+        while not np.max(np.abs(residual)) < tol:
+            iteration += 1
+            if iteration > max_iter:
+                raise EquilibriumError(
+                    f"CP short-run equilibrium did not converge in {max_iter} Newton "
+                    f"iterations (log-wage residual {np.max(np.abs(residual)):.3g} > tol "
+                    f"{tol:.3g}); raise solver.max_iter"
+                )
+            try:
+                direction = np.linalg.solve(jacobian, -residual)
+            except np.linalg.LinAlgError:
+                direction = residual  # singular Jacobian: fall back to a fixed-point step
+            u, residual, jacobian = m.line_search(u, direction, residual)
+        eq = m.equilibrium(u, iteration, float(np.max(np.abs(residual))))
+    return finite(eq, "CP", sigma)
 
 
 class _Markets:
@@ -432,9 +440,16 @@ def sustain_ratio(T: float | np.ndarray, sigma: float, mu: float) -> float | np.
     The core–periphery pattern is sustainable where this is below 1.
     """
     T = np.asarray(T, dtype=float)
-    out = T ** (-mu) * ((1 + mu) / 2 * T ** (1 - sigma) + (1 - mu) / 2 * T ** (sigma - 1)) ** (
-        1 / sigma
-    )
+    with np.errstate(over="ignore"):
+        out = T ** (-mu) * ((1 + mu) / 2 * T ** (1 - sigma) + (1 - mu) / 2 * T ** (sigma - 1)) ** (
+            1 / sigma
+        )
+    if not np.all(np.isfinite(out)):  # T^(σ-1) overflowed: the same in logarithms
+        log_t = np.log(T)
+        log_sum = np.logaddexp(
+            np.log((1 + mu) / 2) + (1 - sigma) * log_t, np.log((1 - mu) / 2) + (sigma - 1) * log_t
+        )
+        out = np.where(np.isfinite(out), out, np.exp(-mu * log_t + log_sum / sigma))
     return float(out) if out.ndim == 0 else out
 
 

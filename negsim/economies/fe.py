@@ -24,6 +24,7 @@ from negsim.economies.base import (
     Threshold,
     as_inputs,
     brentq,
+    out_of_range,
 )
 
 
@@ -57,11 +58,14 @@ def short_run_equilibrium(
         V_r = π_r G_r^(-μ) = π_r Δ_r^(μ/(σ-1))      real reward (what entrepreneurs compare)
 
     π appears linearly: (I - b φ D⁻¹ diag(λ)) π = b φ D⁻¹ (1-μ) a, b = μ/σ, D = diag(Δ).
-    Regions without entrepreneurs get the profit a firm *would* earn there.
+    Regions without entrepreneurs get the profit a firm *would* earn there. ``residual`` is
+    the largest relative gap of the profit equation at the solution.
     """
     lam, a, phi = as_inputs(shares, immobile, T, sigma, "FE")
     b = mu / sigma
     delta = phi.T @ lam
+    if not np.all(delta > 0):  # T^(1-σ) underflows to 0: a region reaches no firm
+        raise out_of_range("FE", sigma)
     m = b * phi / delta[None, :]
     try:
         profit = np.linalg.solve(np.eye(lam.size) - m * lam[None, :], m @ ((1.0 - mu) * a))
@@ -72,7 +76,7 @@ def short_run_equilibrium(
     income = (1.0 - mu) * a + lam * profit
     price_index = delta ** (1.0 / (1.0 - sigma))
     real = profit * price_index ** (-mu)
-    residual = float(np.max(np.abs(b * phi @ (income / delta) - profit)))
+    residual = float(np.max(np.abs(b * phi @ (income / delta) - profit) / profit))  # relative
     return Equilibrium(
         wage=profit,
         price_index=price_index,

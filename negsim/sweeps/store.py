@@ -8,6 +8,10 @@ Layout of ``DIR``:
 - ``timeseries.parquet/`` — if recorded: the thinned time series, with a ``run_id`` column.
 - ``sensitivity.csv`` — Sobol' indices (design ``sobol``).
 
+While a sweep writes, it holds an exclusive lock on ``DIR`` itself (``flock`` on the
+directory, as ``negsim run`` does): a second sweep into ``DIR`` is refused, and no lock file
+is left behind (one left by an earlier version, ``.negsim-sweep.lock``, is removed).
+
 Crash safety (SIGKILL at any moment): each part is written to a hidden temporary file
 (Parquet readers skip names starting with ``.``) and renamed into place, so a part is either
 absent or complete. A batch's time-series part is written *before* its runs part; the runs
@@ -28,7 +32,6 @@ import os
 import shutil
 from collections.abc import Iterator
 from pathlib import Path
-from typing import IO, Any
 
 import pyarrow as pa
 import pyarrow.parquet as pq
@@ -41,7 +44,7 @@ TIMESERIES = "timeseries.parquet"
 RESOLVED = "sweep.resolved.toml"
 SENSITIVITY = "sensitivity.csv"
 FIGURE = "sweep.png"
-LOCK = ".negsim-sweep.lock"
+OLD_LOCK = ".negsim-sweep.lock"
 OUTPUTS = (RESOLVED, RUNS, TIMESERIES, SENSITIVITY)
 
 
@@ -124,7 +127,7 @@ class SweepStore:
         self.out = Path(out)
         self.runs = Dataset(self.out / RUNS)
         self.timeseries = Dataset(self.out / TIMESERIES)
-        self._lock: IO[Any] | None = None
+        self._lock: int | None = None  # descriptor of the locked directory
         self._next = 0
 
     def open(self, plan: SweepPlan, resume: bool) -> pa.Table | None:
@@ -135,7 +138,7 @@ class SweepStore:
             raise OutputError(f"{out}: exists and is not a directory; choose another --out")
         try:
             out.mkdir(parents=True, exist_ok=True)
-            self._lock = open(out / LOCK, "a")  # noqa: SIM115 — held until close()
+            self._lock = os.open(out, os.O_RDONLY)  # held until close()
         except OSError as exc:
             raise OutputError(f"{out}: cannot write: {exc.strerror or exc}") from None
         try:
@@ -181,6 +184,10 @@ class SweepStore:
         for dataset in (self.runs, self.timeseries):
             dataset.recover()
             dataset.remove_temporary()
+        for stray in out.glob(".*.tmp"):  # a file of DIR being written when a sweep died
+            if any(stray.name.startswith(f".{name}.") for name in (*OUTPUTS, FIGURE)):
+                stray.unlink(missing_ok=True)
+        (out / OLD_LOCK).unlink(missing_ok=True)
         done = self.runs.read()
         n_done = 0 if done is None else done.num_rows
         if present and not resume:
@@ -226,7 +233,7 @@ class SweepStore:
         if self._lock is not None:
             with contextlib.suppress(OSError):
                 fcntl.flock(self._lock, fcntl.LOCK_UN)
-            self._lock.close()
+            os.close(self._lock)
             self._lock = None
 
 
