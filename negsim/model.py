@@ -31,7 +31,7 @@ from negsim.metrics import cluster_centres
 from negsim.own_speed_firms import OwnSpeedFirms
 from negsim.policies import UNCHANGED, Schedule, displace
 from negsim.record import RegionState
-from negsim.rest_point import residual, tolerance
+from negsim.rest_point import JACOBIAN_MAX_PLACES, residual, tolerance
 from negsim.rules import (
     apportion,
     draw_productivity,
@@ -192,10 +192,11 @@ class NEGModel(mesa.Model):
         """What settling demands of the mobile agents (``negsim.rest_point``): "equal
         payoffs" (ν = 0: no agent gains from moving) or "logit equilibrium" (ν > 0); None
         with tastes and migration costs, whose rest point has no closed form (then the
-        shares' quiet window alone judges)."""
+        shares' quiet window alone judges), and with ν = 0 beyond
+        ``rest_point.JACOBIAN_MAX_PLACES`` places, whose tolerance costs R + 1 solves."""
         noise = self.spec.behaviour.noise
         if noise == 0:
-            return "equal payoffs"
+            return "equal payoffs" if self.n_regions <= JACOBIAN_MAX_PLACES else None
         return None if self.migration_cost is not None else "logit equilibrium"
 
     def equilibrium_check(self, fresh: bool = False) -> tuple[float, float] | None:

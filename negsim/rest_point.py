@@ -34,6 +34,10 @@ from negsim.stability import is_stable_rest_point, payoff_jacobian
 Solve = Callable[[np.ndarray, np.ndarray | None], Equilibrium]
 
 NUMERICAL_FLOOR = 1e-9  # the short-run solver's wages are exact to ~1e-12 in logs
+JACOBIAN_MAX_PLACES = 400
+"""ν = 0: the tolerance needs d ln ω/dλ, R + 1 short-run solves of R places (~8 s at R = 400,
+O(R⁴)); beyond this many places it is not computed and the shares' quiet window alone
+judges settling, as before the condition existed."""
 EMPTY = 1e-9  # a mean-field share below this is an empty place (< one agent in 10⁹)
 LOGIT_Z = 3.0  # a finite population's own rest point lies beyond 3 sd with odds 0.27 % a place
 
@@ -78,8 +82,12 @@ def gap_tolerance(jacobian: np.ndarray, n_agents: int) -> float:
     ``NUMERICAL_FLOOR``). Where the gap is flat in λ (a break point) the tolerance
     shrinks with it, so settling still means "within a few agents of the rest point".
     """
-    spread = np.abs(jacobian[:, None, :] - jacobian[None, :, :]).sum(axis=2)
-    return float(max(2.0 * spread.max() / n_agents, NUMERICAL_FLOOR))
+    widest = 0.0
+    block = max(1, 2**22 // jacobian.size)  # rows per block: ~32 MB of differences at a time
+    for start in range(0, jacobian.shape[0], block):
+        rows = jacobian[start : start + block, None, :]
+        widest = max(widest, float(np.abs(rows - jacobian[None, :, :]).sum(axis=2).max()))
+    return float(max(2.0 * widest / n_agents, NUMERICAL_FLOOR))
 
 
 def logit_tolerance(logit: np.ndarray, n_agents: int) -> float:

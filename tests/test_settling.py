@@ -201,3 +201,35 @@ def test_rest_point_cli_json_and_bad_input(capsys):
     assert main(["rest-point", str(BASE), "--set", "economy.sigma=0.5"]) == 2
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1 and "economy.sigma" in err[0]
+
+
+def test_gap_tolerance_in_blocks_is_the_pairwise_maximum() -> None:
+    """The blocked computation (bounded memory at many places) equals the all-pairs
+    maximum of Σ_k |J_sk − J_rk| computed pair by pair."""
+    rng = np.random.default_rng(4)
+    J = rng.normal(size=(300, 300))  # 46-row blocks: the maximum must cross blocks
+    widest = max(np.abs(J[r] - J[s]).sum() for r in range(300) for s in range(r + 1, 300))
+    assert rest_point.gap_tolerance(J, 1000) == pytest.approx(2.0 * widest / 1000, rel=1e-12)
+
+
+def test_beyond_the_jacobian_limit_the_quiet_window_judges(tmp_path) -> None:
+    """ν = 0 on more places than ``rest_point.JACOBIAN_MAX_PLACES``: no criterion (its
+    tolerance would cost R + 1 solves), so the summary reports null residual and
+    tolerance instead of spending O(R⁴) at the end of the run."""
+    scenario = negsim.load_scenario(
+        BASE.with_name("racetrack_12.toml"),
+        [
+            f"regions.count={rest_point.JACOBIAN_MAX_PLACES + 1}",
+            "population.workers=2000",
+            "population.firms=100",
+            "run.steps=2",
+            "economy.transport_cost=1.01",
+        ],
+    )
+    result = negsim.run(scenario, progress=False)
+    assert result.summary["settling"] == {
+        "stopped": "step limit",
+        "criterion": None,
+        "residual": None,
+        "tolerance": None,
+    }
