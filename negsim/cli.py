@@ -132,7 +132,7 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def cmd_run(args: argparse.Namespace) -> int:
-    from negsim.output import OUTPUT_FILES, claim, folder_name, write_results
+    from negsim.output import claim, folder_name, output_files, write_results
     from negsim.resources import check_run
     from negsim.runner import run
     from negsim.scenario import load_scenario
@@ -145,7 +145,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     if args.quiet:
         return 0
     print(_human_summary(result.summary))
-    print(f"  wrote {out}/: {' '.join(OUTPUT_FILES)}")
+    print(f"  wrote {out}/: {' '.join(output_files(scenario))}")
     return 0
 
 
