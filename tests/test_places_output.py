@@ -11,12 +11,21 @@ import subprocess
 import sys
 from pathlib import Path
 
+import matplotlib.pyplot as plt
+import numpy as np
 import pandas as pd
 import pytest
+from matplotlib.collections import LineCollection
 
 from negsim import place_table
 from negsim.cli import main
+from negsim.geography import delaunay_pairs
 from negsim.output import ALL_FILES, OUTPUT_FILES
+from negsim.plots import plot_regions
+from negsim.plots.maps import MAP_MARKER_AREA
+from negsim.record import Result
+from negsim.runner import run
+from negsim.scenario import load_scenario
 
 ROOT = Path(__file__).resolve().parents[1]
 ANHUI = ROOT / "scenarios" / "places" / "anhui_six_cities.toml"
@@ -99,3 +108,64 @@ def test_a_run_killed_while_writing_the_geojson_is_completed_by_the_same_command
     assert sorted(p.name for p in out.iterdir()) == sorted(ALL_FILES)
     for name in ("summary.json", "places.geojson"):
         assert (out / name).read_bytes() == (reference / name).read_bytes(), name
+
+
+# --- the maps of a places run: real coordinates, areas ∝ share, roads, readable labels ------
+
+
+def _run_on(table: str, routes: str, tmp_path: Path) -> Result:
+    text = ANHUI.read_text(encoding="utf-8")
+    text = text.replace("anhui_six_cities.csv", str(ANHUI.with_name(table)))
+    text = text.replace('routes = "delaunay"', f'routes = "{routes}"')
+    path = tmp_path / "map.toml"
+    path.write_text(text, encoding="utf-8")
+    scenario = load_scenario(path, ["population.workers=3000", "run.steps=60"])
+    return run(scenario)
+
+
+def _overlap(a, b) -> float:
+    w = min(a.x1, b.x1) - max(a.x0, b.x0)
+    h = min(a.y1, b.y1) - max(a.y0, b.y0)
+    return max(w, 0.0) * max(h, 0.0)
+
+
+@pytest.mark.parametrize("routes", ["delaunay", "direct"])
+def test_a_places_run_maps_start_and_end_at_real_coordinates(tmp_path, routes):
+    result = _run_on("anhui_cities.csv", routes, tmp_path)
+    table = place_table.read(ANHUI.with_name("anhui_cities.csv"))
+    lon_lat = np.array([[p["lon"], p["lat"]] for p in table])
+    fig = plot_regions(result)
+    fig.canvas.draw()
+    start, end = fig.axes[:2]
+    last = int(result.timeseries["step"].max())
+    assert start.get_title().endswith("step 0") and end.get_title().endswith(f"step {last}")
+    ts = result.timeseries
+    for ax, step in ((start, 0), (end, last)):
+        shares = ts[ts["step"] == step]["share"].to_numpy()
+        assert ax.get_aspect() == pytest.approx(1 / np.cos(np.radians(lon_lat[:, 1].mean())))
+        (x0, x1), (y0, y1) = ax.get_xlim(), ax.get_ylim()
+        assert x0 < lon_lat[:, 0].min() and x1 > lon_lat[:, 0].max()
+        assert y0 < lon_lat[:, 1].min() and y1 > lon_lat[:, 1].max()
+        markers = next(c for c in ax.collections if c.get_label() == "shares")
+        np.testing.assert_allclose(markers.get_offsets(), lon_lat)
+        np.testing.assert_allclose(markers.get_sizes(), MAP_MARKER_AREA * shares)
+        roads = [c for c in ax.collections if isinstance(c, LineCollection)]
+        if routes == "direct":
+            assert roads == []
+        else:
+            pairs = delaunay_pairs(lon_lat[:, 1], lon_lat[:, 0])
+            drawn = {
+                tuple(sorted(int(np.argmin(np.abs(lon_lat - end).sum(axis=1))) for end in seg))
+                for seg in roads[0].get_segments()
+            }
+            assert drawn == set(pairs)
+        renderer = fig.canvas.get_renderer()
+        labels = [t for t in ax.texts if "\nλ = " in t.get_text()]
+        assert [t.get_text().split("\n")[0] for t in labels] == [p["name"] for p in table]
+        boxes = [t.get_window_extent(renderer) for t in labels]
+        frame = ax.get_window_extent(renderer)
+        for i, a in enumerate(boxes):
+            assert frame.x0 <= a.x0 and a.x1 <= frame.x1 and frame.y0 <= a.y0 and a.y1 <= frame.y1
+            for b in boxes[i + 1 :]:
+                assert _overlap(a, b) == 0.0, (labels[i].get_text(), boxes.index(b))
+    plt.close(fig)
