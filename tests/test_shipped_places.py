@@ -108,3 +108,24 @@ def test_every_shipped_table_loads_and_runs_a_short_scenario(tmp_path, table):
     assert main(["run", str(path), "--quiet", "--out", str(out)]) == 0
     features = json.loads((out / "places.geojson").read_text(encoding="utf-8"))["features"]
     assert [f["properties"]["name"] for f in features] == scenario.region_names
+
+
+def test_anhui_registration_reform_on_the_map_answers_its_policy_question():
+    """Its header: behind the barrier Hefei shares the knowledge workers with Huainan; the
+    reform at step 300 makes Hefei the single core; without it the province stays split."""
+    path = PLACES / "anhui_registration_reform.toml"
+    scenario = load_scenario(path)
+    assert scenario.geography.places.endswith("anhui_cities.csv")
+    assert len(scenario.region_names) == 16
+    reform = run(scenario)
+    ts = reform.timeseries
+    before = ts[ts["step"] == 300].set_index("region")["share"]
+    assert before["Hefei"] < 0.55 and before["Huainan"] > 0.4  # split behind the barrier
+    assert reform.summary["core"] == "Hefei"
+    assert reform.summary["final_shares"]["Hefei"] > 0.99
+    assert reform.summary["final_shares"]["Hefei"] > before["Hefei"] + 0.4  # the core grew
+    kept = run(load_scenario(path, ["policies=[]"]))
+    shares = kept.summary["final_shares"]
+    assert kept.summary["regime"] != "agglomerated"
+    assert shares["Hefei"] < 0.55 and shares["Huainan"] > 0.45
+    assert shares["Hefei"] + shares["Huainan"] > 0.99
