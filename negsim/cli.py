@@ -374,6 +374,16 @@ def _list_shipped() -> int:
             data = read_toml(shipped.path(kind, name))
             description = (data.get("sweep", {}) if kind == "sweeps" else data).get("description")
             print(f"  {name:<{width}}  {description or ''}".rstrip())
+        places = shipped.folder(kind) / "places"
+        if kind == "scenarios" and places.is_dir():  # on real maps: run by path
+            print(f"  on tables of real places (negsim run {places}/NAME.toml):")
+            files = sorted(places.glob("*.toml"))
+            inner = max((len(p.stem) for p in files), default=0)
+            for path in files:
+                description = read_toml(path).get("description")
+                print(f"    {path.stem:<{inner}}  {description or ''}".rstrip())
+            tables = ", ".join(p.name for p in sorted(places.glob("*.csv")))
+            print(f"    tables: {tables}")
     return 0
 
 

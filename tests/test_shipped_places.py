@@ -129,3 +129,12 @@ def test_anhui_registration_reform_on_the_map_answers_its_policy_question():
     assert kept.summary["regime"] != "agglomerated"
     assert shares["Hefei"] < 0.55 and shares["Huainan"] > 0.45
     assert shares["Hefei"] + shares["Huainan"] > 0.99
+
+
+def test_negsim_list_shows_the_places_scenarios_and_tables(capsys):
+    assert main(["list"]) == 0
+    out = capsys.readouterr().out
+    places = out[out.index("on tables of real places") : out.index("sweeps shipped")]
+    for path in sorted(PLACES.glob("*.toml")):
+        assert f"    {path.stem} " in places and load_scenario(path).description in places
+    assert places.splitlines()[-1] == "    tables: " + ", ".join(t.name for t in TABLES)
