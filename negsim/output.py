@@ -1,5 +1,6 @@
 """Writing a run's files: the output directory claimed before the run, atomic writes, and
-``save_run`` (timeseries.csv, summary.json, scenario.resolved.toml, shares.png, regions.png).
+``save_run`` (timeseries.csv, summary.json, scenario.resolved.toml, shares.png, regions.png;
+places.geojson too when the geography is a table of places).
 
 Crash safety: before the run, ``claim`` checks the directory (a directory holding another
 scenario's or seed's results is refused before anything is written), locks it against a
@@ -32,6 +33,13 @@ OUTPUT_FILES = (
     "shares.png",
     "regions.png",
 )
+PLACES_FILES = ("places.geojson",)  # written only for a places geography
+ALL_FILES = OUTPUT_FILES + PLACES_FILES
+
+
+def output_files(scenario: Scenario) -> tuple[str, ...]:
+    """The files a run of ``scenario`` writes: OUTPUT_FILES, and PLACES_FILES for places."""
+    return ALL_FILES if scenario.geography.kind == "places" else OUTPUT_FILES
 
 
 class OutputError(RuntimeError):
@@ -81,7 +89,7 @@ def claim(out_dir: str | Path, scenario: Scenario) -> Iterator[Path]:
         resolved = scenario.to_toml()
         try:
             for stray in out.glob(".*.tmp"):
-                if any(stray.name.startswith(f".{name}.") for name in OUTPUT_FILES):
+                if any(stray.name.startswith(f".{name}.") for name in ALL_FILES):
                     stray.unlink(missing_ok=True)
             target = out / RESOLVED
             if not target.exists() or target.read_text(encoding="utf-8") != resolved:
@@ -95,7 +103,8 @@ def claim(out_dir: str | Path, scenario: Scenario) -> Iterator[Path]:
 
 def write_results(result: Result, out: Path) -> list[Path]:
     """Write timeseries.csv, summary.json, shares.png and regions.png (the map of the last
-    step) into a claimed directory."""
+    step) into a claimed directory; places.geojson too for a places geography."""
+    from negsim.place_geojson import GEOJSON_FILE, geojson_text, has_places
     from negsim.plots import plot_regions, plot_shares, save_figure
 
     writers: dict[str, Callable[[Path], None]] = {
@@ -106,6 +115,9 @@ def write_results(result: Result, out: Path) -> list[Path]:
         "shares.png": lambda p: save_figure(plot_shares(result), p),
         "regions.png": lambda p: save_figure(plot_regions(result), p),
     }
+    if has_places(result):
+        text = geojson_text(result)
+        writers[GEOJSON_FILE] = lambda p: p.write_text(text, encoding="utf-8")
     try:
         return [atomic_write(out / name, write) for name, write in writers.items()]
     except OSError as exc:
@@ -122,7 +134,7 @@ def check_output_dir(out_dir: str | Path, scenario: Scenario) -> Path:
     try:
         if out.exists() and not out.is_dir():
             raise OutputError(f"{out}: exists and is not a directory; choose another --out")
-        present = [name for name in OUTPUT_FILES if (out / name).exists()]
+        present = [name for name in ALL_FILES if (out / name).exists()]
         if not present:
             return out
         previous = out / RESOLVED

@@ -7,7 +7,8 @@ accepts an Axes to draw into; figures read records (``negsim.record``) and the t
   ``MAX_LINES`` = 8 regions), ``plot_wages``, ``shade_policies``;
 - ``theory``: the two-region ``plot_tomahawk`` and the agents' ``plot_hysteresis`` loop;
 - ``maps``: where the mobile agents are at one step, ``plot_regions`` drawn by geography
-  kind (``REGION_MAPS``), ``MAP_MARKER_AREA``;
+  kind (``REGION_MAPS``), ``MAP_MARKER_AREA``; a places run's start/end pair of maps,
+  ``plot_places_start_end``;
 - ``labels``: where a map puts each place's name.
 
 The names below are importable from ``negsim.plots`` itself, each imported on first use
@@ -23,6 +24,7 @@ _HOMES = {
     "RegionState": "negsim.record",
     "figure_axes": "negsim.plots.common",
     "plot_hysteresis": "negsim.plots.theory",
+    "plot_places_start_end": "negsim.plots.maps",
     "plot_regions": "negsim.plots.maps",
     "plot_shares": "negsim.plots.timeseries",
     "plot_tomahawk": "negsim.plots.theory",

@@ -96,9 +96,13 @@ def untangle_labels(
     pos: np.ndarray,
     radii: np.ndarray,
     preferred: np.ndarray,
+    reaches: tuple[float, ...] = (1.0,),
+    strict: bool = False,
 ) -> None:
     """Move place labels that overlap other labels, markers or link labels to the free
-    direction (of 16) that overlaps least, preferring the direction first chosen. Measured
+    direction (of 16) and distance (``reaches`` × ``radii``) that overlaps least, preferring
+    the direction first chosen and the nearest distance (``strict``: any overlap costs more
+    than any turn or distance, so labels touch only when no free place is left). Measured
     on the figure as it is laid out now (close to, not exactly, the final layout)."""
     if not labels or len(labels) > 40:
         return
@@ -133,16 +137,19 @@ def untangle_labels(
         for k, text in enumerate(labels):
             others = np.vstack([np.delete(boxes, k, axis=0), np.delete(markers, k, axis=0), fixed])
             best, best_score = None, np.inf
-            for direction in np.vstack([preferred[k], candidates]):
-                aim_label(text, direction, radii[k])
-                box = np.array(text.get_window_extent(renderer).extents)
-                outside = (box[2] - box[0]) * (box[3] - box[1]) - overlap(
-                    box, np.array([frame.extents])
-                )
-                turn = 1.0 - float(direction @ preferred[k])
-                score = overlap(box, others) + 20.0 * outside + 40.0 * turn
-                if score < best_score - 1e-9:
-                    best, best_score = (direction, box), score
+            for reach in reaches:
+                for direction in np.vstack([preferred[k], candidates]):
+                    aim_label(text, direction, reach * radii[k])
+                    box = np.array(text.get_window_extent(renderer).extents)
+                    outside = (box[2] - box[0]) * (box[3] - box[1]) - overlap(
+                        box, np.array([frame.extents])
+                    )
+                    turn = 1.0 - float(direction @ preferred[k])
+                    weight = 1e4 if strict else 1.0
+                    score = weight * (overlap(box, others) + 20.0 * outside) + 40.0 * turn
+                    score += 40.0 * (reach - 1.0)
+                    if score < best_score - 1e-9:
+                        best, best_score = (direction, reach, box), score
             assert best is not None
-            aim_label(text, best[0], radii[k])
-            boxes[k] = best[1]
+            aim_label(text, best[0], best[1] * radii[k])
+            boxes[k] = best[2]

@@ -10,6 +10,7 @@ import functools
 from collections.abc import Callable
 from dataclasses import dataclass
 
+import matplotlib.pyplot as plt
 import numpy as np
 from matplotlib.axes import Axes
 from matplotlib.collections import LineCollection
@@ -17,9 +18,10 @@ from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 from matplotlib.patches import Circle
 
+from negsim.geography import place_links
 from negsim.plots.common import figure_axes, region_colours
 from negsim.plots.labels import aim_label, label_directions, untangle_labels
-from negsim.record import HasRegionState, RegionState
+from negsim.record import HasRegionState, RegionState, Result
 
 #: Marker area (points²) of a place holding all of the mobile factor (λ = 1); a place's
 #: marker area is ``MAP_MARKER_AREA · λ``, so areas compare like populations.
@@ -99,7 +101,9 @@ def _draw_places(
     caption: str,
     centre: np.ndarray | None = None,
     geographic: bool = False,
-) -> None:
+    legend: bool = True,
+    crowded: bool = False,
+) -> Callable[[], None]:
     """Draw places at ``pos`` (R×2) sized by their share, their links and their names.
 
     ``geographic``: ``pos`` are (longitude, latitude) in degrees, drawn on labelled degree
@@ -109,7 +113,10 @@ def _draw_places(
     Each place gets a dashed ring of the area the even spread 1/R would give it and a filled
     marker of area ``MAP_MARKER_AREA · λ`` (coloured like its line in ``plot_shares``),
     labelled with its name and share. The right part of the axes holds the legend: the
-    links (``edge_handle``), the even ring and a key of marker areas.
+    links (``edge_handle``), the even ring and a key of marker areas (``legend``). On a
+    ``crowded`` map a label may move out to 2.8 times its first distance from its place, and
+    labels overlap only where no free spot is left.
+    Returns the untangling of the labels, to repeat once a figure of several maps is laid out.
     """
     n = len(state.names)
     shares = np.asarray(state.shares, dtype=float)
@@ -220,20 +227,27 @@ def _draw_places(
         placement: dict = dict(loc="center right")
     else:  # beside the map: degrees are not to be stretched for it
         placement = dict(loc="center left", bbox_to_anchor=(1.02, 0.5))
-    ax.legend(
-        handles,
-        labels,
-        **placement,
-        fontsize=7,
-        labelspacing=1.3,
-        borderpad=0.9,
-        handlelength=3.2,
-        handletextpad=1.0,
-        title=f"marker area ∝\nshare of {state.mobile} λ",
-        title_fontsize=7,
-    )
-    if centre is None:  # radial labels (a circle) need no untangling
-        untangle_labels(ax, name_texts, edge_texts, pos, radii, directions)
+    if legend:
+        ax.legend(
+            handles,
+            labels,
+            **placement,
+            fontsize=7,
+            labelspacing=1.3,
+            borderpad=0.9,
+            handlelength=3.2,
+            handletextpad=1.0,
+            title=f"marker area ∝\nshare of {state.mobile} λ",
+            title_fontsize=7,
+        )
+
+    def untangle() -> None:
+        if centre is None:  # radial labels (a circle) need no untangling
+            reaches = (1.0, 1.8, 2.8) if crowded else (1.0,)
+            untangle_labels(ax, name_texts, edge_texts, pos, radii, directions, reaches, crowded)
+
+    untangle()
+    return untangle  # again once the whole figure is laid out, for figures of several maps
 
 
 def _link_widths(lengths: np.ndarray) -> np.ndarray:
@@ -384,6 +398,75 @@ def _draw_matrix_map(state: RegionState, ax: Axes) -> None:
     )
 
 
+def _draw_places_map(
+    state: RegionState, ax: Axes, legend: bool = True
+) -> Callable[[], None] | None:
+    """Real places (``geography.kind = "places"``) at their longitude and latitude, marker
+    area ∝ share of the mobile factor; the Delaunay roads drawn (width ∝ 1/length) when
+    ``routes = "delaunay"``, none when every pair is linked directly (the crow's line);
+    ``link_overrides`` dashed in red with their T. Labels move further out where crowded."""
+    geo = state.geography
+    pos = _geographic_positions(state)
+    if pos is None or getattr(geo, "routes", None) is None:  # a bare RegionState
+        _draw_matrix_map(state, ax)
+        return None
+    names = list(state.names)
+    index = {name: i for i, name in enumerate(names)}
+    edges: list[_Edge] = []
+    if geo.routes == "delaunay":
+        links = place_links(names, pos[:, 1], pos[:, 0], geo.circuity, "delaunay")
+        widths = _link_widths(np.array([d for _, _, d in links]))
+        edges = [
+            _Edge(index[a], index[b], float(min(w, 2.5)))
+            for (a, b, _), w in zip(links, widths, strict=True)
+        ]
+    for override in getattr(geo, "link_overrides", None) or []:
+        i, j = index[override.between[0]], index[override.between[1]]
+        improved = _Edge(i, j, 2.5, f"T = {override.transport_cost:g}", dashed=True)
+        edges = [e for e in edges if {e.i, e.j} != {i, j}] + [improved]
+    formula = "exp(τ·d)" if geo.cost == "exponential" else "1 + τ·d"
+    route = (
+        "Delaunay roads, costs compound along the shortest route"
+        if geo.routes == "delaunay"
+        else "every pair linked directly"
+    )
+    return _draw_places(
+        state,
+        ax,
+        pos,
+        edges,
+        (Line2D([], [], color="0.6", lw=2.0), "road: width ∝ 1/length")
+        if geo.routes == "delaunay"
+        else None,
+        f"{route};\nT = {formula}, d = {geo.circuity:g} × great-circle km, "
+        f"τ = {geo.cost_per_distance:g}/km",
+        geographic=True,
+        legend=legend,
+        crowded=True,
+    )
+
+
+def plot_places_start_end(result: Result, axes: tuple[Axes, Axes] | None = None) -> Figure:
+    """A places run as a pair of maps: the first recorded step (start) and the last (end),
+    at real longitude and latitude, marker area ∝ share of the mobile factor."""
+    first = int(result.timeseries["step"].min())
+    if axes is None:
+        fig, (start, end) = plt.subplots(1, 2, figsize=(11.0, 4.8), layout="constrained")
+    else:
+        (start, end), fig = axes, axes[0].figure
+    untangles = []
+    for ax, state, when, legend in (
+        (start, result.region_state(first), "start", False),
+        (end, result.region_state(), "end", True),
+    ):
+        untangles.append(_draw_places_map(state, ax, legend=legend))
+        ax.set_title(f"{when}: {state.mobile} by place, step {state.step}", fontsize=10)
+    for untangle in untangles:  # now that both maps and the legend take their room
+        if untangle is not None:
+            untangle()
+    return fig
+
+
 def _draw_lattice_map(state: RegionState, ax: Axes) -> None:
     """Places on a line or a rows × cols grid, neighbours joined, marker area ∝ share."""
     n = len(state.names)
@@ -417,7 +500,7 @@ REGION_MAPS: dict[str, RegionMapDrawer] = {
     "racetrack": _draw_racetrack_map,
     "network": _draw_network_map,
     "matrix": _draw_matrix_map,
-    "places": _draw_matrix_map,  # at the table's coordinates, the cheapest-route links
+    "places": _draw_places_map,
     "line": _draw_lattice_map,
     "grid": _draw_lattice_map,
 }
@@ -432,7 +515,12 @@ def plot_regions(
     current step). Agglomeration is one region holding (nearly) all of them; dispersion is
     the even spread 1/R. Two regions are drawn as two bars joined by their transport cost;
     a geography with a drawing in ``REGION_MAPS`` gets it, any other one bar per region.
+    A finished places run (a ``Result``, no ``step``, no ``ax``) gets the start/end pair of
+    maps (``plot_places_start_end``).
     """
+    if isinstance(source, Result) and step is None and ax is None:
+        if source.scenario.geography.kind == "places":
+            return plot_places_start_end(source)
     state = RegionState.of(source, step)
     drawer = REGION_MAPS.get(state.kind, _draw_region_bars)
     fig, ax = figure_axes(ax, size=(6.0, 4.0))
