@@ -31,3 +31,20 @@ def test_baoji_spillovers_keep_the_titanium_firms_in_baoji_against_xian():
     assert none.summary["core"] == "Xi’an" and left["Xi’an"] > 0.75
     assert left["Baoji"] < 0.05
     assert kept["Baoji"] - left["Baoji"] > 0.85
+
+
+def test_a_temporary_town_subsidy_near_xianyang_leaves_no_lasting_cluster():
+    """Header: while paid, 7 of the 16 firms move to Tongchuan (the stand-in for Taicun);
+    after the subsidy they leave, and Tongchuan ends with no more firms than without it."""
+    scenario = load_scenario(PLACES / "xianyang_tcm_cluster_map.toml")
+    assert scenario.geography.places.endswith("guanzhong_tianshui.csv")
+    assert scenario.initial_shares()[scenario.region_names.index("Xianyang")] == 1.0
+    subsidy, none = _with_and_without("xianyang_tcm_cluster_map.toml")
+    ts, base = subsidy.timeseries, none.timeseries
+    paid = ts[ts["step"] == 299].set_index("region")["share"]
+    unpaid = base[base["step"] == 299].set_index("region")["share"]
+    assert paid["Tongchuan"] > 0.4 and paid["Tongchuan"] > unpaid["Tongchuan"] + 0.3
+    after = subsidy.summary["final_shares"]["Tongchuan"]
+    assert after <= none.summary["final_shares"]["Tongchuan"]  # no lasting gain
+    assert after < paid["Tongchuan"] - 0.3  # the firms left once the subsidy ended
+    assert subsidy.summary["core"] == none.summary["core"] == "Xi’an"
