@@ -48,3 +48,21 @@ def test_a_temporary_town_subsidy_near_xianyang_leaves_no_lasting_cluster():
     assert after <= none.summary["final_shares"]["Tongchuan"]  # no lasting gain
     assert after < paid["Tongchuan"] - 0.3  # the firms left once the subsidy ended
     assert subsidy.summary["core"] == none.summary["core"] == "Xi’an"
+
+
+def test_the_qinba_expressway_concentrates_industry_in_xian():
+    """Header: a three-centred ring (Chengdu, Xi'an, Wuhan) becomes a Xi'an core after the
+    expressway Xi'an–Ankang–Chongqing; without it the ring stays three-centred."""
+    scenario = load_scenario(PLACES / "qinba_road.toml")
+    assert scenario.geography.places.endswith("qinba.csv")
+    assert scenario.geography.routes == "delaunay" and len(scenario.region_names) == 17
+    road, none = _with_and_without("qinba_road.toml")
+    ts = road.timeseries
+    before = ts[ts["step"] == 399].set_index("region")["share"]
+    assert (before > 0.1).sum() == 3 and before.max() < 0.5  # several centres before the road
+    assert before["Chengdu"] > 0.35 and before["Xi’an"] > 0.35
+    shares, kept = road.summary["final_shares"], none.summary["final_shares"]
+    assert road.summary["core"] == "Xi’an" and shares["Xi’an"] > 0.85
+    assert shares["Chengdu"] < 0.02  # the second centre emptied
+    assert max(kept.values()) < 0.5 and sum(v > 0.1 for v in kept.values()) == 3
+    assert road.summary["herfindahl"] > none.summary["herfindahl"] + 0.4
