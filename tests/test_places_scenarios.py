@@ -31,6 +31,7 @@ def test_baoji_spillovers_keep_the_titanium_firms_in_baoji_against_xian():
     assert none.summary["core"] == "Xi’an" and left["Xi’an"] > 0.75
     assert left["Baoji"] < 0.05
     assert kept["Baoji"] - left["Baoji"] > 0.85
+    assert programme.summary["regime"] == scenario.expected_regime
 
 
 def test_a_temporary_town_subsidy_near_xianyang_leaves_no_lasting_cluster():
@@ -48,6 +49,7 @@ def test_a_temporary_town_subsidy_near_xianyang_leaves_no_lasting_cluster():
     assert after <= none.summary["final_shares"]["Tongchuan"]  # no lasting gain
     assert after < paid["Tongchuan"] - 0.3  # the firms left once the subsidy ended
     assert subsidy.summary["core"] == none.summary["core"] == "Xi’an"
+    assert subsidy.summary["regime"] == scenario.expected_regime
 
 
 def test_the_qinba_expressway_concentrates_industry_in_xian():
@@ -66,3 +68,4 @@ def test_the_qinba_expressway_concentrates_industry_in_xian():
     assert shares["Chengdu"] < 0.02  # the second centre emptied
     assert max(kept.values()) < 0.5 and sum(v > 0.1 for v in kept.values()) == 3
     assert road.summary["herfindahl"] > none.summary["herfindahl"] + 0.4
+    assert road.summary["regime"] == scenario.expected_regime
