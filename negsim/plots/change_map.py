@@ -54,6 +54,10 @@ def plot_effects(result: Result, ax: Axes | None = None) -> Figure:
         y = np.arange(len(names))
         ax.barh(y, np.nan_to_num(change), color=colours, edgecolor="0.3")
         ax.axvline(0.0, color="0.3", lw=0.8)
+        pp = table[EFFECT_COLUMNS[3]].to_numpy(dtype=float)
+        for k, (v, p) in enumerate(zip(change, pp, strict=True)):
+            text = f" {v:+.1f}%" if np.isfinite(v) else f" empty before: {p:+.1f} pp"
+            ax.annotate(text, (0.0 if not np.isfinite(v) else v, k), va="center", fontsize=8)
         ax.set_yticks(y, names)
         ax.invert_yaxis()
         ax.set_xlabel("change in share against the baseline (%)")
