@@ -15,6 +15,7 @@ from matplotlib.figure import Figure
 
 from negsim.effects import EFFECT_COLUMNS
 from negsim.plots.common import figure_axes
+from negsim.plots.labels import aim_label, label_directions, untangle_labels
 from negsim.plots.maps import MAP_MARKER_AREA, _geographic_positions
 from negsim.record import Result
 
@@ -24,8 +25,9 @@ _CMAP = "RdBu"  # diverging: red = loss, white = no change, blue = gain
 
 def plot_effects(result: Result, ax: Axes | None = None) -> Figure:
     """Percentage change per place of the policy run against its baseline (``result`` from
-    ``negsim.runner.run_with_baseline``). Marker area ∝ the policy run's final share; a
-    place empty in the baseline (no percentage) is drawn as a grey ring."""
+    ``negsim.runner.run_with_baseline``). Marker area ∝ the larger of the two final shares
+    (a place the policy empties stays visible); a place empty in the baseline (no
+    percentage) is drawn as a ring, labelled with its change in percentage points."""
     if result.effects is None:
         raise ValueError("no effects: run the scenario with its baseline (run_with_baseline)")
     table = result.effects
@@ -39,24 +41,32 @@ def plot_effects(result: Result, ax: Axes | None = None) -> Figure:
     pos = _geographic_positions(state)
     fig, ax = figure_axes(ax, size=(7.5, 5.0))
     colours = [cmap(norm(v)) if np.isfinite(v) else "none" for v in change]
+    pp = table[EFFECT_COLUMNS[3]].to_numpy(dtype=float)
     if pos is not None:
-        shares = table[EFFECT_COLUMNS[2]].to_numpy(dtype=float)
-        sizes = np.maximum(MAP_MARKER_AREA * shares, 30.0)
+        larger = np.maximum(table[EFFECT_COLUMNS[1]], table[EFFECT_COLUMNS[2]]).to_numpy(float)
+        sizes = np.maximum(MAP_MARKER_AREA * larger, 30.0)
         ax.scatter(pos[:, 0], pos[:, 1], s=sizes, c=colours, edgecolors="0.3", zorder=2)
-        for (x, y), name, v in zip(pos, names, change, strict=True):
-            text = f"{name}\n{v:+.1f}%" if np.isfinite(v) else f"{name}\n(empty before)"
-            ax.annotate(text, (x, y), xytext=(6, 6), textcoords="offset points", fontsize=8)
         ax.set_aspect(1.0 / np.cos(np.radians(float(pos[:, 1].mean()))), adjustable="datalim")
-        ax.set_xlabel("longitude (°E)")
+        ax.margins(0.15)
+        _label_places(
+            ax,
+            pos,
+            [n + _change_text(v, p) for n, v, p in zip(names, change, pp, strict=True)],
+            sizes,
+        )
+        ax.set_xlabel(
+            "longitude (°E)\nmarker area ∝ the larger of the two shares; ring: empty in the "
+            "baseline",
+            fontsize=9,
+        )
         ax.set_ylabel("latitude (°N)")
         ax.margins(0.15)
     else:
         y = np.arange(len(names))
         ax.barh(y, np.nan_to_num(change), color=colours, edgecolor="0.3")
         ax.axvline(0.0, color="0.3", lw=0.8)
-        pp = table[EFFECT_COLUMNS[3]].to_numpy(dtype=float)
         for k, (v, p) in enumerate(zip(change, pp, strict=True)):
-            text = f" {v:+.1f}%" if np.isfinite(v) else f" empty before: {p:+.1f} pp"
+            text = _change_text(v, p).replace("\n", " ")
             ax.annotate(text, (0.0 if not np.isfinite(v) else v, k), va="center", fontsize=8)
         ax.set_yticks(y, names)
         ax.invert_yaxis()
@@ -66,3 +76,33 @@ def plot_effects(result: Result, ax: Axes | None = None) -> Figure:
     bar.set_label(f"change in share of {state.mobile} against the baseline (%)")
     ax.set_title(f"{result.scenario.name}: policy against its baseline, step {state.step}")
     return fig
+
+
+def _label_places(ax: Axes, pos: np.ndarray, texts: list[str], sizes: np.ndarray) -> None:
+    """Labels beside the markers, moved apart where they would overlap (as the maps do)."""
+    radii = np.sqrt(sizes) / 2 + 3  # points
+    box = ax.get_window_extent()
+    x_range, y_range = np.ptp(pos[:, 0]) or 1.0, np.ptp(pos[:, 1]) or 1.0
+    points_per_unit = min(box.width / x_range, box.height / y_range) * 72.0 / ax.figure.dpi
+    directions = label_directions(pos, [], None, radii / points_per_unit)
+    labels = []
+    for k, direction in enumerate(directions):
+        text = ax.annotate(
+            texts[k],
+            pos[k],
+            xytext=(0, 0),
+            textcoords="offset points",
+            fontsize=7 if len(texts) > 8 else 8,
+            zorder=6,
+        )
+        aim_label(text, direction, radii[k])
+        labels.append(text)
+    untangle_labels(ax, labels, [], pos, radii, directions, (1.0, 1.8, 2.8), True)
+
+
+def _change_text(percent: float, pp: float) -> str:
+    """A place's label below its name: the percentage change, or for a place empty in the
+    baseline its change in percentage points (nothing when it stays empty)."""
+    if np.isfinite(percent):
+        return f"\n{percent:+.1f}%"
+    return f"\nnew: {pp:+.1f} pp" if pp != 0 else ""
