@@ -115,6 +115,11 @@ def test_plant_closures_shrink_the_core_as_the_header_says() -> None:
     effect = result.summary["policy_effect"]
     assert (effect["largest_loser"], effect["largest_gainer"]) == ("Core", "Periphery")
     assert (effect["regime_baseline"], effect["regime_policy"]) == ("agglomerated", "dispersed")
+    # two regions have no coordinates: the change map is one bar per region, centred at 0
+    ax = plot_effects(result).axes[0]
+    widths = [bar.get_width() for bar in ax.patches]
+    assert widths == pytest.approx([rows.loc["Core", PERCENT], 0.0])  # Periphery: empty before
+    assert [t.get_text() for t in ax.texts][1] == f"new: {rows.loc['Periphery', PP]:+.1f} pp"
 
 
 def test_the_qinba_expressway_concentrates_industry_in_xian() -> None:

@@ -66,8 +66,18 @@ def plot_effects(result: Result, ax: Axes | None = None) -> Figure:
         ax.barh(y, np.nan_to_num(change), color=colours, edgecolor="0.3")
         ax.axvline(0.0, color="0.3", lw=0.8)
         for k, (v, p) in enumerate(zip(change, pp, strict=True)):
-            text = _change_text(v, p).replace("\n", " ")
-            ax.annotate(text, (0.0 if not np.isfinite(v) else v, k), va="center", fontsize=8)
+            text = _change_text(v, p).strip() or "empty in both runs"
+            at = v if np.isfinite(v) else 0.0
+            ax.annotate(
+                text,
+                (at, k),
+                xytext=(-3 if at < 0 else 3, 0),
+                textcoords="offset points",
+                ha="right" if at < 0 else "left",
+                va="center",
+                fontsize=8,
+            )
+        ax.margins(x=0.2)
         ax.set_yticks(y, names)
         ax.invert_yaxis()
         ax.set_xlabel("change in share against the baseline (%)")
