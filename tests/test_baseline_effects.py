@@ -87,7 +87,10 @@ def test_a_policy_that_does_nothing_has_zero_effects_exactly(policy: str) -> Non
 
 
 def test_a_scenario_without_policies_has_zero_effects() -> None:
-    result, _ = run_with_baseline(load_scenario(CLUSTERING, SMALL))
+    import negsim
+
+    assert negsim.run_with_baseline is run_with_baseline
+    result, _ = negsim.run_with_baseline(load_scenario(CLUSTERING, SMALL))
     _zero(result)
     assert result.summary["policy_effect"]["regime_baseline"] == result.summary["regime"]
 
