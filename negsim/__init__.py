@@ -19,6 +19,7 @@ _HOMES = {
     "ScenarioError": "negsim.scenario",
     "load_scenario": "negsim.scenario",
     "run": "negsim.runner",
+    "run_with_baseline": "negsim.runner",
     "save_run": "negsim.output",
     "sweep": "negsim.sweeps",
 }

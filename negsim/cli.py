@@ -57,6 +57,11 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument("--out", type=Path, help="output directory (default runs/<scenario name>)")
     run.add_argument("--quiet", action="store_true", help="no progress bar, no summary")
     run.add_argument(
+        "--baseline",
+        action="store_true",
+        help="also run without the scenario's policies (same seed); write effects.csv/.png",
+    )
+    run.add_argument(
         "--force", action="store_true", help="run even where memory or time estimates exceed"
     )
 
@@ -140,19 +145,33 @@ def _parser() -> argparse.ArgumentParser:
 def cmd_run(args: argparse.Namespace) -> int:
     from negsim.output import claim, folder_name, output_files, write_results
     from negsim.resources import check_run
-    from negsim.runner import run
+    from negsim.runner import run, run_with_baseline
     from negsim.scenario import load_scenario
 
     scenario = load_scenario(shipped.resolve(args.scenario, "scenarios"), args.overrides, args.seed)
     check_run(scenario, str(args.scenario), force=args.force)
     with claim(args.out or Path("runs") / folder_name(scenario.name), scenario) as out:
-        result = run(scenario, progress=not args.quiet)
+        if args.baseline:
+            result, _ = run_with_baseline(scenario, progress=not args.quiet)
+        else:
+            result = run(scenario, progress=not args.quiet)
         write_results(result, out)
     if args.quiet:
         return 0
     print(_human_summary(result.summary))
-    print(f"  wrote {out}/: {' '.join(output_files(scenario))}")
+    if args.baseline:
+        print(_effect_line(result.summary["policy_effect"]))
+    print(f"  wrote {out}/: {' '.join(output_files(scenario, args.baseline))}")
     return 0
+
+
+def _effect_line(effect: dict) -> str:
+    gain, loss = effect["largest_gainer"], effect["largest_loser"]
+    return (
+        f"  against the baseline: largest gain {gain or '-'} {effect['largest_gain_pp']:+.2f} pp,"
+        f" largest loss {loss or '-'} {effect['largest_loss_pp']:+.2f} pp;"
+        f" regime {effect['regime_baseline']} -> {effect['regime_policy']}"
+    )
 
 
 def cmd_rest_point(args: argparse.Namespace) -> int:

@@ -1,6 +1,7 @@
 """Writing a run's files: the output directory claimed before the run, atomic writes, and
 ``save_run`` (timeseries.csv, summary.json, scenario.resolved.toml, shares.png, regions.png;
-places.geojson too when the geography is a table of places).
+places.geojson too when the geography is a table of places; effects.csv and effects.png for
+a run against its baseline).
 
 Crash safety: before the run, ``claim`` checks the directory (a directory holding another
 scenario's or seed's results is refused before anything is written), locks it against a
@@ -34,12 +35,15 @@ OUTPUT_FILES = (
     "regions.png",
 )
 PLACES_FILES = ("places.geojson",)  # written only for a places geography
-ALL_FILES = OUTPUT_FILES + PLACES_FILES
+EFFECT_FILES = ("effects.csv", "effects.png")  # written only by a run against its baseline
+ALL_FILES = OUTPUT_FILES + PLACES_FILES + EFFECT_FILES
 
 
-def output_files(scenario: Scenario) -> tuple[str, ...]:
-    """The files a run of ``scenario`` writes: OUTPUT_FILES, and PLACES_FILES for places."""
-    return ALL_FILES if scenario.geography.kind == "places" else OUTPUT_FILES
+def output_files(scenario: Scenario, baseline: bool = False) -> tuple[str, ...]:
+    """The files a run of ``scenario`` writes: OUTPUT_FILES, PLACES_FILES for places, and
+    EFFECT_FILES for a run against its ``baseline``."""
+    files = OUTPUT_FILES + (PLACES_FILES if scenario.geography.kind == "places" else ())
+    return files + (EFFECT_FILES if baseline else ())
 
 
 class OutputError(RuntimeError):
@@ -103,9 +107,10 @@ def claim(out_dir: str | Path, scenario: Scenario) -> Iterator[Path]:
 
 def write_results(result: Result, out: Path) -> list[Path]:
     """Write timeseries.csv, summary.json, shares.png and regions.png (the map of the last
-    step) into a claimed directory; places.geojson too for a places geography."""
+    step) into a claimed directory; places.geojson too for a places geography, effects.csv
+    and effects.png for a run against its baseline (``result.effects``)."""
     from negsim.place_geojson import GEOJSON_FILE, geojson_text, has_places
-    from negsim.plots import plot_regions, plot_shares, save_figure
+    from negsim.plots import plot_effects, plot_regions, plot_shares, save_figure
 
     writers: dict[str, Callable[[Path], None]] = {
         "timeseries.csv": lambda p: result.timeseries.to_csv(p, index=False),
@@ -118,6 +123,10 @@ def write_results(result: Result, out: Path) -> list[Path]:
     if has_places(result):
         text = geojson_text(result)
         writers[GEOJSON_FILE] = lambda p: p.write_text(text, encoding="utf-8")
+    effects = result.effects
+    if effects is not None:
+        writers["effects.csv"] = lambda p: effects.to_csv(p, index=False)
+        writers["effects.png"] = lambda p: save_figure(plot_effects(result), p)
     try:
         return [atomic_write(out / name, write) for name, write in writers.items()]
     except OSError as exc:

@@ -18,11 +18,14 @@ from negsim.scenario import Scenario
 
 @dataclass
 class Result:
-    """A finished run: ``timeseries`` (one row per step per region) and ``summary``."""
+    """A finished run: ``timeseries`` (one row per step per region) and ``summary``;
+    ``effects`` (one row per place, ``negsim.effects.EFFECT_COLUMNS``) when the run was
+    compared with its baseline (``negsim.runner.run_with_baseline``)."""
 
     scenario: Scenario
     timeseries: pd.DataFrame
     summary: dict[str, Any]
+    effects: pd.DataFrame | None = None
 
     def region_state(self, step: int | None = None) -> RegionState:
         """Where the mobile agents were at ``step`` (default: the last step)."""

@@ -6,9 +6,11 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+import pandas as pd
 from tqdm.auto import tqdm
 
 from negsim.economies.base import EquilibriumError
+from negsim.effects import effect_rows, policy_effect
 from negsim.metrics import (
     CORE_TIE_TOLERANCE,
     classify_regime,
@@ -34,6 +36,30 @@ def run(scenario: Scenario | str | Path, seed: int | None = None, progress: bool
         scenario = load_scenario(scenario)
     with one_blas_thread():
         return _run(scenario.with_seed(seed), progress)
+
+
+def without_policies(scenario: Scenario) -> Scenario:
+    """``scenario`` with its ``[[policies]]`` removed: the baseline of a policy run."""
+    return scenario.model_copy(update={"policies": []})
+
+
+def run_with_baseline(
+    scenario: Scenario | str | Path, seed: int | None = None, progress: bool = False
+) -> tuple[Result, Result]:
+    """Run ``scenario`` as given and its baseline (``without_policies``) on the same seed
+    (common random numbers: the same initial draws and the same stream of random numbers).
+    Returns ``(policy, baseline)``; ``policy`` carries the comparison: ``effects`` (one row
+    per place, ``negsim.effects``) and the summary block ``policy_effect``. The baseline is
+    exactly ``run(without_policies(scenario), seed)``."""
+    if not isinstance(scenario, Scenario):
+        scenario = load_scenario(scenario)
+    scenario = scenario.with_seed(seed)
+    with one_blas_thread():
+        policy = _run(scenario, progress)
+        baseline = _run(without_policies(scenario), progress)
+    policy.effects = pd.DataFrame(effect_rows(baseline.summary, policy.summary))
+    policy.summary["policy_effect"] = policy_effect(baseline.summary, policy.summary)
+    return policy, baseline
 
 
 def _run(scenario: Scenario, progress: bool) -> Result:

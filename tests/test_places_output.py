@@ -20,7 +20,7 @@ from matplotlib.collections import LineCollection
 from negsim import place_table
 from negsim.cli import main
 from negsim.geography import delaunay_pairs
-from negsim.output import ALL_FILES, OUTPUT_FILES
+from negsim.output import OUTPUT_FILES, PLACES_FILES
 from negsim.plots import plot_regions
 from negsim.plots.maps import MAP_MARKER_AREA
 from negsim.record import Result
@@ -45,7 +45,7 @@ def written(tmp_path_factory) -> Path:
 
 
 def test_a_places_run_writes_places_geojson_beside_the_usual_files(written):
-    assert sorted(p.name for p in written.iterdir()) == sorted(ALL_FILES)
+    assert sorted(p.name for p in written.iterdir()) == sorted(OUTPUT_FILES + PLACES_FILES)
 
 
 def test_geojson_has_one_point_per_place_at_lon_lat_agreeing_with_the_summary(written):
@@ -95,7 +95,15 @@ def test_a_run_killed_while_writing_the_geojson_is_completed_by_the_same_command
     reference, out = tmp_path / "reference", tmp_path / "out"
     assert run_cli(reference) == 0
     killed = subprocess.run(
-        [sys.executable, "-c", script, str(len(ALL_FILES)), "run", str(ANHUI), *SMALL]
+        [
+            sys.executable,
+            "-c",
+            script,
+            str(len(OUTPUT_FILES + PLACES_FILES)),
+            "run",
+            str(ANHUI),
+            *SMALL,
+        ]
         + ["--out", str(out)],
         capture_output=True,
         timeout=120,
@@ -105,7 +113,7 @@ def test_a_run_killed_while_writing_the_geojson_is_completed_by_the_same_command
     strays = [p.name for p in out.iterdir() if p.name.endswith(".tmp")]
     assert strays and all(name.startswith(".places.geojson.") for name in strays)
     assert run_cli(out) == 0
-    assert sorted(p.name for p in out.iterdir()) == sorted(ALL_FILES)
+    assert sorted(p.name for p in out.iterdir()) == sorted(OUTPUT_FILES + PLACES_FILES)
     for name in ("summary.json", "places.geojson"):
         assert (out / name).read_bytes() == (reference / name).read_bytes(), name
 

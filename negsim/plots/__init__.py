@@ -9,6 +9,7 @@ accepts an Axes to draw into; figures read records (``negsim.record``) and the t
 - ``maps``: where the mobile agents are at one step, ``plot_regions`` drawn by geography
   kind (``REGION_MAPS``), ``MAP_MARKER_AREA``; a places run's start/end pair of maps,
   ``plot_places_start_end``;
+- ``change_map``: a policy run against its baseline, ``plot_effects``;
 - ``labels``: where a map puts each place's name.
 
 The names below are importable from ``negsim.plots`` itself, each imported on first use
@@ -23,6 +24,7 @@ _HOMES = {
     "RegionMapDrawer": "negsim.plots.maps",
     "RegionState": "negsim.record",
     "figure_axes": "negsim.plots.common",
+    "plot_effects": "negsim.plots.change_map",
     "plot_hysteresis": "negsim.plots.theory",
     "plot_places_start_end": "negsim.plots.maps",
     "plot_regions": "negsim.plots.maps",
