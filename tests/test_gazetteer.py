@@ -133,3 +133,17 @@ def test_shared_names_get_their_province_then_their_geonameid():
         "Changzhi (Shanxi, geonameid 5)",
     ]
     assert len(set(names)) == len(names)
+
+
+def test_admin1_repeated_or_listed_selects_every_province(fake_gazetteer, tmp_path, capsys):
+    for argv in (["--admin1", "anhui", "--admin1", "26"], ["--admin1", "anhui", "26"]):
+        out = tmp_path / "two.csv"
+        code, _, err = places(capsys, "--country", "CN", *argv, "--out", str(out))
+        assert code == 0, err
+        assert [r["name"] for r in place_table.read(out)] == [
+            "Alpha",
+            "Epsilon",
+            "Beta",
+            "Ma’gamma",
+            "Delta",
+        ]
