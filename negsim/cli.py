@@ -133,7 +133,9 @@ def _parser() -> argparse.ArgumentParser:
     sub.add_parser("schema", help="print the JSON Schema of scenario files")
     pl = sub.add_parser("places", help="write a table of places from the offline gazetteer")
     pl.add_argument("--country", required=True, help="ISO 3166 country code, e.g. CN")
-    pl.add_argument("--admin1", nargs="+", default=[], help="provinces: names or GeoNames codes")
+    pl.add_argument(
+        "--admin1", nargs="+", action="extend", default=[], help="provinces: names or codes"
+    )
     pl.add_argument("--min-population", type=int, default=15000, help="default 15000")
     pl.add_argument("--names", help="only these places, comma-separated (A,B,...)")
     pl.add_argument("--max-places", type=int, help="keep the K largest")

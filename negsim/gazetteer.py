@@ -124,7 +124,7 @@ def select(
     if len(pool) < 2:
         raise GazetteerError(f"a table of places needs at least 2 places; selected {len(pool)}")
     groups = ADMIN1_NAMES.get(country, {})
-    return [
+    rows = [
         {
             "name": c["name"],
             "lat": float(c["latitude"]),
@@ -135,6 +135,22 @@ def select(
         }
         for c in pool
     ]
+    return unique_names(rows)
+
+
+def unique_names(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Rows whose names are unique, as a table of places needs: a name that several places
+    share (China has two Suzhous, in Jiangsu and in Anhui) gets its province, ``Suzhou
+    (Anhui)``; one still shared within a province gets its GeoNames id as well."""
+    for key, label in (
+        (lambda r: r["name"], lambda r: f"{r['name']} ({r['group']})"),
+        (lambda r: r["name"], lambda r: f"{r['name'][:-1]}, geonameid {r['geonameid']})"),
+    ):
+        counts: dict[str, int] = {}
+        for r in rows:
+            counts[key(r)] = counts.get(key(r), 0) + 1
+        rows = [{**r, "name": label(r)} if counts[key(r)] > 1 else r for r in rows]
+    return rows
 
 
 def load_cities(min_population: int, directory: Path | None = None) -> list[dict[str, Any]]:

@@ -111,3 +111,39 @@ def test_without_the_extra_the_command_says_how_to_get_it(tmp_path, capsys, monk
     monkeypatch.setattr(gazetteer.importlib.util, "find_spec", lambda name: None)
     code, _, err = places(capsys, "--country", "CN", "--out", str(tmp_path / "x.csv"))
     assert code == 2 and len(err) == 1 and "negsim[places]" in err[0], err
+
+
+def test_shared_names_get_their_province_then_their_geonameid():
+    rows = [
+        {"name": n, "group": g, "geonameid": i}
+        for n, g, i in [
+            ("Suzhou", "Jiangsu", 1),
+            ("Suzhou", "Anhui", 2),
+            ("Hefei", "Anhui", 3),
+            ("Changzhi", "Shanxi", 4),
+            ("Changzhi", "Shanxi", 5),
+        ]
+    ]
+    names = [r["name"] for r in gazetteer.unique_names(rows)]
+    assert names == [
+        "Suzhou (Jiangsu)",
+        "Suzhou (Anhui)",
+        "Hefei",
+        "Changzhi (Shanxi, geonameid 4)",
+        "Changzhi (Shanxi, geonameid 5)",
+    ]
+    assert len(set(names)) == len(names)
+
+
+def test_admin1_repeated_or_listed_selects_every_province(fake_gazetteer, tmp_path, capsys):
+    for argv in (["--admin1", "anhui", "--admin1", "26"], ["--admin1", "anhui", "26"]):
+        out = tmp_path / "two.csv"
+        code, _, err = places(capsys, "--country", "CN", *argv, "--out", str(out))
+        assert code == 0, err
+        assert [r["name"] for r in place_table.read(out)] == [
+            "Alpha",
+            "Epsilon",
+            "Beta",
+            "Ma’gamma",
+            "Delta",
+        ]

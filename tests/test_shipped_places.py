@@ -18,7 +18,7 @@ from negsim.scenario import load_scenario
 
 PLACES = Path(__file__).resolve().parents[1] / "scenarios" / "places"
 TABLES = sorted(PLACES.glob("*.csv"))
-MADE_BY_COMMAND = ("anhui_cities.csv", "guanzhong_tianshui.csv", "qinba.csv")
+MADE_BY_COMMAND = ("anhui_cities.csv", "guanzhong_tianshui.csv", "qinba.csv", "china_500k.csv")
 
 SHORT = """
 name = "short_{stem}"
@@ -45,6 +45,7 @@ MUST_HOLD = {
     "anhui_cities.csv": {"Hefei", "Wuhu"},
     "guanzhong_tianshui.csv": {"Xi’an", "Baoji", "Xianyang", "Tianshui"},
     "qinba.csv": {"Chongqing", "Chengdu", "Wuhan", "Zhengzhou", "Xi’an", "Lanzhou", "Xining"},
+    "china_500k.csv": {"Shanghai", "Beijing", "Hefei", "Xi’an", "Suzhou (Anhui)", "Ürümqi"},
 }
 
 
@@ -77,6 +78,17 @@ def test_the_anhui_table_holds_its_sixteen_prefecture_level_cities_inside_anhui(
     hefei = next(i for i, r in enumerate(rows) if r["name"] == "Hefei")
     wuhu = next(i for i, r in enumerate(rows) if r["name"] == "Wuhu")
     assert 110 < great_circle_km(lat, lon)[hefei, wuhu] < 140  # about 126 km apart
+
+
+def test_the_china_table_holds_cities_above_half_a_million_inside_china_by_unique_names():
+    rows = place_table.read(PLACES / "china_500k.csv")
+    assert 250 <= len(rows) <= 350  # "about 300 cities" (issue #12, item 7)
+    assert min(r["population"] for r in rows) >= 500_000
+    assert len({r["name"] for r in rows}) == len(rows)
+    assert {"Suzhou (Jiangsu)", "Suzhou (Anhui)"} <= {r["name"] for r in rows}
+    lat = np.array([r["lat"] for r in rows])
+    lon = np.array([r["lon"] for r in rows])
+    assert lat.min() > 18 and lat.max() < 54 and lon.min() > 73 and lon.max() < 135
 
 
 def test_the_qinba_ring_cities_surround_the_places_inside_the_ring():
