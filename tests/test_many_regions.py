@@ -273,3 +273,28 @@ def test_the_shipped_qinba_network_coordinates_agree_with_its_link_distances() -
         km = 2 * 6371.0088 * np.arcsin(np.sqrt(h))
         assert km == pytest.approx(link.distance, rel=0.02), link.between
     assert coords["Chengdu"].lon < coords["Xi'an"].lon
+
+
+def test_a_map_of_many_places_names_only_the_largest_shares() -> None:
+    """Beyond MAX_NAMED_PLACES a map names the places with the largest shares and says so;
+    every place still gets its marker."""
+    from negsim.plots.maps import MAX_NAMED_PLACES
+
+    n = MAX_NAMED_PLACES + 14
+    sets = [f"regions.count={n}", "population.workers=4400", "run.steps=1"]
+    scenario = negsim.load_scenario(RACETRACK_12, sets)
+    shares = np.linspace(1.0, 2.0, n)
+    scenario = scenario.model_copy(
+        update={
+            "population": scenario.population.model_copy(
+                update={"initial_shares": list(shares / shares.sum()), "initial_perturbation": 0}
+            )
+        }
+    )
+    result = negsim.run(scenario, progress=False)
+    fig = plot_regions(result)
+    named = [t.get_text().split("\n")[0] for t in fig.axes[0].texts if "λ =" in t.get_text()]
+    final = result.summary["final_shares"]
+    largest = sorted(final, key=lambda name: -final[name])[:MAX_NAMED_PLACES]
+    assert sorted(named) == sorted(largest)
+    assert f"the {MAX_NAMED_PLACES} places with the largest shares" in fig.axes[0].get_xlabel()

@@ -26,6 +26,9 @@ from negsim.record import HasRegionState, RegionState, Result
 #: Marker area (points²) of a place holding all of the mobile factor (λ = 1); a place's
 #: marker area is ``MAP_MARKER_AREA · λ``, so areas compare like populations.
 MAP_MARKER_AREA = 1500.0
+#: Beyond this many places a map names only those with the largest shares (the label
+#: untangling gives up at 40, and dense clusters leave room for few).
+MAX_NAMED_PLACES = 16
 
 
 _IMPROVED = "tab:red"  # colour of improved links (link overrides)
@@ -187,10 +190,14 @@ def _draw_places(
     points_per_unit = min(box.width / x_range, box.height / y_range) * 72.0 / ax.figure.dpi
     directions = label_directions(pos, [(e.i, e.j) for e in edges], centre, radii / points_per_unit)
     ax.set_aspect(aspect, adjustable="box")
+    labelled = np.sort(np.argsort(-shares, kind="stable")[:MAX_NAMED_PLACES])
+    if n > MAX_NAMED_PLACES:
+        caption += f"\nnamed: the {MAX_NAMED_PLACES} places with the largest shares"
     name_texts = []
-    for k, direction in enumerate(directions):
+    for k in labelled:
+        direction = directions[k]
         text = ax.annotate(
-            f"{state.names[k]}\nλ = {shares[k]:.2f}",
+            f"{state.names[k]}\nλ = {shares[k]:.{2 if n <= 50 else 3}f}",
             pos[k],
             xytext=(0.0, 0.0),
             textcoords="offset points",
@@ -244,7 +251,16 @@ def _draw_places(
     def untangle() -> None:
         if centre is None:  # radial labels (a circle) need no untangling
             reaches = (1.0, 1.8, 2.8) if crowded else (1.0,)
-            untangle_labels(ax, name_texts, edge_texts, pos, radii, directions, reaches, crowded)
+            untangle_labels(
+                ax,
+                name_texts,
+                edge_texts,
+                pos[labelled],
+                radii[labelled],
+                directions[labelled],
+                reaches,
+                crowded,
+            )
 
     untangle()
     return untangle  # again once the whole figure is laid out, for figures of several maps
