@@ -41,7 +41,7 @@ from negsim.rules import (
     relocate_firms,
 )
 from negsim.scenario import Scenario
-from negsim.stability import is_stable_rest_point
+from negsim.stability import floored_log, is_stable_rest_point, ln_payoff
 
 REGION_COLUMNS = [
     "step",
@@ -301,7 +301,7 @@ class NEGModel(mesa.Model):
         tax) and spillovers from active policies. A payoff of 0 (workers no firm employs)
         counts as e^-700, so everybody gains from leaving and nobody from going there; so
         does a payoff factor of 0 (a subsidy at rate 1 taxes away every other reward)."""
-        u = np.log(np.maximum(self.equilibrium.payoff, np.exp(-700.0)))
+        u = ln_payoff(self.equilibrium)
         if self.schedule:
             factor = self.schedule.payoff_factor(
                 self.steps,
@@ -310,7 +310,7 @@ class NEGModel(mesa.Model):
                 self.firm_counts / max(int(self.firm_counts.sum()), 1),
             )
             if factor is not None:
-                u = u + np.log(np.maximum(factor, np.exp(-700.0)))
+                u = u + floored_log(factor)
         return u
 
     def region_state(self, step: int | None = None) -> RegionState:

@@ -29,7 +29,7 @@ import numpy as np
 
 from negsim.economies.base import Equilibrium
 from negsim.rules import mean_field_drift
-from negsim.stability import is_stable_rest_point, payoff_jacobian
+from negsim.stability import is_stable_rest_point, ln_payoff, payoff_jacobian
 
 Solve = Callable[[np.ndarray, np.ndarray | None], Equilibrium]
 
@@ -40,11 +40,6 @@ O(R⁴)); beyond this many places it is not computed and the shares' quiet windo
 judges settling, as before the condition existed."""
 EMPTY = 1e-9  # a mean-field share below this is an empty place (< one agent in 10⁹)
 LOGIT_Z = 3.0  # a finite population's own rest point lies beyond 3 sd with odds 0.27 % a place
-
-
-def log_payoff(equilibrium: Equilibrium) -> np.ndarray:
-    """ln payoff, a payoff of 0 counting as e^-700 (as the agents see it)."""
-    return np.log(np.maximum(equilibrium.payoff, np.exp(-700.0)))
 
 
 def logit_shares(log_payoff: np.ndarray, noise: float) -> np.ndarray:
@@ -158,7 +153,7 @@ def find_rest_point(
     eq = solve(lam, None)
     steps = 0
     while steps < max_steps:
-        u = log_payoff(eq)
+        u = ln_payoff(eq)
         if residual(u, lam, noise, cost) < tol:
             break
         if noise > 0:
@@ -176,7 +171,7 @@ def find_rest_point(
         lam /= lam.sum()
         eq = solve(lam, eq.wage)
         steps += 1
-    u = log_payoff(eq)
+    u = ln_payoff(eq)
     return RestPoint(
         shares=lam,
         residual=residual(u, lam, noise, cost),
@@ -197,7 +192,7 @@ def _polish(
         return None
     x = lam.copy()
     for _ in range(100):
-        u = log_payoff(solve(x, None))[support]
+        u = ln_payoff(solve(x, None))[support]
         if np.ptp(u) < tol:
             break
         J = payoff_jacobian(solve, x)[np.ix_(support, support)]
@@ -209,7 +204,7 @@ def _polish(
         if np.any(x[support] <= 0):
             return None
     trial = solve(x, None)
-    u = log_payoff(trial)
+    u = ln_payoff(trial)
     if (
         residual(u, x, 0.0, cost) >= tol
         or float(np.dot(x - lam, drift)) < 0.0

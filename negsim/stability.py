@@ -28,10 +28,15 @@ import numpy as np
 from negsim.economies.base import Equilibrium
 
 
-def _ln_payoff(eq: Equilibrium) -> np.ndarray:
-    """ln payoff, a payoff of 0 (a place no spending reaches) counted as e^-700, as the
-    agents count it (``NEGModel.log_payoff``)."""
-    return np.log(np.maximum(eq.payoff, np.exp(-700.0)))
+def floored_log(values: np.ndarray) -> np.ndarray:
+    """ln of payoffs (or payoff factors), 0 counted as e^-700, as the agents count it
+    (``NEGModel.log_payoff``): a place no spending reaches pays less than any other."""
+    return np.log(np.maximum(values, np.exp(-700.0)))
+
+
+def ln_payoff(eq: Equilibrium) -> np.ndarray:
+    """ln payoff of an equilibrium (``floored_log``)."""
+    return floored_log(eq.payoff)
 
 
 def payoff_jacobian(
@@ -41,12 +46,12 @@ def payoff_jacobian(
 ) -> np.ndarray:
     """J_rk = d ln payoff_r / d λ_k by forward differences (one solve per region)."""
     base = solve(shares, None)
-    u0 = _ln_payoff(base)
+    u0 = ln_payoff(base)
     J = np.empty((shares.size, shares.size))
     for k in range(shares.size):
         bumped = shares.copy()
         bumped[k] += step
-        J[:, k] = (_ln_payoff(solve(bumped, base.wage)) - u0) / step
+        J[:, k] = (ln_payoff(solve(bumped, base.wage)) - u0) / step
     return J
 
 
@@ -93,7 +98,7 @@ def is_stable_rest_point(
         return bool(np.max(np.linalg.eigvals(q.T @ m @ q).real) < 0.0)
     occupied = np.flatnonzero(shares > 0)
     if occupied.size < shares.size:
-        u = _ln_payoff(solve(shares, None)) if log_payoff is None else log_payoff
+        u = ln_payoff(solve(shares, None)) if log_payoff is None else log_payoff
         if empty_place_pays_more(u, shares, cost):
             return False
     if occupied.size < 2:
