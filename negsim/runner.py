@@ -23,6 +23,7 @@ from negsim.model import NEGModel
 from negsim.record import Result
 from negsim.rest_point import RestPoint, find_rest_point, tolerance
 from negsim.scenario import Scenario, load_scenario
+from negsim.stability import ln_payoff
 from negsim.theory import two_region_theory
 from negsim.threads import one_blas_thread
 
@@ -96,6 +97,12 @@ def summarise(model: NEGModel) -> dict[str, Any]:
         "final_shares": {n: float(s) for n, s in zip(names, shares, strict=True)},
         "largest_share": float(shares[largest]),
         "core": None if regime == "dispersed" or len(tied) > 1 else names[largest],
+        # no one core: name them all (keys only in this case: old files stay)
+        **(
+            {"cores": [names[r] for r in tied], "core_tie_tolerance": CORE_TIE_TOLERANCE}
+            if len(tied) > 1
+            else {}
+        ),
         "n_clusters": len(centres),
         "cluster_regions": [names[r] for r in centres],
         "emerging_step": model.emerging_step,
@@ -115,12 +122,6 @@ def summarise(model: NEGModel) -> dict[str, Any]:
         "settling": settling(model),
         "seed": model.seed,
     }
-    if len(tied) > 1:  # no one core: name them all (keys only in this case: old files stay)
-        summary = _insert_after(
-            summary,
-            "core",
-            {"cores": [names[r] for r in tied], "core_tie_tolerance": CORE_TIE_TOLERANCE},
-        )
     if model.firm_productivity is not None:
         summary["mean_productivity"] = {
             n: (None if np.isnan(v) else float(v))
@@ -136,16 +137,6 @@ def summarise(model: NEGModel) -> dict[str, Any]:
     if theory is not None:
         summary["theory"] = theory
     return summary
-
-
-def _insert_after(summary: dict[str, Any], key: str, extra: dict[str, Any]) -> dict[str, Any]:
-    """``summary`` with the items of ``extra`` placed right after ``key``."""
-    out: dict[str, Any] = {}
-    for k, v in summary.items():
-        out[k] = v
-        if k == key:
-            out.update(extra)
-    return out
 
 
 def settling(model: NEGModel) -> dict[str, Any]:
@@ -180,7 +171,7 @@ def rest_point(scenario: Scenario | str | Path, seed: int | None = None) -> dict
         behaviour.response,
         model.migration_cost,
     )
-    u = np.log(np.maximum(model.solver(found.shares, None).payoff, np.exp(-700.0)))
+    u = ln_payoff(model.solver(found.shares, None))
     names = model.region_names
     shares = found.shares
     return {
