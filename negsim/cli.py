@@ -18,7 +18,7 @@ from typing import NoReturn
 from negsim import economies, shipped
 from negsim.economies.base import EquilibriumError
 from negsim.output import OutputError, atomic_write
-from negsim.resources import ResourceError
+from negsim.resources import ResourceError, add_force_argument
 from negsim.sweeps.cli import add_sweep_parsers, cmd_plot, cmd_sweep
 
 EXIT_USAGE = 2
@@ -61,9 +61,7 @@ def _parser() -> argparse.ArgumentParser:
         action="store_true",
         help="also run without the scenario's policies (same seed); write effects.csv/.png",
     )
-    run.add_argument(
-        "--force", action="store_true", help="run even where memory or time estimates exceed"
-    )
+    add_force_argument(run)
 
     rest = sub.add_parser(
         "rest-point",
@@ -74,9 +72,7 @@ def _parser() -> argparse.ArgumentParser:
     rest.add_argument("--set", dest="overrides", action="append", default=[], metavar="KEY=VALUE")
     rest.add_argument("--seed", type=int, help="override run.seed (initial perturbation)")
     rest.add_argument("--json", action="store_true", help="print JSON")
-    rest.add_argument(
-        "--force", action="store_true", help="run even where memory or time estimates exceed"
-    )
+    add_force_argument(rest)
 
     tom = sub.add_parser("tomahawk", help="break and sustain points of two symmetric regions")
     tom.add_argument("--model", choices=economies.NAMES, default="cp", help="economy")
@@ -107,9 +103,7 @@ def _parser() -> argparse.ArgumentParser:
     race.add_argument("--mu", type=float, default=0.4, help="μ (default 0.4)")
     race.add_argument("--housing-share", type=float, default=0.0, help="housing share η")
     race.add_argument("--json", action="store_true", help="print JSON")
-    race.add_argument(
-        "--force", action="store_true", help="run even where memory or time estimates exceed"
-    )
+    add_force_argument(race)
 
     val = sub.add_parser("validate", help="check scenario files without running them")
     val.add_argument("scenarios", type=Path, nargs="+", help="files or shipped scenario names")

@@ -13,6 +13,7 @@ bounds for fe and fc.
 
 from __future__ import annotations
 
+import argparse
 import math
 import os
 from dataclasses import dataclass
@@ -57,6 +58,13 @@ TIME_BUDGET_SECONDS = 600.0
 """The longest negsim works without visible progress before it refuses (unless --force):
 creating the agents plus one step, one settling check (R+1 equilibria), or building a sweep
 plan."""
+
+
+def add_force_argument(parser: argparse.ArgumentParser) -> None:
+    """The ``--force`` flag of every command that checks its estimates here."""
+    parser.add_argument(
+        "--force", action="store_true", help="run even where memory or time estimates exceed"
+    )
 
 
 class ResourceError(RuntimeError):

@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any
 
 from negsim import shipped
 from negsim.output import folder_name
-from negsim.resources import check_run
+from negsim.resources import add_force_argument, check_run
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -49,9 +49,7 @@ def add_sweep_parsers(sub: Any) -> None:
         "--resume", action="store_true", help="finish an interrupted sweep in DIR (skip done runs)"
     )
     sw.add_argument("--quiet", action="store_true", help="no progress bar, no summary")
-    sw.add_argument(
-        "--force", action="store_true", help="run even where memory or time estimates exceed"
-    )
+    add_force_argument(sw)
     sw.add_argument(
         "--flush-seconds",
         type=float,
