@@ -193,9 +193,20 @@ def test_play_updates_the_plots_until_paused(browser, url):
     assert _plots(browser)[1]["src"] != shares
     _button(browser, "❚❚").click()
     _until(browser, "the ▶ button back", lambda d: _button(d, "▶"))
-    paused = _step_of(browser)
-    time.sleep(1.0)
+    clicked = _step_of(browser)
+    # Mesa's controller ends the batch of steps in flight (render interval 5) and then
+    # draws it, so the page may move on by at most one batch after the ▶ button is back.
+    paused = _until(browser, "the step to hold", _held_step)
+    assert clicked <= paused <= clicked + 5
+    time.sleep(1.5)
     assert _step_of(browser) == paused
+
+
+def _held_step(driver: WebDriver) -> int | None:
+    """The step shown, if it stays the same for 0.5 s; else None (keep waiting)."""
+    before = _step_of(driver)
+    time.sleep(0.5)
+    return before if _step_of(driver) == before else None
 
 
 def test_each_browser_tab_has_its_own_model(browser, url):
