@@ -397,8 +397,8 @@ class Firms(_Table):
 class Policy(_Table):
     """A scheduled intervention (see ``negsim.policies`` for each kind's equation)."""
 
-    kind: Literal["transport_cost", "registration", "subsidy", "shock", "spillover"] = Field(
-        description="transport_cost | registration | subsidy | shock | spillover"
+    kind: Literal["transport_cost", "registration", "subsidy", "shock", "spillover", "border"] = (
+        Field(description="transport_cost | registration | subsidy | shock | spillover | border")
     )
     name: str | None = Field(None, description="Label in outputs (default: kind@start)")
     start: int = Field(ge=1, le=10_000_000, description="Step at which it takes effect")
@@ -428,6 +428,16 @@ class Policy(_Table):
     bonus: float | None = Field(
         None, gt=0, le=10, description="spillover: payoff bonus per unit of firm share"
     )
+    groups: list[str] | None = Field(
+        None,
+        min_length=2,
+        max_length=2,
+        description="border: the two groups of places (the places table's group column)",
+    )
+    factor: float | None = Field(
+        None, ge=1, le=1e6, description="border: multiplies the iceberg cost across it"
+    )
+    closed: bool | None = Field(None, description="border: no trade across it (T = ∞)")
 
     @model_validator(mode="after")
     def _fields_for_kind(self) -> Policy:
@@ -437,12 +447,15 @@ class Policy(_Table):
             "subsidy": ["regions", "rate"],
             "shock": ["region", "share"],
             "spillover": ["bonus"],
+            "border": ["groups"],
         }[self.kind]
         missing = [f for f in needed if getattr(self, f) is None]
         if missing:
             raise ValueError(f"policy '{self.kind}' needs {', '.join(missing)}")
         if self.kind == "registration" and self.cost is None and self.blocked is None:
             raise ValueError("policy 'registration' needs cost or blocked")
+        if self.kind == "border" and (self.factor is None) == (not self.closed):
+            raise ValueError("policy 'border' needs either factor (≥ 1) or closed = true")
         if self.end is not None and self.end < self.start:
             raise ValueError(f"end ({self.end}) must not come before start ({self.start})")
         return self
@@ -597,6 +610,9 @@ class Scenario(_Table):
                     f"economy.transport_cost ({', '.join(KINDS_WITH_TRANSPORT_COST)}); "
                     "name a link with between = [A, B]"
                 )
+        for i, policy in enumerate(self.policies):
+            if policy.kind == "border":
+                _check_border(i, policy, geo)
         for key, region in named:
             if region not in names:
                 raise ValueError(f"{key}: unknown region {region!r}")
@@ -792,6 +808,23 @@ def _check_coordinates(coordinates: dict[str, Coordinates], names: list[str], ki
         raise ValueError(
             f"geography.coordinates: needs lat and lon of every region; missing: "
             f"{', '.join(missing[:12])}{', …' if len(missing) > 12 else ''}"
+        )
+
+
+def _check_border(i: int, policy: Policy, geo: Geography) -> None:
+    """ValueError unless a border policy names two different groups of a places table."""
+    groups = sorted({p.group for p in geo.table or [] if p.group})
+    if geo.kind != "places" or not groups:
+        raise ValueError(
+            f"policies.{i}.groups: a border needs a places geography whose table has a "
+            f"group column (got geography {geo.kind!r})"
+        )
+    first, second = policy.groups or ["", ""]
+    unknown = [g for g in (first, second) if g not in groups]
+    if unknown or first == second:
+        raise ValueError(
+            f"policies.{i}.groups: {first!r}, {second!r} must be two different groups of the "
+            f"places table (known: {', '.join(groups[:12])}{', …' if len(groups) > 12 else ''})"
         )
 
 
