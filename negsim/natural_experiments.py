@@ -135,5 +135,5 @@ def _shares_at(result: Result, step: int, names: list[str]) -> np.ndarray:
     rows = ts[ts["step"] == step]
     if rows.empty:
         raise ValueError(f"no step {step} in this run (steps 0–{int(ts['step'].max())})")
-    share = dict(zip(rows["region"].astype(str), rows["share"].to_numpy(dtype=float)))
+    share = dict(zip(rows["region"].astype(str), rows["share"].to_numpy(float), strict=True))
     return np.array([share[n] for n in names])

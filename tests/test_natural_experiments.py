@@ -37,7 +37,8 @@ def test_distances_to_the_other_side_are_great_circle_distances_to_the_nearest_e
     # Hof (50.31 N, 11.91 E) and Plauen (50.50 N, 12.14 E): the haversine distance by hand
     hof, plauen = table["Hof"], table["Plauen"]
     lat1, lon1, lat2, lon2 = map(np.radians, (hof.lat, hof.lon, plauen.lat, plauen.lon))
-    a = np.sin((lat2 - lat1) / 2) ** 2 + np.cos(lat1) * np.cos(lat2) * np.sin((lon2 - lon1) / 2) ** 2
+    a = np.sin((lat2 - lat1) / 2) ** 2
+    a += np.cos(lat1) * np.cos(lat2) * np.sin((lon2 - lon1) / 2) ** 2
     names = [p.name for p in scenario.geography.table]
     assert d[names.index("Hof")] == pytest.approx(2 * 6371.0088 * np.arcsin(np.sqrt(a)), rel=1e-3)
     assert (d[~np.isnan(d)] <= 75).sum() == 12  # the border band of the scenario's header
@@ -82,7 +83,7 @@ def test_with_amenities_and_noise_destroyed_cities_return_to_their_pre_war_share
     cities = [p.region for p in scenario.policies]
     r = recovery(negsim.run(scenario), cities, scenario.policies[0].start)
     assert np.all(r.after < 0.6 * r.before)  # each lost about half
-    assert np.all(r.recovered > 0.75), dict(zip(cities, r.recovered))
+    assert np.all(r.recovered > 0.75), dict(zip(cities, r.recovered, strict=True))
 
 
 def unstable_interior_share(T: float = 1.7, sigma: float = 5.0, mu: float = 0.4) -> float:
