@@ -16,6 +16,7 @@ from negsim.calibration import Calibration, calibrate, short_run_solver
 from negsim.cli import main
 from negsim.model import NEGModel
 from negsim.rest_point import find_rest_point, logit_tolerance
+from negsim.runner import run
 from negsim.scenario import load_scenario
 from negsim.stability import ln_payoff
 
@@ -281,3 +282,34 @@ def test_two_region_calibration_without_a_table(tmp_path: Path) -> None:
     z = (u + np.log(calibration.amenities)) / 0.2
     np.testing.assert_allclose(np.exp(z) / np.exp(z).sum(), [0.7, 0.3], rtol=1e-12)
     assert calibration.amenities[0] * calibration.amenities[1] == pytest.approx(1.0, rel=1e-14)
+
+
+PLACES = ROOT / "scenarios" / "places"
+
+
+def test_shipped_calibrated_anhui_is_what_calibrate_finds_and_stays() -> None:
+    """anhui_six_cities_calibrated.toml: its amenities are those `negsim calibrate` recovers
+    for anhui_six_cities at ν = 0.1; its rest point is the population shares, which the
+    economy without the amenities misses; a run settles near them. A settled run's
+    residual |λ - L(u(λ)/ν)| is at most its tolerance, and the flow's feedback can widen
+    that distance from the rest point by at most about 1/|eigenvalue| (the linearised flow
+    is (A/ν - I)(λ - λ*), its slowest direction decaying at rate |eigenvalue|)."""
+    shipped = load_scenario(PLACES / "anhui_six_cities_calibrated.toml")
+    calibration = calibrate(
+        load_scenario(PLACES / "anhui_six_cities.toml", ["behaviour.noise=0.1"])
+    )
+    np.testing.assert_allclose(shipped.amenities(), calibration.amenities, rtol=1e-15)
+    assert calibration.stable
+    observed = calibration.observed
+    solve = short_run_solver(shipped)
+    at_rest = find_rest_point(solve, observed, 0.1, 0.1, 10.0, log_amenity=log_amenities(shipped))
+    np.testing.assert_allclose(at_rest.shares, observed, atol=1e-9)
+    plain = find_rest_point(solve, observed, 0.1, 0.1, 10.0)
+    assert np.mean(np.abs(plain.shares - observed)) > 0.02
+
+    result = run(shipped)
+    settling = result.summary["settling"]
+    assert settling["stopped"] == "settled" and result.summary["regime"] == "partial"
+    final = np.array([result.summary["final_shares"][n] for n in calibration.names])
+    assert np.max(np.abs(final - observed)) < settling["tolerance"] / abs(calibration.eigenvalue)
+    assert np.mean(np.abs(final - observed)) < np.mean(np.abs(plain.shares - observed)) / 3
