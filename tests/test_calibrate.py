@@ -269,7 +269,22 @@ def test_cli_errors_are_one_line_exit_2(tmp_path: Path, capsys: pytest.CaptureFi
     args = ["--set", "population.initial_shares=[1.0, 0.0]"]
     assert main(["calibrate", str(two), "--out", out, *args]) == 2
     _one_error(capsys, "population.initial_shares", "'South'", "> 0")
+    racetrack = ["--set", "regions.count=401", "--set", "economy.transport_cost=1.01"]
+    assert main(["calibrate", "racetrack_12", "--out", out, *racetrack]) == 2
+    _one_error(capsys, "401 places", "--force")
     assert not Path(out).exists()
+
+
+def test_python_calibrate_takes_a_scenario_or_its_file(tmp_path: Path) -> None:
+    import negsim
+
+    source = write_places(tmp_path, POPULATION, noise=0.2)
+    from_file = negsim.calibrate(source)
+    from_scenario = calibrate(load_scenario(source), target="population")
+    np.testing.assert_array_equal(from_file.amenities, from_scenario.amenities)
+    assert [name for name, _, _ in from_file.ranked()][0] == from_file.names[
+        int(np.argmax(from_file.amenities))
+    ]
 
 
 def test_two_region_calibration_without_a_table(tmp_path: Path) -> None:
