@@ -99,7 +99,12 @@ def observed_shares(scenario: Scenario, target: str = "population") -> np.ndarra
                 f"--target {target!r}: a column of the table of places: {', '.join(TARGETS)}"
             )
         values = [getattr(place, target) for place in geo.table]
-        where = f"{geo.places or 'geography.table'}: column {target}"
+        table = geo.places or "geography.table"
+        if all(value is None for value in values):
+            raise CalibrationError(
+                f"--target {target!r}: the table of places {table} has no column {target!r}"
+            )
+        where = f"{table}: column {target}"
     else:
         if target != "population":
             raise CalibrationError(

@@ -253,6 +253,8 @@ def test_cli_errors_are_one_line_exit_2(tmp_path: Path, capsys: pytest.CaptureFi
     out = str(tmp_path / "out.toml")
     assert main(["calibrate", str(source), "--out", out, "--target", "lat"]) == 2
     _one_error(capsys, "--target 'lat'", "population")
+    assert main(["calibrate", str(source), "--out", out, "--target", "initial_share"]) == 2
+    _one_error(capsys, "places.csv has no column 'initial_share'")
     assert main(["calibrate", str(source), "--out", str(source)]) == 2
     _one_error(capsys, "is the scenario itself")
     assert main(["calibrate", str(source), "--out", str(tmp_path / "no" / "x.toml")]) == 2
