@@ -91,14 +91,14 @@ def test_round_trip_recovers_random_amenities(tmp_path: Path, model: str) -> Non
     """Draw amenities, solve the scenario's rest point with noise (the logit dynamics, an
     independent computation), calibrate from that distribution: the amenities come back."""
     amenity = np.exp(0.3 * np.random.default_rng(7).normal(size=R))
-    source = load_scenario(write_places(tmp_path, POPULATION, amenity, model))
-    found = find_rest_point(
-        short_run_solver(source),
+    agents = NEGModel(load_scenario(write_places(tmp_path, POPULATION, amenity, model)))
+    found = find_rest_point(  # the model's own solver and amenities (from the table)
+        agents.solver,
         np.full(R, 1.0 / R),
         0.3,
         0.1,
         10.0,
-        log_amenity=log_amenities(source),
+        log_amenity=agents.log_amenity,
         tol=1e-15,
     )
     assert found.residual < 1e-14 and found.stable
