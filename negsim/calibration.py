@@ -127,7 +127,10 @@ def observed_shares(scenario: Scenario, target: str = "population") -> np.ndarra
 def calibrate(scenario: Scenario | str | Path, target: str = "population") -> Calibration:
     """Recover the amenities that make the observed shares (``observed_shares``) a rest
     point of the scenario's agents (``rest_point.amenities_for``, geometric mean 1), and
-    check its stability. Policies are not applied (they are the counterfactual)."""
+    check its stability. Policies are not applied (they are the counterfactual), nor
+    migration costs (they only lower the gains from moving, so a state at rest without them
+    is at rest with them); cp firms at their own speed are taken to track the workers, as
+    they do at rest."""
     if not isinstance(scenario, Scenario):
         scenario = load_scenario(scenario)
     observed = observed_shares(scenario, target)
