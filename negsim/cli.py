@@ -89,6 +89,7 @@ def _parser() -> argparse.ArgumentParser:
     )
     cal.add_argument("--out", type=Path, required=True, metavar="CALIBRATED.toml")
     cal.add_argument("--set", dest="overrides", action="append", default=[], metavar="KEY=VALUE")
+    add_force_argument(cal)
 
     tom = sub.add_parser("tomahawk", help="break and sustain points of two symmetric regions")
     tom.add_argument("--model", choices=economies.NAMES, default="cp", help="economy")
@@ -213,6 +214,7 @@ def cmd_rest_point(args: argparse.Namespace) -> int:
 
 def cmd_calibrate(args: argparse.Namespace) -> int:
     from negsim.calibration import CalibrationError, calibrate, stability_line, write
+    from negsim.rest_point import JACOBIAN_MAX_PLACES
     from negsim.scenario import load_scenario
 
     source = shipped.resolve(args.scenario, "scenarios")
@@ -221,6 +223,12 @@ def cmd_calibrate(args: argparse.Namespace) -> int:
     if not args.out.parent.is_dir():
         raise UsageError(f"calibrate: --out {args.out}: folder {args.out.parent} does not exist")
     scenario = load_scenario(source, args.overrides)
+    if scenario.n_regions > JACOBIAN_MAX_PLACES and not args.force:
+        raise ResourceError(
+            f"calibrate: {scenario.n_regions} places: the stability report needs R + 1 "
+            f"short-run solves of R places (O(R⁴), ~8 s at {JACOBIAN_MAX_PLACES}); pass --force "
+            "to calibrate anyway"
+        )
     try:
         found = calibrate(scenario, args.target)
     except CalibrationError as exc:

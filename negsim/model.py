@@ -300,10 +300,10 @@ class NEGModel(mesa.Model):
 
     def log_payoff(self) -> np.ndarray:
         """What the mobile agents compare this step: ln payoff plus ln amenity
-        (``log_amenities``), with subsidies (net of the tax) and spillovers from active
-        policies. A payoff of 0 (workers no firm employs)
-        counts as e^-700, so everybody gains from leaving and nobody from going there; so
-        does a payoff factor of 0 (a subsidy at rate 1 taxes away every other reward)."""
+        (``negsim.amenities``), with subsidies (net of the tax) and spillovers from active
+        policies. A payoff of 0 (workers no firm employs) counts as e^-700, so everybody
+        gains from leaving and nobody from going there; so does a payoff factor of 0 (a
+        subsidy at rate 1 taxes away every other reward)."""
         u = ln_payoff(self.equilibrium)
         if self.log_amenity is not None:
             u = u + self.log_amenity
