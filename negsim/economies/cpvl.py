@@ -183,6 +183,22 @@ def _residual_and_jacobian(x, lam, a, log_phi, sigma, mu, alpha, with_jacobian=T
     return f, jac
 
 
+def _price_indices(x, lam, a, log_phi, sigma, mu, alpha, sweeps=100):
+    """ln G solving the price-index equations (F1) at the wages of x, by fixed-point sweeps
+    v ← -ln P(u, v)/(σ-1): a contraction of factor ≤ σα/(σ-1) < 1 (the no-black-hole
+    condition), so that a warm start from the wages alone starts next to the solution."""
+    R = lam.shape[1]
+    y = x.copy()
+    for _ in range(sweeps):
+        f, _unused = _residual_and_jacobian(y, lam, a, log_phi, sigma, mu, alpha, False)
+        step = f[:, :R]
+        y[:, R:] -= step
+        if not np.all(np.abs(step) < 1e-15):
+            continue
+        break
+    return y[:, R:] if np.all(np.isfinite(y)) else x[:, R:]
+
+
 def solve_batch(
     lam: np.ndarray,
     a: np.ndarray,
@@ -202,6 +218,7 @@ def solve_batch(
     if u0 is not None:
         x[:, :R] = u0
     with np.errstate(divide="ignore", over="ignore", invalid="ignore"):
+        x[:, R:] = _price_indices(x, lam, a, log_phi, sigma, mu, alpha)
         f, jac = _residual_and_jacobian(x, lam, a, log_phi, sigma, mu, alpha)
         size = np.max(np.abs(f), axis=1)
         if not np.all(np.isfinite(size)):
