@@ -104,6 +104,15 @@ def test_sustain_point_matches_a_root_finder_on_the_definitions(sigma, mu, alpha
     assert got.T > cpvl.break_point(sigma, mu, alpha).T  # a tomahawk: an overlap of both
 
 
+@pytest.mark.parametrize("sigma,mu,alpha", PARAMS)
+def test_the_packages_numerical_thresholds_agree_with_the_closed_forms(sigma, mu, alpha):
+    """``numerical_thresholds`` (root-finding on the package's solver, for ``negsim verify``)
+    against the closed forms, and against the reference's roots above."""
+    t_b, t_s = cpvl.numerical_thresholds(sigma, mu, alpha)
+    assert t_b.T == pytest.approx(cpvl.break_point(sigma, mu, alpha).T, rel=1e-6)
+    assert t_s.T == pytest.approx(cpvl.sustain_point(sigma, mu, alpha).T, rel=1e-9)
+
+
 def test_thresholds_do_not_depend_on_mu():
     """With agriculture pinning the wage at 1, the consumers' share μ drops out (FKV ch. 14)."""
     ts = [reference_sustain(5.0, mu, 0.3) for mu in (0.1, 0.45)]

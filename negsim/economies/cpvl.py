@@ -312,6 +312,49 @@ def sustain_point(sigma: float, mu: float, alpha: float) -> Threshold:
     return Threshold(T=phi ** (1.0 / (1.0 - sigma)), phi=phi)
 
 
+def numerical_thresholds(
+    sigma: float, mu: float, alpha: float, t_max: float = 50.0
+) -> tuple[Threshold, Threshold]:
+    """(break point, sustain point) found without the closed forms: Brent's method on the
+    short-run equilibrium itself (``solve_batch``, two regions of labour 1/2). The break
+    point is the T where the central-difference slope of ln(w_1/w_2) in λ_1 at the even
+    spread changes sign, the sustain point the T where the periphery's potential wage equals
+    the core's at λ = (1, 0); each is bracketed on a grid of T in (1, ``t_max``] solved at
+    once. An independent check of ``break_point`` and ``sustain_point`` (what ``negsim
+    verify`` can compare them with)."""
+    check_parameters(sigma, mu, alpha)
+    gaps = CorePeripheryVerticalLinkages(alpha).payoff_gaps(sigma, mu)
+    h = 1e-4
+
+    def slope(T: np.ndarray) -> np.ndarray:
+        lam = np.full_like(T, 0.5)
+        return (gaps(lam + h, T) - gaps(lam - h, T)) / (2.0 * h)
+
+    def core_gap(T: np.ndarray) -> np.ndarray:
+        return gaps(np.ones_like(T), T)
+
+    out = []
+    grid = np.geomspace(1.0 + 1e-6, t_max, 120)
+    for f in (slope, core_gap):
+        ys = f(grid)
+        change = np.flatnonzero(np.sign(ys[:-1]) != np.sign(ys[1:]))
+        if change.size != 1:
+            raise EquilibriumError(
+                f"CPVL: {change.size} sign changes on T in (1, {t_max:g}] (sigma={sigma}, "
+                f"alpha={alpha}); expected one"
+            )
+        i = int(change[0])
+        T = brentq(
+            lambda t, f=f: float(f(np.array([t]))[0]),
+            grid[i],
+            grid[i + 1],
+            xtol=1e-13,
+            rtol=1e-13,
+        )
+        out.append(Threshold(T=T, phi=T ** (1.0 - sigma)))
+    return out[0], out[1]
+
+
 class CorePeripheryVerticalLinkages(Economy):
     """Krugman & Venables' (1995) core–periphery model with vertical linkages (FKV 1999,
     ch. 14; Baldwin et al. 2003, ch. 8): no migration; units of industry relocate towards
