@@ -67,7 +67,8 @@ class Economy(_Table):
     model: Literal[ECONOMIES] = Field(  # type: ignore[valid-type]
         "cp",
         description="'cp' Krugman core–periphery (workers move), 'fe' footloose entrepreneur "
-        "(entrepreneurs and their firms move), 'fc' footloose capital (firms move, people stay)",
+        "(entrepreneurs and their firms move), 'fc' footloose capital (firms move, people stay), "
+        "'cpvl' core–periphery with vertical linkages (industry relocates, nobody migrates)",
     )
     sigma: float = Field(
         gt=1,

@@ -25,7 +25,12 @@ import negsim
 from negsim import economies, theory
 from negsim.cli import main
 from negsim.economies import cpvl
-from negsim.economies.base import BlackHoleError, EquilibriumError
+from negsim.economies.base import (
+    LOG10_TRADE_FREENESS_MIN,
+    SIGMA_MAX,
+    BlackHoleError,
+    EquilibriumError,
+)
 from negsim.geography import racetrack, two_region
 from negsim.scenario import ScenarioError, load_scenario
 
@@ -294,3 +299,28 @@ def test_the_registry_binds_the_scenarios_input_share():
     assert model.economy.input_share == 0.45
     assert economies.get("cpvl").input_share == cpvl.DEFAULT_INPUT_SHARE
     assert economies.get(model.economy) is model.economy
+
+
+@pytest.mark.parametrize(
+    "sigma,mu,log10_T,alpha",
+    [
+        (SIGMA_MAX, 0.4, -LOG10_TRADE_FREENESS_MIN / (SIGMA_MAX - 1), 0.3),  # both limits
+        (SIGMA_MAX, 0.4, 0.0, 0.99),  # T = 1, α next to its black hole 0.999
+        (1.05, 0.02, 308.0, 0.04),  # T = 1e308
+        (5.0, 0.4, -LOG10_TRADE_FREENESS_MIN / 4, 0.79),  # φ = 1e-200 exactly
+    ],
+)
+def test_the_limits_run_with_finite_outputs(sigma, mu, log10_T, alpha):
+    overrides = [
+        "economy.model=cpvl",
+        f"economy.sigma={sigma!r}",
+        f"economy.mu={mu!r}",
+        f"economy.input_share={alpha!r}",
+        f"economy.transport_cost={10**log10_T!r}",
+        "run.steps=15",
+        "population.firms=50",
+    ]
+    ts = negsim.run(load_scenario(TWO, overrides)).timeseries
+    assert np.isfinite(ts.select_dtypes("number").to_numpy()).all()
+    assert ts["wage"].gt(0).all() and ts["price_index"].gt(0).all()
+    assert np.allclose(ts.groupby("step")["share"].sum(), 1.0)

@@ -95,8 +95,9 @@ def short_run_equilibrium(
 ) -> Equilibrium:
     """Solve the CPVL short-run equilibrium for R regions with any transport-cost matrix.
 
-    FKV (1999) ch. 14, eqs. (14.1)–(14.4) in spirit (their normalisation: marginal input
-    ρ = (σ-1)/σ, fixed input F with σF(1-α) = μ so that α = 0 is FKV ch. 5's CP)::
+    The model of KV (1995) and FKV (1999) ch. 14 with a constant-returns agriculture, in
+    FKV's normalisation (marginal input ρ = (σ-1)/σ; fixed input F with σF(1-α) = μ, so
+    that α = 0 gives FKV ch. 5's CP wage equations)::
 
         c_r = w_r^(1-α) G_r^α                              price of the input bundle = mill price
         n_r = λ_r w_r / c_r                                firms (industrial labour μλ_r)
@@ -269,9 +270,9 @@ def solve_batch(
 def break_point(sigma: float, mu: float, alpha: float) -> Threshold:
     """CPVL break point: φ_B = (1-α)(σ(1-α) - 1) / ((1+α)(σ(1+α) - 1)).
 
-    FKV (1999) ch. 14 (the break condition with industry's wage pinned by a constant-returns
-    agriculture, hence independent of μ); FE's φ_B (Baldwin et al. 2003, ch. 4) with μ/σ
-    replaced by α (Robert-Nicoud 2005). Derived for negsim's representation by linearising
+    Derived here (FKV's ch. 14 model, its wage pinned by a constant-returns agriculture, so
+    μ drops out); it is FE's φ_B (Baldwin et al. 2003, ch. 4) with μ/σ replaced by α, the
+    common structure Robert-Nicoud (2005) shows. Obtained by linearising
     ``short_run_equilibrium`` at the even spread: d ln(w_1/w_2)/dλ_1 ∝ Z[Z(σ-1+σα²) -
     α(2σ-1)], Z = (1-φ)/(1+φ), which changes sign at Z_B = α(2σ-1)/(σ-1+σα²). The even
     spread is unstable for φ > φ_B.
@@ -285,7 +286,8 @@ def break_point(sigma: float, mu: float, alpha: float) -> Threshold:
 def sustain_ratio(phi: float, sigma: float, alpha: float) -> float:
     """w_2/w_1 raised to (1-α)σ with all industry in region 1 (two symmetric regions).
 
-    FKV (1999) ch. 14's sustain condition; derived here from ``short_run_equilibrium``: at
+    Derived here from ``short_run_equilibrium`` (FKV ch. 14's model; the book's own form is
+    not reproduced — the tests check this one against a root-finder on the primitives): at
     λ = (1, 0) the core pays w_1 = 1 (so Y_1 = Y_2 = 1/2 and G_1 = 1), G_2 = φ^(1/(1-σ)),
     and the periphery's potential wage solves
     w_2^((1-α)σ) = φ^(ασ/(σ-1)) [(1+α)φ + (1-α)/φ] / 2 — FE's ``sustain_ratio`` with μ/σ
@@ -298,7 +300,7 @@ def sustain_ratio(phi: float, sigma: float, alpha: float) -> float:
 
 def sustain_point(sigma: float, mu: float, alpha: float) -> Threshold:
     """CPVL sustain point: the φ_S in (0, 1) where ``sustain_ratio`` = 1. The ratio is 1 at
-    φ = 1, below 1 just under it (its slope there is 1 + ασ/(σ-1)·... > 0 once α > 0) and
+    φ = 1, below 1 just under it (its slope there is ασ/(σ-1) + α > 0) and
     → ∞ as φ → 0 when α < (σ-1)/σ, so the interior root is bracketed (Brent's method)."""
     check_parameters(sigma, mu, alpha)
     lo = 0.5
