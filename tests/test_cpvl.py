@@ -15,6 +15,7 @@ w_2 = w_1 at λ = (1, 0), both by scipy's brentq on that reference.
 
 from __future__ import annotations
 
+import warnings
 from pathlib import Path
 
 import numpy as np
@@ -62,7 +63,9 @@ def reference(lam, a, T, sigma, mu, alpha):
             out.append(np.log(sales / sf))
         return out
 
-    x = fsolve(residuals, np.zeros(2 * R), xtol=1e-13)
+    with warnings.catch_warnings():  # "not making good progress" at the rounding floor
+        warnings.simplefilter("ignore", RuntimeWarning)
+        x = fsolve(residuals, np.zeros(2 * R), xtol=1e-13)
     assert np.max(np.abs(residuals(x))) < 1e-12  # solved (fsolve may still call it slow)
     return np.exp(x[:R]), np.exp(x[R:])
 
