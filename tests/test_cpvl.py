@@ -144,7 +144,7 @@ def test_short_run_equilibrium_matches_the_reference_on_a_racetrack(seed):
     np.testing.assert_array_equal(eq.payoff, eq.wage)
     assert eq.income.sum() == pytest.approx(1 + 0.12 * (lam @ w - 1), rel=1e-12)
     warm = cpvl.short_run_equilibrium(lam, a, T, 5.0, 0.12, 0.35, wage0=eq.wage)
-    assert warm.iterations <= 1
+    assert warm.iterations < eq.iterations
     np.testing.assert_allclose(warm.wage, eq.wage, rtol=1e-11)
 
 

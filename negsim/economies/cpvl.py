@@ -184,10 +184,11 @@ def _residual_and_jacobian(x, lam, a, log_phi, sigma, mu, alpha, with_jacobian=T
     return f, jac
 
 
-def _price_indices(x, lam, a, log_phi, sigma, mu, alpha, sweeps=100):
-    """ln G solving the price-index equations (F1) at the wages of x, by fixed-point sweeps
-    v ← -ln P(u, v)/(σ-1): a contraction of factor ≤ σα/(σ-1) < 1 (the no-black-hole
-    condition), so that a warm start from the wages alone starts next to the solution."""
+def _price_indices(x, lam, a, log_phi, sigma, mu, alpha, sweeps=8):
+    """ln G near the solution of the price-index equations (F1) at the wages of x: a few
+    fixed-point sweeps v ← -ln P(u, v)/(σ-1), a contraction of factor ≤ σα/(σ-1) < 1 (the
+    no-black-hole condition), so that a warm start from the wages alone starts close (more
+    sweeps cost more than the Newton steps they save)."""
     R = lam.shape[1]
     y = x.copy()
     for _ in range(sweeps):
