@@ -45,7 +45,9 @@ def walras_gap(model: NEGModel) -> float:
     manufactures μ Σ Y; with the housing share η (rents returned, Y = (μλw + (1-μ)a)/(1-η))
     that gives Σ_r λ_r w_r = (1-μ)/(1-μ-η). fe and fc (Baldwin et al. 2003 ch. 3–4): the
     mobile factor's rewards are 1/σ of all spending on manufactures,
-    Σ λ π = (μ/σ) Σ E, with E = (1-μ)a + λπ (fe) or E = (1-μ)a/(1-μ/σ) (fc).
+    Σ λ π = (μ/σ) Σ E, with E = (1-μ)a + λπ (fe) or E = (1-μ)a/(1-μ/σ) (fc). cpvl (FKV
+    ch. 14): the industrial wage bill μ Σ λ w is the share 1-α of firms' sales, which equal
+    spending on varieties μ Σ Y + α·sales; with Y = a + μλ(w-1) that gives Σ_r λ_r w_r = 1.
     The gap is divided by the multiplier of the income loop, 1/(1 - μ/(1-η)) in cp and
     1/(1 - μ/σ) in fe, which amplifies the solver's residual (near μ + η = 1 it is ~10⁴).
     """
@@ -58,6 +60,8 @@ def walras_gap(model: NEGModel) -> float:
         expected, multiplier = (1.0 - mu) / (1.0 - mu - eta), (1.0 - eta) / (1.0 - mu - eta)
     elif econ.model == "fe":
         expected, multiplier = b * (1.0 - mu) / (1.0 - b), 1.0 / (1.0 - b)
+    elif econ.model == "cpvl":  # firms' sales μΣλw/(1-α) = μΣY + α·(the same sales)
+        expected, multiplier = 1.0, 1.0
     else:
         expected, multiplier = b * (1.0 - mu) / (1.0 - b), 1.0
     return abs(paid - expected) / expected / multiplier
@@ -182,6 +186,8 @@ def scenarios(draw):
     limit = {"cp": (sigma - 1.0) / sigma, "fe": min(1.0, sigma - 1.0)}.get(model, 1.0)
     mu = limit * _fraction(draw)
     econ = {"model": model, "sigma": sigma, "mu": mu}
+    if model in economies.with_input_share():  # below the black hole α < (σ-1)/σ
+        econ["input_share"] = (sigma - 1.0) / sigma * _fraction(draw, 1e-4, 0.999)
     if economy.has_housing and draw(st.booleans()):
         econ["housing_share"] = (1.0 - mu) * _fraction(draw, 1e-4, 0.999)
 
@@ -241,6 +247,8 @@ def scenarios(draw):
         regions["farmer_shares"] = _shares(draw, n) or [1.0 / n] * n
         if min(regions["farmer_shares"]) == 0 and draw(st.booleans()):
             regions["farmer_shares"] = [1.0 / n] * n
+    if model in economies.with_input_share():  # μ below every region's labour share
+        econ["mu"] = min(regions.get("farmer_shares") or [1.0 / n]) * _fraction(draw)
     if econ.get("housing_share") and draw(st.booleans()):
         regions["housing"] = _shares(draw, n) or [1.0 / n] * n
         if min(regions["housing"]) <= 0:

@@ -281,6 +281,16 @@ class Economy(ABC):
         if housing_share and not self.has_housing:
             raise EquilibriumError(f"{self.name}: no housing stock in this economy")
 
+    def with_parameters(self, table: Any) -> Economy:
+        """This economy with the parameters of its own that a scenario's ``[economy]`` table
+        (``table``) sets; itself where it has none beyond σ, μ and η."""
+        return self
+
+    def check_immobile(self, mu: float, immobile: list[float]) -> None:
+        """Raise ValueError where the immobile population's shares do not fit the economy
+        (nothing to check unless an economy says so)."""
+        return None
+
     # --- short-run equilibrium ---------------------------------------------------------
     @abstractmethod
     def equilibrium(
