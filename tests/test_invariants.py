@@ -45,7 +45,8 @@ def walras_gap(model: NEGModel) -> float:
     manufactures μ Σ Y; with the housing share η (rents returned, Y = (μλw + (1-μ)a)/(1-η))
     that gives Σ_r λ_r w_r = (1-μ)/(1-μ-η). fe and fc (Baldwin et al. 2003 ch. 3–4): the
     mobile factor's rewards are 1/σ of all spending on manufactures,
-    Σ λ π = (μ/σ) Σ E, with E = (1-μ)a + λπ (fe) or E = (1-μ)a/(1-μ/σ) (fc).
+    Σ λ π = (μ/σ) Σ E, with E = (1-μ)a + λπ (fe) or E = (1-μ)a/(1-μ/σ) (fc). ql (Pflüger
+    2004): μ firms earn 1/σ of spending μ Σ N = μ, so Σ λ π = 1/σ.
     The gap is divided by the multiplier of the income loop, 1/(1 - μ/(1-η)) in cp and
     1/(1 - μ/σ) in fe, which amplifies the solver's residual (near μ + η = 1 it is ~10⁴).
     """
@@ -58,6 +59,8 @@ def walras_gap(model: NEGModel) -> float:
         expected, multiplier = (1.0 - mu) / (1.0 - mu - eta), (1.0 - eta) / (1.0 - mu - eta)
     elif econ.model == "fe":
         expected, multiplier = b * (1.0 - mu) / (1.0 - b), 1.0 / (1.0 - b)
+    elif econ.model == "ql":
+        expected, multiplier = 1.0 / sigma, 1.0
     else:
         expected, multiplier = b * (1.0 - mu) / (1.0 - b), 1.0
     return abs(paid - expected) / expected / multiplier
@@ -179,7 +182,11 @@ def scenarios(draw):
             st.sampled_from([1.0001, 1_000.0]),
         )
     )
-    limit = {"cp": (sigma - 1.0) / sigma, "fe": min(1.0, sigma - 1.0)}.get(model, 1.0)
+    limit = {
+        "cp": (sigma - 1.0) / sigma,
+        "fe": min(1.0, sigma - 1.0),
+        "ql": (sigma - 1.0) / (2.0 * sigma - 1.0),
+    }.get(model, 1.0)
     mu = limit * _fraction(draw)
     econ = {"model": model, "sigma": sigma, "mu": mu}
     if economy.has_housing and draw(st.booleans()):

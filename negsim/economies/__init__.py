@@ -19,7 +19,7 @@ instance, added to ``REGISTRY`` below.
 
 from __future__ import annotations
 
-from negsim.economies import cp, fc, fe
+from negsim.economies import cp, fc, fe, ql
 from negsim.economies.base import Economy, Equilibrium, EquilibriumError, MobileFactor, Solver
 
 __all__ = [
@@ -35,7 +35,7 @@ __all__ = [
     "with_housing",
 ]
 
-REGISTRY: dict[str, Economy] = {e.name: e for e in (cp.ECONOMY, fe.ECONOMY, fc.ECONOMY)}
+REGISTRY: dict[str, Economy] = {e.name: e for e in (cp.ECONOMY, fe.ECONOMY, fc.ECONOMY, ql.ECONOMY)}
 """Every economy by its ``economy.model`` key, in the order the docs list them."""
 
 NAMES: tuple[str, ...] = tuple(REGISTRY)

@@ -1,0 +1,245 @@
+"""The quasi-linear (QL) economy of Pflüger (2004), "A simple, analytically solvable,
+Chamberlinian agglomeration model", Regional Science and Urban Economics 34, 565–573.
+
+Preferences are quasi-linear, U = μ ln C_M + C_A: every consumer spends μ on the CES
+composite of manufactures (elasticity σ) whatever her income, the rest on the freely traded
+numeraire good A. Skilled workers (the mobile factor) run the firms: each firm needs one of
+them as its fixed cost and β = (σ-1)/σ units of immobile unskilled labour (wage 1) per unit
+of output, so every firm charges the mill price 1. Because spending on manufactures does
+not depend on income, the demand linkage runs through population only and the even spread
+breaks smoothly: a *supercritical* pitchfork (partial agglomeration grows continuously
+from the break point to full agglomeration at the sustain point), not a tomahawk.
+
+negsim's normalisation follows FKV's (as ``cp``): skilled mass H = μ, unskilled mass
+L = 1 - μ (shares a_r), so the one ratio Pflüger's results depend on is ℓ = L/H =
+(1-μ)/μ. (The utility weight scales every utility gap by μ and moves no threshold.)
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from negsim.economies.base import (
+    BlackHoleError,
+    ClosedFormEconomy,
+    Equilibrium,
+    EquilibriumError,
+    MobileFactor,
+    Threshold,
+    as_inputs,
+    bracketed_roots,
+    brentq,
+    out_of_range,
+)
+
+
+def skill_ratio(mu: float) -> float:
+    """ℓ = L/H, unskilled per skilled worker, in negsim's normalisation H = μ, L = 1-μ."""
+    return (1.0 - mu) / mu
+
+
+def check_no_black_hole(sigma: float, mu: float) -> None:
+    """Raise BlackHoleError unless μ < (σ-1)/(2σ-1).
+
+    Pflüger (2004): the break point φ_B (``break_point``) is positive only when the
+    unskilled are numerous enough, ℓ = L/H > σ/(σ-1); with ℓ = (1-μ)/μ that is
+    μ < (σ-1)/(2σ-1). Otherwise the even spread is unstable at every trade cost.
+    """
+    if not sigma > 1:
+        raise BlackHoleError(f"sigma must be > 1 (got {sigma})")
+    if not 0 < mu < 1:
+        raise BlackHoleError(f"mu must be in (0, 1) (got {mu})")
+    limit = (sigma - 1.0) / (2.0 * sigma - 1.0)
+    if not mu < limit:
+        raise BlackHoleError(
+            f"no-black-hole condition (ql) needs mu < (sigma-1)/(2 sigma-1) = {limit:.6g} "
+            f"(got mu={mu}, sigma={sigma})"
+        )
+
+
+def short_run_equilibrium(
+    shares: np.ndarray,
+    immobile: np.ndarray,
+    T: np.ndarray,
+    sigma: float,
+    mu: float,
+    **_: object,
+) -> Equilibrium:
+    """Solve the QL short-run equilibrium for R regions (Pflüger 2004, section 2)::
+
+        n_r = μ λ_r                                  firms = skilled workers in r
+        N_s = μ λ_s + (1-μ) a_s                      residents of s
+        Δ_s = Σ_k n_k φ_ks                           G_s = Δ_s^(1/(1-σ)), mill price 1
+        E_s = μ N_s                                  spending on manufactures
+        w_r = (1/σ) Σ_s φ_rs E_s / Δ_s               operating profit = skilled reward
+        V_r = w_r + μ/(σ-1) ln Δ_r + μ ln μ - μ      indirect utility of a skilled worker
+
+    (V = μ ln(μ/G) - μ + income, from U = μ ln C_M + C_A with C_M = μ/G; every consumer is
+    assumed rich enough to buy some of the numeraire.) Closed form, no iteration. The
+    skilled compare V: ``payoff`` is exp(V_r - max_s V_s), so that the ln payoff the agents
+    compare is the utility gap itself and never under- or overflows where it matters.
+    ``real_wage`` reports w_r G_r^(-μ) for reference; ``price_level`` is G_r^μ.
+    Raises EquilibriumError where a region reaches no firm, never returns NaN.
+    """
+    lam, a, phi = as_inputs(shares, immobile, T, sigma, "QL")
+    firms = mu * lam
+    delta = phi.T @ firms
+    if not np.all(np.isfinite(delta) & (delta > 0)):
+        raise out_of_range("QL", sigma)
+    residents = mu * lam + (1.0 - mu) * a
+    spending = mu * residents
+    reward = phi @ (spending / delta) / sigma
+    utility = reward + mu / (sigma - 1.0) * np.log(delta) + mu * np.log(mu) - mu
+    price_index = delta ** (1.0 / (1.0 - sigma))
+    income = mu * lam * reward + (1.0 - mu) * a
+    residual = float(abs(np.sum(firms * reward) - np.sum(spending) / sigma))
+    return Equilibrium(
+        wage=reward,
+        price_index=price_index,
+        income=income,
+        real_wage=reward * price_index ** (-mu),
+        payoff=np.exp(utility - np.max(utility)),
+        residual=residual,
+        price_level=price_index**mu,
+    )
+
+
+def indirect_utility(eq: Equilibrium, mu: float) -> np.ndarray:
+    """V_r = w_r - μ ln G_r + μ ln μ - μ of a skilled worker in each region (Pflüger 2004)."""
+    return eq.wage - mu * np.log(eq.price_index) + mu * np.log(mu) - mu
+
+
+def utility_gaps(lam1: np.ndarray, phi: np.ndarray, sigma: float, mu: float) -> np.ndarray:
+    """V_1 - V_2 of two symmetric regions (unskilled split evenly) at pairs (λ_1[k], φ[k]).
+
+    ``short_run_equilibrium`` for R = 2 written out, with ℓ = (1-μ)/μ::
+
+        Δ_1 = λ + φ(1-λ),  Δ_2 = φλ + 1-λ
+        w_1 - w_2 = (μ/σ)(1-φ)[(ℓ/2 + λ)/Δ_1 - (ℓ/2 + 1-λ)/Δ_2]
+        V_1 - V_2 = w_1 - w_2 + μ/(σ-1) ln(Δ_1/Δ_2)
+    """
+    lam = np.asarray(lam1, dtype=float)
+    phi = np.asarray(phi, dtype=float)
+    ell = skill_ratio(mu)
+    d1, d2 = lam + phi * (1.0 - lam), phi * lam + 1.0 - lam
+    with np.errstate(divide="ignore"):
+        nominal = mu / sigma * (1.0 - phi) * ((ell / 2 + lam) / d1 - (ell / 2 + 1.0 - lam) / d2)
+        return nominal + mu / (sigma - 1.0) * (np.log(d1) - np.log(d2))
+
+
+def break_point(sigma: float, mu: float) -> Threshold:
+    """QL break point φ_B = ((σ-1)ℓ - σ) / ((σ-1)ℓ + 3σ - 2), ℓ = L/H = (1-μ)/μ.
+
+    Pflüger (2004), the break point of the symmetric equilibrium; in negsim's normalisation
+    φ_B = (σ-1 - μ(2σ-1)) / (σ-1 + μ(2σ-1)). Derived here from d(V_1-V_2)/dλ at λ = 1/2,
+    which is proportional to (1-φ)[φ((σ-1)ℓ + 3σ - 2) - ((σ-1)ℓ - σ)]: the even spread is
+    stable for φ < φ_B (T > T_B) and unstable above.
+    """
+    check_no_black_hole(sigma, mu)
+    k = mu * (2.0 * sigma - 1.0)
+    phi_b = (sigma - 1.0 - k) / (sigma - 1.0 + k)
+    return Threshold(T=phi_b ** (1.0 / (1.0 - sigma)), phi=phi_b)
+
+
+def sustain_function(phi: float, sigma: float, mu: float) -> float:
+    """-(V_1 - V_2) · 2σ(σ-1)φ/μ² with every skilled worker in region 1 (λ = 1)::
+
+        S(φ) = (σ-1)[(1+μ)φ² - 2φ + 1-μ] + 2σμ φ ln φ
+
+    Pflüger (2004): full agglomeration is sustainable where S(φ) < 0. S(1) = 0,
+    S'(1) = -2(2σ-1)μ < 0 and S(0+) = (σ-1)(1-μ) > 0.
+    """
+    return (sigma - 1.0) * ((1.0 + mu) * phi**2 - 2.0 * phi + 1.0 - mu) + 2.0 * sigma * mu * (
+        phi * np.log(phi)
+    )
+
+
+def sustain_point(sigma: float, mu: float) -> Threshold:
+    """QL sustain point: the root φ_S in (φ_B, 1) of ``sustain_function`` (Pflüger 2004).
+
+    The log of the price-index term (φ ln φ) leaves no closed form for φ_S; it is found by
+    Brent's method between φ_B, where S > 0, and 1 - 1e-9, where S < 0. Full agglomeration
+    is sustainable for φ > φ_S (T < T_S); φ_S > φ_B (the pitchfork is supercritical).
+    """
+    phi_b = break_point(sigma, mu).phi
+    lo, hi = max(phi_b, 1e-300), 1.0 - 1e-9
+    if not sustain_function(lo, sigma, mu) > 0 > sustain_function(hi, sigma, mu):
+        raise EquilibriumError(f"QL sustain point not bracketed (sigma={sigma}, mu={mu})")
+    phi_s = brentq(lambda p: sustain_function(p, sigma, mu), lo, hi, xtol=1e-15, rtol=1e-14)
+    return Threshold(T=phi_s ** (1.0 / (1.0 - sigma)), phi=phi_s)
+
+
+def interior_share(phi: np.ndarray, sigma: float, mu: float) -> np.ndarray:
+    """The stable partial agglomeration λ*(φ) in (1/2, 1) for φ_B < φ < φ_S: the root of
+    ``utility_gaps`` in λ (Pflüger 2004's supercritical branch), refined by Brent's method
+    for every φ at once; 1/2 for φ ≤ φ_B and 1 for φ ≥ φ_S."""
+    phi = np.atleast_1d(np.asarray(phi, dtype=float))
+    phi_b, phi_s = break_point(sigma, mu).phi, sustain_point(sigma, mu).phi
+    out = np.where(phi <= phi_b, 0.5, 1.0)
+    inside = np.flatnonzero((phi > phi_b) & (phi < phi_s))
+    if inside.size:
+        lo, hi = np.full(inside.size, 0.5 + 1e-12), np.full(inside.size, 1.0)
+        p = phi[inside]
+        out[inside] = bracketed_roots(
+            lambda x, q: utility_gaps(x, q, sigma, mu),
+            lo,
+            hi,
+            p,
+            utility_gaps(lo, p, sigma, mu),
+            utility_gaps(hi, p, sigma, mu),
+        )
+    return out
+
+
+class QuasiLinear(ClosedFormEconomy):
+    """Pflüger's (2004) quasi-linear economy: skilled workers (and their firms) move on
+    indirect utility, the unskilled stay; a supercritical pitchfork between two regions."""
+
+    name = "ql"
+    closed_form = staticmethod(short_run_equilibrium)
+    title = "Quasi-linear (Pflüger)"
+    mobile = MobileFactor(name="skilled workers", label="skilled workers", unit="skilled workers")
+
+    def check_no_black_hole(self, sigma: float, mu: float) -> None:
+        check_no_black_hole(sigma, mu)
+
+    def thresholds(self, sigma, mu, housing_share=0.0):
+        """Pflüger (2004): one break point (closed form) and one sustain point, T_S < T_B."""
+        self.check(sigma, mu, housing_share)
+        return [break_point(sigma, mu)], [sustain_point(sigma, mu)]
+
+    def symmetric_stable(self, T, sigma, mu, eta=0.0):
+        return T > break_point(sigma, mu).T
+
+    def core_sustainable(self, T, sigma, mu, eta=0.0):
+        return sustain_function(T ** (1.0 - sigma), sigma, mu) < 0.0
+
+    def payoff_gaps(self, sigma, mu, housing_share=0.0):
+        """V_1 - V_2 (= ln of the payoff ratio) at many (λ_1, T) at once."""
+        self.check_inputs(None, housing_share)
+
+        def gaps(lam1: np.ndarray, T: np.ndarray) -> np.ndarray:
+            return utility_gaps(lam1, np.asarray(T, dtype=float) ** (1.0 - sigma), sigma, mu)
+
+        return gaps
+
+    def welfare(self, eq: Equilibrium) -> float:
+        """Not from the equilibrium alone: quasi-linear welfare needs each region's residents
+        (``welfare`` in this module takes them)."""
+        raise ValueError("ql: welfare needs the shares; use negsim.economies.ql.welfare")
+
+
+def welfare(shares: np.ndarray, immobile: np.ndarray, eq: Equilibrium, mu: float) -> float:
+    """Utilitarian welfare with quasi-linear utility: the sum of every resident's indirect
+    utility V = μ ln(μ/G_r) - μ + income (Pflüger 2004; Pflüger & Südekum 2008,
+    "Integration, agglomeration and welfare", J. Urban Econ. 63, 544–566)::
+
+        W = Σ_r Y_r + Σ_r N_r (μ ln μ - μ - μ ln G_r),  N_r = μ λ_r + (1-μ) a_r
+    """
+    residents = mu * np.asarray(shares, dtype=float) + (1.0 - mu) * np.asarray(immobile)
+    return float(
+        np.sum(eq.income) + np.sum(residents * (mu * np.log(mu) - mu - mu * np.log(eq.price_index)))
+    )
+
+
+ECONOMY = QuasiLinear()
