@@ -1,6 +1,7 @@
 """The NEG economies negsim runs, and the registry that maps a scenario's ``economy.model``
 to one: ``cp`` (Krugman core–periphery, with an optional housing/congestion force), ``fe``
-(footloose entrepreneur), ``fc`` (footloose capital). Each module implements the
+(footloose entrepreneur), ``fc`` (footloose capital), ``ql`` (Pflüger's quasi-linear
+model), ``linear`` (Ottaviano–Tabuchi–Thisse). Each module implements the
 ``Economy`` interface (``negsim.economies.base``) once; everything else asks ``get(name)``.
 
 Who moves, by economy:
@@ -12,6 +13,8 @@ Who moves, by economy:
 |         |                                    | (``negsim.firm_dynamics``)            |
 | fe      | entrepreneurs, on real rewards     | each firm moves with its entrepreneur |
 | fc      | firms (capital), on nominal reward | nobody: workers and owners stay       |
+| ql      | skilled workers, on utility        | each firm moves with its skilled owner|
+| linear  | skilled workers, on utility        | each firm moves with its skilled owner|
 
 A new economy is one new module defining an ``Economy`` subclass and its ``ECONOMY``
 instance, added to ``REGISTRY`` below.
@@ -19,7 +22,7 @@ instance, added to ``REGISTRY`` below.
 
 from __future__ import annotations
 
-from negsim.economies import cp, fc, fe, ql
+from negsim.economies import cp, fc, fe, linear, ql
 from negsim.economies.base import Economy, Equilibrium, EquilibriumError, MobileFactor, Solver
 
 __all__ = [
@@ -35,7 +38,9 @@ __all__ = [
     "with_housing",
 ]
 
-REGISTRY: dict[str, Economy] = {e.name: e for e in (cp.ECONOMY, fe.ECONOMY, fc.ECONOMY, ql.ECONOMY)}
+REGISTRY: dict[str, Economy] = {
+    e.name: e for e in (cp.ECONOMY, fe.ECONOMY, fc.ECONOMY, ql.ECONOMY, linear.ECONOMY)
+}
 """Every economy by its ``economy.model`` key, in the order the docs list them."""
 
 NAMES: tuple[str, ...] = tuple(REGISTRY)

@@ -273,6 +273,10 @@ class Economy(ABC):
         if not 0 <= housing_share < 1 - mu:
             raise ValueError(f"housing share must be in [0, 1-mu) (got {housing_share})")
 
+    def check_transport_cost(self, T: float, mu: float) -> None:
+        """Raise ValueError for a link cost T the economy does not admit (any T ≥ 1 here)."""
+        return None
+
     def check_inputs(self, firms: np.ndarray | None, housing_share: float) -> None:
         """Raise EquilibriumError where a closed-form economy is given what it does not model
         (firm masses other than free entry's, a housing share)."""

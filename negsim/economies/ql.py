@@ -65,7 +65,7 @@ def short_run_equilibrium(
     mu: float,
     **_: object,
 ) -> Equilibrium:
-    """Solve the QL short-run equilibrium for R regions (Pflüger 2004, section 2)::
+    """Solve the QL short-run equilibrium for R regions (Pflüger 2004)::
 
         n_r = μ λ_r                                  firms = skilled workers in r
         N_s = μ λ_s + (1-μ) a_s                      residents of s
