@@ -212,7 +212,7 @@ def scenarios(draw):
         )
     )
     limit = {
-        "linear": 0.25,  # its no-black-hole bound is near 0.23 (validation redraws above it)
+        "linear": 0.25,  # its no-black-hole bound is near 0.245 (validation redraws above it)
         "cp": (sigma - 1.0) / sigma,
         "fe": min(1.0, sigma - 1.0),
         "ql": (sigma - 1.0) / (2.0 * sigma - 1.0),

@@ -202,3 +202,10 @@ def test_validation_refuses_the_black_hole_and_costs_beyond_trade():
         assert "\n" not in str(err.value)
     with pytest.raises(ValueError, match="beta > gamma > 0"):
         linear.check_no_black_hole(linear.Demand(1.0, 0.5, 0.5, 10.0, 90.0))
+
+
+@pytest.mark.parametrize("demand", DEMANDS)
+def test_numerical_thresholds_for_verify_match_the_closed_forms(demand):
+    star, trade = linear.numerical_thresholds(demand)
+    assert star == pytest.approx(linear.break_point(demand), rel=1e-9)
+    assert trade == pytest.approx(linear.trade_threshold(demand), rel=1e-9)

@@ -181,3 +181,10 @@ def test_welfare_sums_indirect_utilities():
     unskilled = 1.0 + mu * np.log(mu / G) - mu  # wage 1
     expected = np.sum(mu * lam * skilled + (1 - mu) * a * unskilled)
     assert ql.welfare(lam, a, eq, mu) == pytest.approx(expected, rel=1e-12)
+
+
+@pytest.mark.parametrize(("sigma", "mu"), PARAMS)
+def test_numerical_thresholds_for_verify_match_the_closed_forms(sigma, mu):
+    t_b, t_s = ql.numerical_thresholds(sigma, mu)
+    assert t_b == pytest.approx(ql.break_point(sigma, mu).T, rel=1e-6)
+    assert t_s == pytest.approx(ql.sustain_point(sigma, mu).T, rel=1e-9)

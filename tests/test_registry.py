@@ -65,7 +65,7 @@ def test_closed_form_economies_refuse_what_they_do_not_model():
             economy.equilibrium(lam, a, T, 5.0, 0.4, firms=np.array([0.5, 0.5]))
         with pytest.raises(EquilibriumError, match="housing"):
             economy.equilibrium(lam, a, T, 5.0, 0.4, housing_share=0.1)
-        mu = 0.1 if name == "linear" else 0.4  # linear's no-black-hole bound is mu ≈ 0.23
+        mu = 0.1 if name == "linear" else 0.4  # linear's no-black-hole bound is mu ≈ 0.245
         with pytest.raises(ValueError, match="housing share"):
             economy.check(5.0, mu, housing_share=0.1)
 

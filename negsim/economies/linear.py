@@ -38,6 +38,7 @@ from negsim.economies.base import (
     EquilibriumError,
     MobileFactor,
     Threshold,
+    brentq,
 )
 
 ALPHA, BETA, GAMMA = 1.0, 1.0, 0.5
@@ -207,6 +208,33 @@ def utility_gap(lam1: np.ndarray, tau: np.ndarray, demand: Demand) -> np.ndarray
     k /= 2.0 * (2.0 * b + c * L) ** 2
     tau = np.asarray(tau, dtype=float)
     return k * tau * (break_point(demand) - tau) * (np.asarray(lam1, dtype=float) - 0.5)
+
+
+def numerical_thresholds(demand: Demand) -> tuple[float, float]:
+    """(τ*, τ_trade) by an independent route, for checks such as ``negsim verify``:
+    root-finding in τ on the R-region ``short_run_equilibrium`` (no closed form used) — τ*
+    where V_1 - V_2 at λ = 0.9 changes sign, τ_trade where, with every firm in region 1, a
+    firm starting up in region 2 could no longer sell there (choke price 2 p_11 = τ)."""
+    even = np.array([0.5, 0.5])
+
+    def solve(lam1: float, tau: float) -> Equilibrium:
+        costs = np.array([[0.0, tau], [tau, 0.0]])
+        return short_run_equilibrium(np.array([lam1, 1.0 - lam1]), even, costs, demand)
+
+    trade = brentq(
+        lambda t: 2.0 * solve(1.0, t).price_index[0] - t,
+        1e-12,
+        demand.alpha,
+        xtol=1e-15,
+        rtol=1e-13,
+    )
+
+    def gap(tau: float) -> float:
+        v = solve(0.9, tau).real_wage
+        return float(v[0] - v[1])
+
+    star = brentq(gap, 1e-12 * trade, trade * (1 - 1e-12), xtol=1e-15, rtol=1e-13)
+    return star, trade
 
 
 class LinearEconomy(Economy):

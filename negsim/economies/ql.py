@@ -191,6 +191,34 @@ def interior_share(phi: np.ndarray, sigma: float, mu: float) -> np.ndarray:
     return out
 
 
+def numerical_thresholds(sigma: float, mu: float) -> tuple[float, float]:
+    """(T_B, T_S) by an independent route, for checks such as ``negsim verify``: root-finding
+    in T on the R-region ``short_run_equilibrium`` (no closed form used) — T_B where the
+    central-difference slope of V_1 - V_2 in λ at λ = 1/2 changes sign, T_S where V_1 - V_2
+    at λ = 1 does."""
+    even = np.array([0.5, 0.5])
+
+    def gap(lam1: float, T: float) -> float:
+        eq = short_run_equilibrium(
+            np.array([lam1, 1.0 - lam1]), even, np.array([[1.0, T], [T, 1.0]]), sigma, mu
+        )
+        v = indirect_utility(eq, mu)
+        return float(v[0] - v[1])
+
+    def slope(T: float) -> float:
+        return (gap(0.5 + 1e-5, T) - gap(0.5 - 1e-5, T)) / 2e-5
+
+    hi = 2.0
+    while slope(hi) > 0 or gap(1.0, hi) > 0:
+        hi *= 2.0
+        if hi > 1e12:
+            raise EquilibriumError(f"QL thresholds not bracketed (sigma={sigma}, mu={mu})")
+    lo = 1.0 + 1e-9
+    t_b = brentq(slope, lo, hi, xtol=1e-13, rtol=1e-12)
+    t_s = brentq(lambda T: gap(1.0, T), lo, hi, xtol=1e-14, rtol=1e-13)
+    return t_b, t_s
+
+
 class QuasiLinear(ClosedFormEconomy):
     """Pflüger's (2004) quasi-linear economy: skilled workers (and their firms) move on
     indirect utility, the unskilled stay; a supercritical pitchfork between two regions."""
