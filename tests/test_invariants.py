@@ -61,8 +61,10 @@ def walras_gap(model: NEGModel) -> float:
         expected, multiplier = b * (1.0 - mu) / (1.0 - b), 1.0 / (1.0 - b)
     elif econ.model == "ql":
         expected, multiplier = 1.0 / sigma, 1.0
-    elif econ.model == "linear":
-        expected, multiplier = float(np.sum(lam * linear_profits(model))), 1.0
+    elif econ.model == "linear":  # every region's profit, not only the total
+        expected = linear_profits(model)
+        scale = max(float(np.max(expected)), 1e-300)
+        return float(np.max(np.abs(eq.wage - expected))) / scale
     else:
         expected, multiplier = b * (1.0 - mu) / (1.0 - b), 1.0
     return abs(paid - expected) / expected / multiplier
