@@ -209,3 +209,13 @@ def test_numerical_thresholds_for_verify_match_the_closed_forms(demand):
     star, trade = linear.numerical_thresholds(demand)
     assert star == pytest.approx(linear.break_point(demand), rel=1e-9)
     assert trade == pytest.approx(linear.trade_threshold(demand), rel=1e-9)
+
+
+def test_the_diagram_names_the_linear_cost():
+    from negsim.plots import plot_tomahawk
+
+    T_star = 1 + linear.break_point(economies.get("linear").demand(0.1))
+    fig = plot_tomahawk(5.0, 0.1, np.linspace(1.001, 1.15, 31), model="linear")
+    ax = fig.axes[0]
+    assert ax.get_xlabel() == "transport cost T = 1 + τ (τ: numeraire per unit shipped)"
+    assert [line.get_xdata()[0] for line in ax.get_lines()] == [T_star, T_star]

@@ -250,6 +250,8 @@ class Economy(ABC):
     """Firms can adjust at a speed of their own (equilibrium for given firm masses)."""
     empty_region_potential: ClassVar[bool] = False
     """An empty region reports the reward a first mover *would* earn there."""
+    cost_label: ClassVar[str] = "transport cost T (iceberg factor, ≥ 1)"
+    """How figures name the two-region transport cost T."""
     home_market: ClassVar[bool] = False
     """Symmetric regions never break apart: what two regions show is the home-market effect
     of an asymmetric market (``home_market_share``), not a tomahawk."""

@@ -244,6 +244,7 @@ class LinearEconomy(Economy):
     name = "linear"
     title = "Linear (Ottaviano–Tabuchi–Thisse)"
     mobile = MobileFactor(name="skilled workers", label="skilled workers", unit="skilled workers")
+    cost_label = "transport cost T = 1 + τ (τ: numeraire per unit shipped)"
 
     def __init__(
         self,
