@@ -188,3 +188,15 @@ def test_numerical_thresholds_for_verify_match_the_closed_forms(sigma, mu):
     t_b, t_s = ql.numerical_thresholds(sigma, mu)
     assert t_b == pytest.approx(ql.break_point(sigma, mu).T, rel=1e-6)
     assert t_s == pytest.approx(ql.sustain_point(sigma, mu).T, rel=1e-9)
+
+
+@pytest.mark.parametrize(("sigma", "mu"), [*PARAMS, (1.5, 0.1), (50.0, 0.45)])
+def test_interior_branch_rises_from_one_half_to_one_over_the_whole_interval(sigma, mu):
+    phi_b, phi_s = ql.break_point(sigma, mu).phi, ql.sustain_point(sigma, mu).phi
+    phi = np.linspace(phi_b, phi_s, 400)
+    lam = ql.interior_share(phi, sigma, mu)
+    assert lam[0] == 0.5 and lam[-1] == 1.0
+    assert np.all(np.diff(lam) > 0)
+    inner = slice(1, -1)
+    gaps = ql.utility_gaps(lam[inner], phi[inner], sigma, mu)
+    assert np.max(np.abs(gaps)) < 1e-12

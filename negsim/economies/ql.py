@@ -172,22 +172,35 @@ def sustain_point(sigma: float, mu: float) -> Threshold:
 def interior_share(phi: np.ndarray, sigma: float, mu: float) -> np.ndarray:
     """The stable partial agglomeration λ*(φ) in (1/2, 1) for φ_B < φ < φ_S: the root of
     ``utility_gaps`` in λ (Pflüger 2004's supercritical branch), refined by Brent's method
-    for every φ at once; 1/2 for φ ≤ φ_B and 1 for φ ≥ φ_S."""
+    for every φ at once; 1/2 for φ ≤ φ_B and 1 for φ ≥ φ_S.
+
+    The gap falls through 0 once on (1/2, 1]; the bracket is the first sign change on a grid
+    refined geometrically towards λ = 1/2, where the root lies just above φ_B. Where rounding
+    hides the sign of the gap (φ within ~1e-12 of φ_B or φ_S, the gap ~1e-16 everywhere)
+    the branch is reported as 1/2 or 1."""
     phi = np.atleast_1d(np.asarray(phi, dtype=float))
     phi_b, phi_s = break_point(sigma, mu).phi, sustain_point(sigma, mu).phi
     out = np.where(phi <= phi_b, 0.5, 1.0)
     inside = np.flatnonzero((phi > phi_b) & (phi < phi_s))
     if inside.size:
-        lo, hi = np.full(inside.size, 0.5 + 1e-12), np.full(inside.size, 1.0)
+        grid = np.concatenate([0.5 + np.geomspace(1e-12, 0.25, 48), np.linspace(0.75, 1.0, 26)[1:]])
         p = phi[inside]
-        out[inside] = bracketed_roots(
-            lambda x, q: utility_gaps(x, q, sigma, mu),
-            lo,
-            hi,
-            p,
-            utility_gaps(lo, p, sigma, mu),
-            utility_gaps(hi, p, sigma, mu),
-        )
+        g = utility_gaps(grid[None, :], p[:, None], sigma, mu)
+        falls = (g[:, :-1] > 0) & (g[:, 1:] <= 0)
+        found = falls.any(axis=1)
+        col = np.argmax(falls, axis=1)
+        out[inside[~found & (g[:, 0] <= 0)]] = 0.5
+        rows = np.flatnonzero(found)
+        if rows.size:
+            k = col[rows]
+            out[inside[rows]] = bracketed_roots(
+                lambda x, q: utility_gaps(x, q, sigma, mu),
+                grid[k],
+                grid[k + 1],
+                p[rows],
+                g[rows, k],
+                g[rows, k + 1],
+            )
     return out
 
 
