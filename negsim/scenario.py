@@ -68,7 +68,9 @@ class Economy(_Table):
         "cp",
         description="'cp' Krugman core–periphery (workers move), 'fe' footloose entrepreneur "
         "(entrepreneurs and their firms move), 'fc' footloose capital (firms move, people stay), "
-        "'cpvl' core–periphery with vertical linkages (industry relocates, nobody migrates)",
+        "'cpvl' core–periphery with vertical linkages (industry relocates, nobody migrates), "
+        "'ql' Pflüger's quasi-linear model (skilled workers move), 'linear' Ottaviano–Tabuchi–"
+        "Thisse (skilled workers move; linear cost τ = transport_cost - 1; sigma unused)",
     )
     sigma: float = Field(
         gt=1,
@@ -112,6 +114,14 @@ class Economy(_Table):
         if sigma is not None:
             economies.get(model).check_no_black_hole(sigma, mu)
         return mu
+
+    @field_validator("transport_cost")
+    @classmethod
+    def _admissible_cost(cls, T: float | None, info: ValidationInfo) -> float | None:
+        mu, model = info.data.get("mu"), info.data.get("model", "cp")
+        if T is not None and mu is not None:
+            economies.get(model).check_transport_cost(T, mu)
+        return T
 
     @field_validator("housing_share")
     @classmethod

@@ -1,7 +1,8 @@
 """The NEG economies negsim runs, and the registry that maps a scenario's ``economy.model``
 to one: ``cp`` (Krugman core–periphery, with an optional housing/congestion force), ``fe``
 (footloose entrepreneur), ``fc`` (footloose capital), ``cpvl`` (core–periphery with
-vertical linkages). Each module implements the ``Economy`` interface
+vertical linkages), ``ql`` (Pflüger's quasi-linear model), ``linear``
+(Ottaviano–Tabuchi–Thisse). Each module implements the ``Economy`` interface
 (``negsim.economies.base``) once; everything else asks ``get(name)``.
 
 Who moves, by economy:
@@ -15,6 +16,8 @@ Who moves, by economy:
 | fc      | firms (capital), on nominal reward | nobody: workers and owners stay       |
 | cpvl    | industry (firms), on industrial    | nobody migrates: labour switches      |
 |         | wages                              | sector within each region             |
+| ql      | skilled workers, on utility        | each firm moves with its skilled owner|
+| linear  | skilled workers, on utility        | each firm moves with its skilled owner|
 
 A new economy is one new module defining an ``Economy`` subclass and its ``ECONOMY``
 instance, added to ``REGISTRY`` below.
@@ -22,7 +25,7 @@ instance, added to ``REGISTRY`` below.
 
 from __future__ import annotations
 
-from negsim.economies import cp, cpvl, fc, fe
+from negsim.economies import cp, cpvl, fc, fe, linear, ql
 from negsim.economies.base import Economy, Equilibrium, EquilibriumError, MobileFactor, Solver
 
 __all__ = [
@@ -40,7 +43,8 @@ __all__ = [
 ]
 
 REGISTRY: dict[str, Economy] = {
-    e.name: e for e in (cp.ECONOMY, fe.ECONOMY, fc.ECONOMY, cpvl.ECONOMY)
+    e.name: e
+    for e in (cp.ECONOMY, fe.ECONOMY, fc.ECONOMY, cpvl.ECONOMY, ql.ECONOMY, linear.ECONOMY)
 }
 """Every economy by its ``economy.model`` key, in the order the docs list them."""
 

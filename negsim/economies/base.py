@@ -250,6 +250,8 @@ class Economy(ABC):
     """Firms can adjust at a speed of their own (equilibrium for given firm masses)."""
     empty_region_potential: ClassVar[bool] = False
     """An empty region reports the reward a first mover *would* earn there."""
+    cost_label: ClassVar[str] = "transport cost T (iceberg factor, ≥ 1)"
+    """How figures name the two-region transport cost T."""
     home_market: ClassVar[bool] = False
     """Symmetric regions never break apart: what two regions show is the home-market effect
     of an asymmetric market (``home_market_share``), not a tomahawk."""
@@ -272,6 +274,10 @@ class Economy(ABC):
             raise ValueError(f"a housing share is not available with the {self.name} economy")
         if not 0 <= housing_share < 1 - mu:
             raise ValueError(f"housing share must be in [0, 1-mu) (got {housing_share})")
+
+    def check_transport_cost(self, T: float, mu: float) -> None:
+        """Raise ValueError for a link cost T the economy does not admit (any T ≥ 1 here)."""
+        return None
 
     def check_inputs(self, firms: np.ndarray | None, housing_share: float) -> None:
         """Raise EquilibriumError where a closed-form economy is given what it does not model
