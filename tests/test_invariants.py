@@ -146,8 +146,13 @@ def check_step(model: NEGModel, firms_before: int) -> int:
     # a reward is positive exactly where some spending can reach the region (Σ_s φ_rs E_s > 0;
     # it is 0 where nobody lives nearby and every other place is beyond the float range)
     sigma = spec.economy.sigma
-    reachable = np.asarray(model.transport_costs) ** (1.0 - sigma) @ eq.income > 0
-    assert np.all(potential[reachable] > 0) and np.all(potential[~reachable] == 0)
+    if spec.economy.model == "linear":  # a linear cost trades only below a choke price, so
+        # only a region's own market is sure to buy (Ottaviano, Tabuchi & Thisse 2002)
+        reachable = eq.income > 0
+        assert np.all(potential[reachable] > 0)
+    else:
+        reachable = np.asarray(model.transport_costs) ** (1.0 - sigma) @ eq.income > 0
+        assert np.all(potential[reachable] > 0) and np.all(potential[~reachable] == 0)
     stranded = (eq.wage == 0) & reachable  # cp: workers no operating firm employs
     assert np.all((eq.wage > 0) | ~reachable | (stranded & (model.own_speed is not None)))
     # a real wage w G^(-μ) is 0 only where w is, or where it underflows (below e^-700)
