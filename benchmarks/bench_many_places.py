@@ -90,16 +90,21 @@ def measure(places: int, workers: int, steps: int, dense_max: int) -> dict[str, 
     econ = spec.economy
     a, T, phi = model.farmers, model.transport_costs, model.solver.phi
 
+    repeats = 3 if places <= 1000 else 1  # the fastest of a few: robust to a loaded machine
+
     def solve_all(method: str) -> tuple[float, float]:
         t = 0.0
         iterations = 0
         for shares, wage in states:
             bumped = wage * (1 + 1e-3 * np.sin(np.arange(wage.size)))  # a nearby warm start
-            t1 = time.perf_counter()
-            eq = cp.short_run_equilibrium(
-                shares, a, T, econ.sigma, econ.mu, wage0=bumped, phi=phi, method=method
-            )
-            t += time.perf_counter() - t1
+            best = np.inf
+            for _ in range(repeats):
+                t1 = time.perf_counter()
+                eq = cp.short_run_equilibrium(
+                    shares, a, T, econ.sigma, econ.mu, wage0=bumped, phi=phi, method=method
+                )
+                best = min(best, time.perf_counter() - t1)
+            t += best
             iterations += eq.iterations
         return 1e3 * t / len(states), iterations / len(states)
 

@@ -112,7 +112,7 @@ def _krylov_profit(
         return b * (phi @ (x / delta))
 
     rhs = lam * spend(unskilled)
-    y, _ = gmres(lambda v: v - lam * spend(v), rhs, rtol=1e-15, restart=40)
+    y, _ = gmres(lambda v: v - lam * spend(v), rhs, rtol=1e-13, restart=40)
     return spend(y + unskilled)
 
 
