@@ -242,3 +242,24 @@ def test_sorted_drift_matches_the_pairwise_sums(n, response):
     assert fast.sum() == pytest.approx(0.0, abs=1e-12)  # no mass created or lost
     if n > DENSE_MAX_PLACES:
         np.testing.assert_array_equal(mean_field_drift(lam, u, 0.1, response), fast)
+
+
+def test_krylov_on_an_asymmetric_geography_with_a_frozen_phi():
+    """BoundSolver's read-only φ gets a row-major transpose built once (φ itself where
+    symmetric); the answer is the dense one either way."""
+    lam, a, T, rng = random_geography(30, seed=6)
+    T = T * rng.uniform(1.0, 1.3, size=T.shape)  # T_rs ≠ T_sr
+    np.fill_diagonal(T, 1.0)
+    solve = economies.get("cp").solver(a, T, 5.0, 0.4)
+    phi = solve.phi
+    assert not phi.flags.writeable
+    transposed = cp._transpose(phi)
+    assert transposed.flags.c_contiguous and cp._transpose(phi) is transposed
+    np.testing.assert_array_equal(transposed, phi.T)
+    symmetric = economies.get("cp").solver(a, racetrack(30, 1.1), 5.0, 0.4).phi
+    assert cp._transpose(symmetric) is symmetric
+    writeable = phi.copy()
+    assert cp._transpose(writeable).base is writeable  # a view: nothing kept
+    dense = cp.short_run_equilibrium(lam, a, T, 5.0, 0.4, method="dense")
+    fast = cp.short_run_equilibrium(lam, a, T, 5.0, 0.4, phi=phi, method="krylov")
+    assert_same_equilibrium(dense, fast)

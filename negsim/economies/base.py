@@ -530,6 +530,7 @@ class BoundSolver:
         self.sigma, self.mu, self.housing_share, self.housing = sigma, mu, housing_share, housing
         self.tol, self.max_iter = tol, max_iter
         self.phi = trade_freeness(T, sigma)
+        self.phi.flags.writeable = False  # built once per geography, shared by every solve
 
     def __call__(
         self,
