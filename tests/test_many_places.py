@@ -7,6 +7,9 @@ reference: they are what every shipped scenario runs with (``DENSE_MAX_PLACES``)
 
 from __future__ import annotations
 
+import gc
+import weakref
+
 import numpy as np
 import pytest
 
@@ -263,3 +266,16 @@ def test_krylov_on_an_asymmetric_geography_with_a_frozen_phi():
     dense = cp.short_run_equilibrium(lam, a, T, 5.0, 0.4, method="dense")
     fast = cp.short_run_equilibrium(lam, a, T, 5.0, 0.4, phi=phi, method="krylov")
     assert_same_equilibrium(dense, fast)
+
+
+def test_the_transpose_memo_lets_phi_go():
+    """The memo holds φ weakly (also where φ is symmetric): a geography's φ is freed with
+    its solver, and its entry with it."""
+    solve = economies.get("cp").solver(np.full(8, 0.125), racetrack(8, 1.3), 5.0, 0.4)
+    phi = weakref.ref(solve.phi)
+    cp._transpose(solve.phi)
+    assert id(solve.phi) in cp._TRANSPOSES
+    key = id(solve.phi)
+    del solve
+    gc.collect()
+    assert phi() is None and key not in cp._TRANSPOSES

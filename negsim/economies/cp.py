@@ -165,7 +165,7 @@ def short_run_equilibrium(
     return finite(eq, "CP", sigma)
 
 
-_TRANSPOSES: dict[int, tuple[weakref.ref, np.ndarray]] = {}
+_TRANSPOSES: dict[int, tuple[weakref.ref, np.ndarray | None]] = {}
 
 
 def _transpose(phi: np.ndarray) -> np.ndarray:
@@ -176,11 +176,11 @@ def _transpose(phi: np.ndarray) -> np.ndarray:
         return phi.T
     key = id(phi)
     hit = _TRANSPOSES.get(key)
-    if hit is not None and hit[0]() is phi:
-        return hit[1]
-    t = phi if np.array_equal(phi, phi.T) else np.ascontiguousarray(phi.T)
-    _TRANSPOSES[key] = (weakref.ref(phi, lambda _, key=key: _TRANSPOSES.pop(key, None)), t)
-    return t
+    if hit is None or hit[0]() is not phi:
+        t = None if np.array_equal(phi, phi.T) else np.ascontiguousarray(phi.T)  # None: φ
+        forget = partial(_TRANSPOSES.pop, key, None)  # bound now: no global at shutdown
+        hit = _TRANSPOSES[key] = (weakref.ref(phi, lambda _: forget()), t)
+    return phi if hit[1] is None else hit[1]
 
 
 def _newton_krylov(m: _Markets, u: np.ndarray, tol: float, max_iter: int) -> Equilibrium:
