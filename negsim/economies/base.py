@@ -479,7 +479,7 @@ class Economy(ABC):
 
 class ClosedFormEconomy(Economy):
     """An economy whose short-run equilibrium is a closed form (or an exact linear solve) in
-    the shares alone: ``closed_form(shares, immobile, T, sigma, mu)``. It has no housing
+    the shares alone: ``closed_form(shares, immobile, T, sigma, mu, phi=None)``. It has no housing
     stock and no firm masses of its own, and a warm start, tolerance or iteration cap has
     nothing to do."""
 

@@ -77,9 +77,9 @@ def short_run_equilibrium(
     delta = phi.T @ lam
     if not np.all(delta > 0):  # T^(1-σ) underflows to 0: a region reaches no firm
         raise out_of_range("FE", sigma)
-    if method == "krylov" or (method == "auto" and lam.size > DENSE_MAX_PLACES):
-        profit = _krylov_profit(lam, (1.0 - mu) * a, phi, delta, b)
-    else:
+    fast = method == "krylov" or (method == "auto" and lam.size > DENSE_MAX_PLACES)
+    profit = _krylov_profit(lam, (1.0 - mu) * a, phi, delta, b) if fast else None
+    if profit is None:  # dense, or GMRES short of its tolerance (not seen: the dense solve)
         m = b * phi / delta[None, :]
         try:
             profit = np.linalg.solve(np.eye(lam.size) - m * lam[None, :], m @ ((1.0 - mu) * a))
@@ -104,16 +104,17 @@ def short_run_equilibrium(
 
 def _krylov_profit(
     lam: np.ndarray, unskilled: np.ndarray, phi: np.ndarray, delta: np.ndarray, b: float
-) -> np.ndarray:
+) -> np.ndarray | None:
     """π of ``short_run_equilibrium`` matrix-free: GMRES on (I - diag(λ)M) y = diag(λ)M c
-    (c the unskilled spending, M = bφD⁻¹), then π = M(y + c). Every product is O(R²)."""
+    (c the unskilled spending, M = bφD⁻¹), then π = M(y + c). Every product is O(R²).
+    None if GMRES stops short of its tolerance."""
 
     def spend(x: np.ndarray) -> np.ndarray:
         return b * (phi @ (x / delta))
 
     rhs = lam * spend(unskilled)
-    y, _ = gmres(lambda v: v - lam * spend(v), rhs, rtol=1e-13, restart=40)
-    return spend(y + unskilled)
+    y, relative = gmres(lambda v: v - lam * spend(v), rhs, rtol=1e-13, restart=40)
+    return spend(y + unskilled) if relative <= 1e-12 else None
 
 
 def log_real_reward_jacobian(
