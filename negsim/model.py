@@ -148,6 +148,7 @@ class NEGModel(mesa.Model):
             self.mobile_region.size,
             n_firms if own_speed else None,
             self.schedule.last_step,
+            self.n_regions,
         )
         self.convergence.start(self._settling_state())
         self._tolerance: tuple[int, float] | None = None

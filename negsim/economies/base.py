@@ -98,13 +98,36 @@ class Threshold:
     phi: float
 
 
+DENSE_MAX_PLACES = 400
+"""The most places the dense paths serve: beyond it the short-run equilibria are solved
+matrix-free (O(R²) per iteration; cp by Newton–Krylov, fe by GMRES on its linear system),
+the payoff Jacobian of the stability test is analytic (never R + 1 solves), its leading
+eigenvalue iterative, and the settling tolerance scales with 1/R. At and below it
+everything is as before, so every shipped scenario (at most 296 places, china_500k) keeps
+its outputs bit for bit; the dense paths stay the reference the tests hold the fast ones
+to. 400 is also where ``rest_point.JACOBIAN_MAX_PLACES`` stops the finite-difference
+tolerance."""
+
+
+def trade_freeness(T: np.ndarray, sigma: float) -> np.ndarray:
+    """φ = T^(1-σ), the share of a shipment that arrives, to the power σ-1 (FKV 1999, ch. 4:
+    the trade freeness). Built once per geography (``Economy.solver``)."""
+    return np.asarray(T, dtype=float) ** (1.0 - sigma)
+
+
 def as_inputs(
-    shares: np.ndarray, immobile: np.ndarray, T: np.ndarray, sigma: float, economy: str
+    shares: np.ndarray,
+    immobile: np.ndarray,
+    T: np.ndarray,
+    sigma: float,
+    economy: str,
+    phi: np.ndarray | None = None,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """(λ, a, φ = T^(1-σ)) as float arrays, checked: λ ≥ 0 with a positive total, T R×R."""
+    """(λ, a, φ = T^(1-σ)) as float arrays, checked: λ ≥ 0 with a positive total, T R×R.
+    ``phi``, where given, is T^(1-σ) already built (``trade_freeness``) and T is not read."""
     lam = np.asarray(shares, dtype=float)
     a = np.asarray(immobile, dtype=float)
-    phi = np.asarray(T, dtype=float) ** (1.0 - sigma)
+    phi = trade_freeness(T, sigma) if phi is None else phi
     if lam.ndim != 1 or phi.shape != (lam.size, lam.size) or a.shape != lam.shape:
         raise EquilibriumError(
             f"{economy}: shape mismatch: shares {lam.shape}, immobile {a.shape}, "
@@ -313,8 +336,10 @@ class Economy(ABC):
         wage0: np.ndarray | None = None,
         tol: float = 1e-12,
         max_iter: int = 100,
+        phi: np.ndarray | None = None,
     ) -> Equilibrium:
-        """The short-run equilibrium at mobile shares ``shares`` (R regions, any T)."""
+        """The short-run equilibrium at mobile shares ``shares`` (R regions, any T;
+        ``phi`` = T^(1-σ) where already built)."""
 
     def solver(
         self,
@@ -328,24 +353,28 @@ class Economy(ABC):
         tol: float = 1e-12,
         max_iter: int = 100,
     ) -> Solver:
-        """``equilibrium`` with everything but the state bound (what a model steps with)."""
+        """``equilibrium`` with everything but the state bound (what a model steps with);
+        φ = T^(1-σ) is built here once, not at every solve."""
+        return BoundSolver(
+            self, immobile, T, sigma, mu, housing_share, housing, tol=tol, max_iter=max_iter
+        )
 
-        def solve(shares, wage0=None, firms=None):
-            return self.equilibrium(
-                shares,
-                immobile,
-                T,
-                sigma,
-                mu,
-                housing_share=housing_share,
-                housing=housing,
-                firms=firms,
-                wage0=wage0,
-                tol=tol,
-                max_iter=max_iter,
-            )
-
-        return solve
+    def payoff_jacobian(
+        self,
+        shares: np.ndarray,
+        immobile: np.ndarray,
+        T: np.ndarray,
+        sigma: float,
+        mu: float,
+        *,
+        housing_share: float = 0.0,
+        housing: np.ndarray | None = None,
+        phi: np.ndarray | None = None,
+    ) -> np.ndarray | None:
+        """d ln payoff_r / d λ_k across short-run equilibria under free entry, analytically
+        (what ``negsim.stability`` linearises); None where the economy has no closed form
+        for it (then the stability test differentiates numerically)."""
+        return None
 
     def welfare(self, eq: Equilibrium) -> float:
         """Utilitarian welfare: the sum over regions of real income, W = Σ_r Y_r / P_r.
@@ -466,7 +495,7 @@ class Economy(ABC):
 
 class ClosedFormEconomy(Economy):
     """An economy whose short-run equilibrium is a closed form (or an exact linear solve) in
-    the shares alone: ``closed_form(shares, immobile, T, sigma, mu)``. It has no housing
+    the shares alone: ``closed_form(shares, immobile, T, sigma, mu, phi=None)``. It has no housing
     stock and no firm masses of its own, and a warm start, tolerance or iteration cap has
     nothing to do."""
 
@@ -487,11 +516,71 @@ class ClosedFormEconomy(Economy):
         wage0=None,
         tol=1e-12,
         max_iter=100,
+        phi=None,
     ) -> Equilibrium:
         self.check_inputs(firms, housing_share)
         with np.errstate(over="ignore", divide="ignore", invalid="ignore"):
-            eq = self.closed_form(shares, immobile, T, sigma, mu)
+            eq = self.closed_form(shares, immobile, T, sigma, mu, phi=phi)
         return finite(eq, self.name.upper(), sigma)
+
+
+class BoundSolver:
+    """An economy's short-run equilibrium with its parameters, immobile population and
+    transport costs bound (a ``Solver``), φ = T^(1-σ) built once; ``jacobian(shares)`` is
+    the economy's analytic ``payoff_jacobian`` there (None where it has none)."""
+
+    def __init__(
+        self,
+        economy: Economy,
+        immobile: np.ndarray,
+        T: np.ndarray,
+        sigma: float,
+        mu: float,
+        housing_share: float = 0.0,
+        housing: np.ndarray | None = None,
+        *,
+        tol: float = 1e-12,
+        max_iter: int = 100,
+    ) -> None:
+        self.economy, self.immobile, self.T = economy, immobile, T
+        self.sigma, self.mu, self.housing_share, self.housing = sigma, mu, housing_share, housing
+        self.tol, self.max_iter = tol, max_iter
+        self.phi = trade_freeness(T, sigma)
+        self.phi.flags.writeable = False  # built once per geography, shared by every solve
+
+    def __call__(
+        self,
+        shares: np.ndarray,
+        wage0: np.ndarray | None = None,
+        firms: np.ndarray | None = None,
+    ) -> Equilibrium:
+        return self.economy.equilibrium(
+            shares,
+            self.immobile,
+            self.T,
+            self.sigma,
+            self.mu,
+            housing_share=self.housing_share,
+            housing=self.housing,
+            firms=firms,
+            wage0=wage0,
+            tol=self.tol,
+            max_iter=self.max_iter,
+            phi=self.phi,
+        )
+
+    def jacobian(self, shares: np.ndarray) -> np.ndarray | None:
+        """d ln payoff / d λ at ``shares`` (free entry), analytic; None where not known."""
+        return self.economy.payoff_jacobian(
+            shares,
+            self.immobile,
+            self.T,
+            self.sigma,
+            self.mu,
+            housing_share=self.housing_share,
+            housing=self.housing,
+            phi=self.phi,
+        )
 
 
 def _as_dict(t: Threshold) -> dict[str, float]:
