@@ -91,6 +91,11 @@ def _parser() -> argparse.ArgumentParser:
         default=0.6,
         help="fc: region 1's share of expenditure s_E (the home-market effect needs ≠ 1/2)",
     )
+    tom.add_argument(
+        "--input-share",
+        type=float,
+        help="fcvl: cost share α of intermediate inputs in (0, 0.95] (default μ)",
+    )
     tom.add_argument("--json", action="store_true", help="print JSON")
     tom.add_argument("--plot", type=Path, metavar="FILE.png", help="draw the bifurcation diagram")
 
@@ -250,9 +255,17 @@ def cmd_tomahawk(args: argparse.Namespace) -> int:
     from negsim import theory
 
     economy = economies.get(args.model)
+    if args.input_share is not None:
+        if not economy.has_input_share:
+            models = " or ".join(economies.with_input_share())
+            raise UsageError(f"--input-share: only for --model {models} (got {args.model})")
+        try:
+            economy = economy.configured(args)
+        except ValueError as exc:
+            raise UsageError(f"--input-share {args.input_share}: {exc}") from None
     try:
-        theory.check(args.model, args.sigma, args.mu, args.housing_share)
-        breaks, sustains = theory.thresholds(args.model, args.sigma, args.mu, args.housing_share)
+        theory.check(economy, args.sigma, args.mu, args.housing_share)
+        breaks, sustains = theory.thresholds(economy, args.sigma, args.mu, args.housing_share)
         full = economy.full_agglomeration_point(args.expenditure_share, args.sigma)
     except ValueError as exc:  # BlackHoleError is a ValueError
         raise UsageError(
@@ -270,7 +283,7 @@ def cmd_tomahawk(args: argparse.Namespace) -> int:
                     plot_tomahawk(
                         args.sigma,
                         args.mu,
-                        model=args.model,
+                        model=economy,
                         housing_share=args.housing_share,
                         expenditure_share=args.expenditure_share,
                     ),
@@ -294,13 +307,15 @@ def cmd_tomahawk(args: argparse.Namespace) -> int:
     }
     if economy.has_housing:
         out["housing_share"] = args.housing_share
+    out.update(economy.parameters(args.mu))
     if full is not None:
         out["expenditure_share"] = args.expenditure_share
         out["full_agglomeration_point"] = as_dict(full)
     if args.json:
         print(json.dumps(out))
         return 0
-    print(f"{economy.title} model, σ = {args.sigma:g}, μ = {args.mu:g}")
+    own = "".join(f", {key} = {value:g}" for key, value in economy.parameters(args.mu).items())
+    print(f"{economy.title} model, σ = {args.sigma:g}, μ = {args.mu:g}{own}")
     for t in breaks:
         print(
             f"  break point:   T_B = {t.T:.6f}   φ_B = {t.phi:.6f}  (even spread changes stability)"

@@ -28,6 +28,7 @@ from pydantic import (
 
 from negsim import economies
 from negsim.economies.base import LOG10_TRADE_FREENESS_MIN, SIGMA_MAX, check_trade_freeness
+from negsim.economies.fcvl import INPUT_SHARE_MAX
 from negsim.geography import log10_max_cost
 from negsim.validation import error_lines, one_line
 
@@ -66,7 +67,9 @@ class Economy(_Table):
     model: Literal[ECONOMIES] = Field(  # type: ignore[valid-type]
         "cp",
         description="'cp' Krugman core–periphery (workers move), 'fe' footloose entrepreneur "
-        "(entrepreneurs and their firms move), 'fc' footloose capital (firms move, people stay)",
+        "(entrepreneurs and their firms move), 'fc' footloose capital (firms move, people stay), "
+        "'fcvl' footloose capital with vertical linkages (fc whose firms buy each other's "
+        "varieties as inputs)",
     )
     sigma: float = Field(
         gt=1,
@@ -93,6 +96,16 @@ class Economy(_Table):
         "1998 congestion; 0 = none); needs mu + housing_share < 1",
     )
 
+    input_share: float | None = Field(
+        None,
+        gt=0,
+        le=INPUT_SHARE_MAX,
+        validate_default=True,
+        description="fcvl only: cost share α of intermediate inputs (a composite of all "
+        f"varieties) in a firm's variable cost, in (0, {INPUT_SHARE_MAX:g}]; unset = mu "
+        "(Baldwin et al. 2003, ch. 8)",
+    )
+
     @field_validator("mu")
     @classmethod
     def _no_black_hole(cls, mu: float, info: ValidationInfo) -> float:
@@ -113,6 +126,23 @@ class Economy(_Table):
         if mu is not None and not mu + eta < 1:
             raise ValueError(f"needs mu + housing_share < 1 (got {mu} + {eta})")
         return eta
+
+    @field_validator("input_share")
+    @classmethod
+    def _input_share(cls, alpha: float | None, info: ValidationInfo) -> float | None:
+        mu, model = info.data.get("mu"), info.data.get("model", "cp")
+        economy = economies.get(model)
+        if alpha is not None and not economy.has_input_share:
+            raise ValueError(
+                f"input_share is only available with model "
+                f"{' or '.join(map(repr, economies.with_input_share()))} (got {model!r})"
+            )
+        if economy.has_input_share and alpha is None and mu is not None and mu > INPUT_SHARE_MAX:
+            raise ValueError(
+                f"unset, input_share is mu = {mu}, outside (0, {INPUT_SHARE_MAX:g}]: set "
+                "economy.input_share"
+            )
+        return alpha
 
 
 class Link(_Table):

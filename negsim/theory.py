@@ -2,8 +2,10 @@
 and sustain points, the stability of the even spread and of full agglomeration, the
 expected regime, and the points of the bifurcation ("tomahawk") diagram.
 
-The formulas live with their economies (``negsim.economies.cp``, ``fe``, ``fc``, behind the
-``Economy`` interface); the runner, the CLI, the plots and the sweeps ask here.
+The formulas live with their economies (``negsim.economies.cp``, ``fe``, ``fc``, ``fcvl``,
+behind the ``Economy`` interface); the runner, the CLI, the plots and the sweeps ask here.
+``model`` is an ``economy.model`` name or an ``Economy`` configured with its own parameters
+(``negsim.economies.of``).
 """
 
 from __future__ import annotations
@@ -31,13 +33,15 @@ __all__ = [
 ]
 
 
-def check(model: str, sigma: float, mu: float, housing_share: float = 0.0) -> None:
+def check(
+    model: str | economies.Economy, sigma: float, mu: float, housing_share: float = 0.0
+) -> None:
     """Raise BlackHoleError (or ValueError) for parameters the economy does not admit."""
     economies.get(model).check(sigma, mu, housing_share)
 
 
 def thresholds(
-    model: str, sigma: float, mu: float, housing_share: float = 0.0
+    model: str | economies.Economy, sigma: float, mu: float, housing_share: float = 0.0
 ) -> tuple[list[Threshold], list[Threshold]]:
     """(break points, sustain points) of two symmetric regions, ascending in T.
 
@@ -49,7 +53,7 @@ def thresholds(
 
 
 def break_and_sustain(
-    model: str, sigma: float, mu: float, housing_share: float = 0.0
+    model: str | economies.Economy, sigma: float, mu: float, housing_share: float = 0.0
 ) -> tuple[float, float] | None:
     """(T_B, T_S) where the economy has exactly one break and one sustain point (cp without
     housing, fe), else None."""
@@ -62,23 +66,29 @@ def break_and_sustain(
     return None
 
 
-def symmetric_stable(model: str, T: float, sigma: float, mu: float, eta: float = 0.0) -> bool:
+def symmetric_stable(
+    model: str | economies.Economy, T: float, sigma: float, mu: float, eta: float = 0.0
+) -> bool:
     """Is the even spread stable at T? (A marginal mover lowers her own payoff.)"""
     return economies.get(model).symmetric_stable(T, sigma, mu, eta)
 
 
-def core_sustainable(model: str, T: float, sigma: float, mu: float, eta: float = 0.0) -> bool:
+def core_sustainable(
+    model: str | economies.Economy, T: float, sigma: float, mu: float, eta: float = 0.0
+) -> bool:
     """Is full agglomeration in one region an equilibrium at T?"""
     return economies.get(model).core_sustainable(T, sigma, mu, eta)
 
 
-def predict(model: str, T: float, sigma: float, mu: float, eta: float = 0.0) -> str:
+def predict(
+    model: str | economies.Economy, T: float, sigma: float, mu: float, eta: float = 0.0
+) -> str:
     """The regime theory predicts at T for two symmetric regions."""
     return economies.get(model).predict(T, sigma, mu, eta)
 
 
 def tomahawk(
-    model: str,
+    model: str | economies.Economy,
     sigma: float,
     mu: float,
     transport_costs: np.ndarray,
@@ -96,7 +106,7 @@ def two_region_theory(scenario: Scenario) -> dict[str, Any] | None:
     if scenario.n_regions != 2 or geo.kind != "two_region" or geo.link_overrides:
         return None
     symmetric = scenario.farmer_shares() == [0.5, 0.5] and scenario.housing_shares() == [0.5, 0.5]
-    return economies.get(econ.model).two_region_theory(
+    return economies.of(econ).two_region_theory(
         econ.transport_cost,
         econ.sigma,
         econ.mu,

@@ -21,14 +21,16 @@ BASE = Path(__file__).resolve().parents[1] / "scenarios" / "two_region_clusterin
 
 
 def test_registry_lists_every_economy_and_refuses_unknown_names():
-    assert economies.NAMES == ("cp", "fe", "fc")
+    assert economies.NAMES == ("cp", "fe", "fc", "fcvl")
     assert {name: e.mobile.name for name, e in economies.REGISTRY.items()} == {
         "cp": "workers",
         "fe": "entrepreneurs",
         "fc": "capital",
+        "fcvl": "capital",
     }
     assert economies.with_housing() == ["cp"] and economies.with_firm_dynamics() == ["cp"]
-    with pytest.raises(ValueError, match=r"unknown economy 'xx' \(cp, fe, fc\)"):
+    assert economies.with_input_share() == ["fcvl"]
+    with pytest.raises(ValueError, match=r"unknown economy 'xx' \(cp, fe, fc, fcvl\)"):
         economies.get("xx")
 
 

@@ -1,6 +1,7 @@
 """The NEG economies negsim runs, and the registry that maps a scenario's ``economy.model``
 to one: ``cp`` (Krugman core–periphery, with an optional housing/congestion force), ``fe``
-(footloose entrepreneur), ``fc`` (footloose capital). Each module implements the
+(footloose entrepreneur), ``fc`` (footloose capital), ``fcvl`` (footloose capital with
+vertical linkages). Each module implements the
 ``Economy`` interface (``negsim.economies.base``) once; everything else asks ``get(name)``.
 
 Who moves, by economy:
@@ -12,6 +13,7 @@ Who moves, by economy:
 |         |                                    | (``negsim.firm_dynamics``)            |
 | fe      | entrepreneurs, on real rewards     | each firm moves with its entrepreneur |
 | fc      | firms (capital), on nominal reward | nobody: workers and owners stay       |
+| fcvl    | firms (capital), on nominal reward | nobody; firms buy each other's inputs |
 
 A new economy is one new module defining an ``Economy`` subclass and its ``ECONOMY``
 instance, added to ``REGISTRY`` below.
@@ -19,7 +21,9 @@ instance, added to ``REGISTRY`` below.
 
 from __future__ import annotations
 
-from negsim.economies import cp, fc, fe
+from typing import Any
+
+from negsim.economies import cp, fc, fcvl, fe
 from negsim.economies.base import Economy, Equilibrium, EquilibriumError, MobileFactor, Solver
 
 __all__ = [
@@ -31,18 +35,26 @@ __all__ = [
     "MobileFactor",
     "Solver",
     "get",
+    "of",
     "with_firm_dynamics",
     "with_housing",
+    "with_input_share",
 ]
 
-REGISTRY: dict[str, Economy] = {e.name: e for e in (cp.ECONOMY, fe.ECONOMY, fc.ECONOMY)}
+REGISTRY: dict[str, Economy] = {
+    e.name: e for e in (cp.ECONOMY, fe.ECONOMY, fc.ECONOMY, fcvl.ECONOMY)
+}
 """Every economy by its ``economy.model`` key, in the order the docs list them."""
 
 NAMES: tuple[str, ...] = tuple(REGISTRY)
 
 
-def get(name: str) -> Economy:
-    """The economy a scenario's ``economy.model`` names; ValueError for an unknown name."""
+def get(name: str | Economy) -> Economy:
+    """The economy a scenario's ``economy.model`` names (an ``Economy`` itself, e.g. one
+    ``configured`` with its own parameters, passes through); ValueError for an unknown
+    name."""
+    if isinstance(name, Economy):
+        return name
     try:
         return REGISTRY[name]
     except KeyError:
@@ -52,6 +64,17 @@ def get(name: str) -> Economy:
 def with_housing() -> list[str]:
     """The economies that accept a housing share η > 0."""
     return [name for name, e in REGISTRY.items() if e.has_housing]
+
+
+def of(section: Any) -> Economy:
+    """The economy of a scenario's ``economy`` section, with the parameters of its own
+    (``Economy.configured``, e.g. fcvl's ``input_share``)."""
+    return get(section.model).configured(section)
+
+
+def with_input_share() -> list[str]:
+    """The economies whose firms buy intermediate inputs (``economy.input_share``)."""
+    return [name for name, e in REGISTRY.items() if e.has_input_share]
 
 
 def with_firm_dynamics() -> list[str]:

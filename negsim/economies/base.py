@@ -250,6 +250,9 @@ class Economy(ABC):
     """Firms can adjust at a speed of their own (equilibrium for given firm masses)."""
     empty_region_potential: ClassVar[bool] = False
     """An empty region reports the reward a first mover *would* earn there."""
+    has_input_share: ClassVar[bool] = False
+    """Firms buy a composite of all varieties as an intermediate input whose cost share is a
+    parameter of its own (``economy.input_share``; ``configured`` reads it)."""
     home_market: ClassVar[bool] = False
     """Symmetric regions never break apart: what two regions show is the home-market effect
     of an asymmetric market (``home_market_share``), not a tomahawk."""
@@ -280,6 +283,19 @@ class Economy(ABC):
             raise EquilibriumError(f"{self.name}: firm masses follow the mobile factor")
         if housing_share and not self.has_housing:
             raise EquilibriumError(f"{self.name}: no housing stock in this economy")
+
+    def configured(self, section: Any) -> Economy:
+        """This economy with the parameters of a scenario's ``economy`` section that σ, μ
+        and η do not cover (``has_input_share``); itself where it has none."""
+        return self
+
+    symbols: ClassVar[dict[str, str]] = {}
+    """Short names of ``parameters`` for figure titles (e.g. input_share → α)."""
+
+    def parameters(self, mu: float) -> dict[str, float]:
+        """The economy's own parameters beyond σ, μ and η, by scenario key, as outputs
+        report them (fcvl's ``input_share``); empty where it has none."""
+        return {}
 
     # --- short-run equilibrium ---------------------------------------------------------
     @abstractmethod
