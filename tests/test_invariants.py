@@ -29,6 +29,7 @@ from hypothesis import strategies as st
 
 from negsim import economies
 from negsim.economies.base import EquilibriumError
+from negsim.economies.fcvl import INPUT_SHARE_MAX
 from negsim.model import NEGModel
 from negsim.runner import summarise
 from negsim.scenario import ScenarioError, validate
@@ -45,7 +46,10 @@ def walras_gap(model: NEGModel) -> float:
     manufactures μ Σ Y; with the housing share η (rents returned, Y = (μλw + (1-μ)a)/(1-η))
     that gives Σ_r λ_r w_r = (1-μ)/(1-μ-η). fe and fc (Baldwin et al. 2003 ch. 3–4): the
     mobile factor's rewards are 1/σ of all spending on manufactures,
-    Σ λ π = (μ/σ) Σ E, with E = (1-μ)a + λπ (fe) or E = (1-μ)a/(1-μ/σ) (fc).
+    Σ λ π = (μ/σ) Σ E, with E = (1-μ)a + λπ (fe) or E = (1-μ)a/(1-μ/σ) (fc). fcvl
+    (Baldwin et al. 2003 ch. 8): sales σ Σ λ π equal spending on manufactures, consumers'
+    μ((1-μ) + Σ λ π) plus the firms' inputs α(σ-1) Σ λ π, so Σ λ π = μ(1-μ)/(σ(1-c) - μ),
+    c = α(σ-1)/σ.
     The gap is divided by the multiplier of the income loop, 1/(1 - μ/(1-η)) in cp and
     1/(1 - μ/σ) in fe, which amplifies the solver's residual (near μ + η = 1 it is ~10⁴).
     """
@@ -58,6 +62,9 @@ def walras_gap(model: NEGModel) -> float:
         expected, multiplier = (1.0 - mu) / (1.0 - mu - eta), (1.0 - eta) / (1.0 - mu - eta)
     elif econ.model == "fe":
         expected, multiplier = b * (1.0 - mu) / (1.0 - b), 1.0 / (1.0 - b)
+    elif econ.model == "fcvl":
+        c = (mu if econ.input_share is None else econ.input_share) * (sigma - 1.0) / sigma
+        expected, multiplier = mu * (1.0 - mu) / (sigma * (1.0 - c) - mu), 1.0
     else:
         expected, multiplier = b * (1.0 - mu) / (1.0 - b), 1.0
     return abs(paid - expected) / expected / multiplier
@@ -180,8 +187,13 @@ def scenarios(draw):
         )
     )
     limit = {"cp": (sigma - 1.0) / sigma, "fe": min(1.0, sigma - 1.0)}.get(model, 1.0)
+    own_alpha = economy.has_input_share and draw(st.booleans())
+    if economy.has_input_share and not own_alpha:  # the input share is μ
+        limit = INPUT_SHARE_MAX
     mu = limit * _fraction(draw)
     econ = {"model": model, "sigma": sigma, "mu": mu}
+    if own_alpha:
+        econ["input_share"] = INPUT_SHARE_MAX * _fraction(draw)
     if economy.has_housing and draw(st.booleans()):
         econ["housing_share"] = (1.0 - mu) * _fraction(draw, 1e-4, 0.999)
 
