@@ -284,3 +284,25 @@ def test_cli_tomahawk_reports_and_draws_fcvl(capsys, tmp_path):
     assert out["break_point"]["phi"] == pytest.approx(0.4 * 0.55 / (1.6 * 1.45))
     assert out["sustain_point"]["T"] == pytest.approx(fcvl.sustain_point(4.0, 0.6).T)
     assert plot.stat().st_size > 10_000
+
+
+@pytest.mark.parametrize("sigma", [1.5, 5.0, 1000.0])
+@pytest.mark.parametrize("alpha", [0.05, 0.6, 0.95])
+def test_the_independent_routes_agree_with_the_closed_forms(sigma, alpha):
+    """``break_point_numerical``/``sustain_point_numerical`` (what ``negsim verify`` can
+    call) root-find on the short-run equilibrium itself; at α = 0.95 φ_S is ~1e-19 to
+    1e-32, where a tolerance on φ instead of ln φ would be off by 80 %."""
+    assert fcvl.break_point_numerical(sigma, alpha).phi == pytest.approx(
+        fcvl.break_point(sigma, alpha).phi, rel=1e-6
+    )
+    numerical, closed = fcvl.sustain_point_numerical(sigma, alpha), fcvl.sustain_point(sigma, alpha)
+    assert numerical.phi == pytest.approx(closed.phi, rel=1e-10)
+    assert fcvl.log_sustain_ratio(np.log(closed.phi), sigma, alpha) == pytest.approx(0, abs=1e-12)
+
+
+def test_thresholds_beyond_float64_are_a_one_line_error(capsys):
+    with pytest.raises(ValueError, match="break point T = 10\\^2689 lies beyond float64"):
+        fcvl.break_point(1.0001, 0.3)
+    args = ["tomahawk", "--model", "fcvl", "--sigma", "1.0001", "--input-share", "0.3"]
+    assert main(args) == 2
+    assert len(capsys.readouterr().err.splitlines()) == 1

@@ -19,6 +19,7 @@ point in closed form (``break_point``) and a sustain point where a closed-form r
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 import numpy as np
@@ -40,9 +41,11 @@ __all__ = [
     "ECONOMY",
     "FootlooseCapitalVerticalLinkages",
     "break_point",
+    "break_point_numerical",
     "check_input_share",
     "short_run_equilibrium",
     "sustain_point",
+    "sustain_point_numerical",
     "sustain_ratio",
     "two_region_rewards",
 ]
@@ -247,10 +250,19 @@ def break_point(sigma: float, input_share: float) -> Threshold:
     enter: their spending stays where the owners live. ``tests/test_fcvl.py`` finds the
     same φ_B by root-finding on finite differences of ``short_run_equilibrium``.
     """
+    return _threshold(math.log(break_point_phi(sigma, input_share)), sigma, "break point")
+
+
+def break_point_phi(sigma: float, input_share: float) -> float:
+    """φ_B of ``break_point``, without T (which may leave float64's range)."""
     check_sigma_alpha(sigma, input_share)
     c = _linkage(sigma, input_share)
-    phi_b = (1.0 - input_share) * (1.0 - c) / ((1.0 + input_share) * (1.0 + c))
-    return Threshold(T=phi_b ** (1.0 / (1.0 - sigma)), phi=phi_b)
+    return (1.0 - input_share) * (1.0 - c) / ((1.0 + input_share) * (1.0 + c))
+
+
+def _phi(T: float, sigma: float) -> float:
+    """Trade freeness T^(1-σ), 0.0 where it underflows."""
+    return math.exp((1.0 - sigma) * math.log(T))
 
 
 def sustain_ratio(phi: float, sigma: float, input_share: float) -> float:
@@ -270,19 +282,100 @@ def sustain_point(sigma: float, input_share: float) -> Threshold:
     """FCVL sustain point: the φ_S in (0, 1) where ``sustain_ratio`` = 1 (Baldwin et al.
     2003, ch. 8). No closed form in φ: the ratio is 1 at φ = 1, below 1 just under it (its
     slope there is α + c > 0) and → ∞ as φ → 0 (α < 1), so the interior root is bracketed
-    and found by Brent's method, as FE's is (``negsim.economies.fe.sustain_point``)."""
+    and found by Brent's method, as FE's is (``negsim.economies.fe.sustain_point``) but on
+    ln φ: φ_S falls to ~1e-32 as α → ``INPUT_SHARE_MAX``, far below an absolute tolerance
+    on φ itself."""
     check_sigma_alpha(sigma, input_share)
-    lo, hi = 0.5, 1.0 - 1e-9
-    while sustain_ratio(lo, sigma, input_share) <= 1.0:
-        lo /= 2.0
-        if lo < 1e-300:
+    lo, hi = math.log(0.5), math.log1p(-1e-9)
+    while log_sustain_ratio(lo, sigma, input_share) <= 0.0:
+        lo *= 2.0
+        if lo < math.log(1e-300):
             raise EquilibriumError(
                 f"FCVL sustain point not bracketed (sigma={sigma}, input_share={input_share})"
             )
-    phi_s = brentq(
-        lambda p: sustain_ratio(p, sigma, input_share) - 1.0, lo, hi, xtol=1e-15, rtol=1e-14
+    log_phi = brentq(
+        lambda x: log_sustain_ratio(x, sigma, input_share), lo, hi, xtol=1e-13, rtol=1e-14
     )
-    return Threshold(T=phi_s ** (1.0 / (1.0 - sigma)), phi=phi_s)
+    return _threshold(log_phi, sigma, "sustain point")
+
+
+def log_sustain_ratio(log_phi: float, sigma: float, input_share: float) -> float:
+    """ln ``sustain_ratio`` at φ = e^log_phi, in range for φ down to 1e-300."""
+    c = _linkage(sigma, input_share)
+    phi = math.exp(log_phi)
+    return input_share * log_phi + math.log(((1.0 + c) * phi + (1.0 - c) / phi) / 2.0)
+
+
+def _threshold(log_phi: float, sigma: float, what: str) -> Threshold:
+    """The threshold at trade freeness φ = e^log_phi as (T = φ^(1/(1-σ)), φ); ValueError
+    where T leaves float64's range (σ near 1 with a large input share)."""
+    log_t = log_phi / (1.0 - sigma)
+    if not log_t < math.log(np.finfo(float).max):
+        raise ValueError(
+            f"the fcvl {what} T = 10^{log_t / math.log(10):.4g} lies beyond float64 (φ = "
+            f"{math.exp(log_phi):.4g} at sigma = {sigma:g}); raise sigma or lower input_share"
+        )
+    return Threshold(T=math.exp(log_t), phi=math.exp(log_phi))
+
+
+def _gaps_at(lam1: np.ndarray, log_phi: np.ndarray, sigma: float, alpha: float) -> np.ndarray:
+    """ln(π_1/π_2) of two symmetric regions at pairs (λ_1[k], ln φ[k]) by the R-region
+    solve (``_solve``, R = 2), trade freeness given in logs so that φ down to 1e-300 and σ
+    near 1 stay in range. μ does not matter for the ratio (spending ∝ μ)."""
+    lam = np.stack([lam1, 1.0 - lam1], axis=-1)
+    pair = np.zeros((lam1.size, 2, 2))
+    pair[:, 0, 1] = pair[:, 1, 0] = log_phi
+    with np.errstate(divide="ignore", over="ignore", invalid="ignore"):
+        _, reward, _, _ = _solve(
+            lam, np.full_like(lam, 0.5), pair, sigma, 0.4, alpha, None, 1e-14, 100
+        )
+    return np.log(reward[:, 0] / reward[:, 1])
+
+
+def _root_in_log_phi(f, what: str, sigma: float, alpha: float) -> Threshold:
+    """The sign change of f(ln φ) on ln φ ∈ [ln 1e-300, ln(1 - 1e-9)], bracketed on a
+    grid (the first change from the free-trade end) and refined by Brent's method."""
+    grid = np.log(
+        np.concatenate([np.geomspace(1e-300, 0.5, 300), 1.0 - np.geomspace(0.5, 1e-9, 100)[1:]])
+    )
+    values = f(grid)
+    (changes,) = np.nonzero(np.sign(values[:-1]) * np.sign(values[1:]) < 0)
+    if changes.size == 0:
+        raise EquilibriumError(f"FCVL {what} not bracketed (sigma={sigma}, input_share={alpha})")
+    i = changes[-1]
+    log_phi = brentq(
+        lambda x: float(f(np.array([x]))[0]), grid[i], grid[i + 1], xtol=1e-14, rtol=1e-14
+    )
+    return _threshold(log_phi, sigma, what)
+
+
+def break_point_numerical(sigma: float, input_share: float, h: float = 1e-5) -> Threshold:
+    """The break point by a route independent of ``break_point``'s algebra: the φ where
+    d ln(π_1/π_2)/dλ_1 at the even spread changes sign, the slope taken by central
+    differences (step ``h``) of the short-run equilibrium solve, the root by Brent's
+    method. For ``negsim verify`` and the tests."""
+    check_sigma_alpha(sigma, input_share)
+
+    def slope(log_phi: np.ndarray) -> np.ndarray:
+        up = _gaps_at(np.full(log_phi.size, 0.5 + h), log_phi, sigma, input_share)
+        down = _gaps_at(np.full(log_phi.size, 0.5 - h), log_phi, sigma, input_share)
+        return (up - down) / (2.0 * h)
+
+    return _root_in_log_phi(slope, "break point", sigma, input_share)
+
+
+def sustain_point_numerical(sigma: float, input_share: float) -> Threshold:
+    """The sustain point by a route independent of ``sustain_ratio``'s algebra: the φ where
+    capital's reward in the empty region equals the core's (ln(π_1/π_2) = 0 at λ_1 = 1) in
+    the short-run equilibrium solve, by Brent's method. For ``negsim verify`` and the
+    tests."""
+    check_sigma_alpha(sigma, input_share)
+    return _root_in_log_phi(
+        lambda log_phi: _gaps_at(np.ones(log_phi.size), log_phi, sigma, input_share),
+        "sustain point",
+        sigma,
+        input_share,
+    )
 
 
 def check_sigma_alpha(sigma: float, input_share: float) -> None:
@@ -411,10 +504,13 @@ class FootlooseCapitalVerticalLinkages(Economy):
         return [break_point(sigma, alpha)], [sustain_point(sigma, alpha)]
 
     def symmetric_stable(self, T, sigma, mu, eta=0.0):
-        return T > break_point(sigma, self.alpha(mu)).T
+        """T > T_B, compared as φ = T^(1-σ) < φ_B (``break_point``)."""
+        return _phi(T, sigma) < break_point_phi(sigma, self.alpha(mu))
 
     def core_sustainable(self, T, sigma, mu, eta=0.0):
-        return sustain_ratio(T ** (1.0 - sigma), sigma, self.alpha(mu)) < 1.0
+        """``sustain_ratio`` < 1 at φ = T^(1-σ)."""
+        log_phi = (1.0 - sigma) * math.log(T)
+        return T > 1.0 and log_sustain_ratio(log_phi, sigma, self.alpha(mu)) < 0.0
 
     def payoff_gaps(self, sigma, mu, housing_share=0.0):
         """ln(π_1/π_2) at many (λ_1, T) at once (``two_region_rewards``)."""
