@@ -103,7 +103,7 @@ class Economy(_Table):
         validate_default=True,
         description="fcvl only: cost share α of intermediate inputs (a composite of all "
         f"varieties) in a firm's variable cost, in (0, {INPUT_SHARE_MAX:g}]; unset = mu "
-        "(Baldwin et al. 2003, ch. 8)",
+        "(Robert-Nicoud 2002; Baldwin et al. 2003, ch. 8)",
     )
 
     @field_validator("mu")

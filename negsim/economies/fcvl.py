@@ -7,14 +7,15 @@ It is the footloose-capital economy (``negsim.economies.fc``, Baldwin et al. ch.
 input–output loop: each firm needs one unit of capital (the mobile factor; shares λ_r of
 firms, total 1) and, per unit of output, a Cobb–Douglas bundle of immobile labour (wage 1,
 cost share 1-α) and of the manufacturing composite itself (cost share α, the *input share*,
-scenario key ``economy.input_share`` in (0, 1); by default α = μ, the book's single μ for
-both shares). Capital moves to the highest nominal reward because its owners stay at home
-(shares a_r, like the workers) and spend there, so consumers' spending never follows
-capital. What does follow is the firms' own spending on intermediates (the demand, or
-backward, linkage) and cheaper inputs where many varieties are made locally (the cost, or
-forward, linkage): enough circular causality for a catastrophic tomahawk, with a break
-point in closed form (``break_point``) and a sustain point where a closed-form ratio equals
-1 (``sustain_ratio``, ``sustain_point``).
+scenario key ``economy.input_share`` in (0, ``INPUT_SHARE_MAX``]; unset, α = μ). Capital
+moves to the highest nominal reward because its owners stay at home (shares a_r, like the
+workers) and spend there, so consumers' spending never follows capital. What does follow
+is the firms' own spending on intermediates (the demand, or backward, linkage) and cheaper
+inputs where many varieties are made locally (the cost, or forward, linkage): enough
+circular causality for a catastrophic tomahawk, with a break point in closed form
+(``break_point``) and a sustain point where a closed-form ratio equals 1
+(``sustain_ratio``, ``sustain_point``). Both conditions are cp's (FKV 1999, ch. 5) at
+μ_cp = α(σ-1)/σ (``tests/test_fcvl.py`` checks it).
 """
 
 from __future__ import annotations
@@ -242,13 +243,15 @@ def two_region_rewards(
 def break_point(sigma: float, input_share: float) -> Threshold:
     """FCVL break point: φ_B = (1-α)(1-c) / ((1+α)(1+c)), c = α(σ-1)/σ.
 
-    Baldwin et al. (2003), ch. 8 (Robert-Nicoud 2002), there with α = μ, c = μ - b: φ_B =
-    (1-μ)(1-μ+b)/((1+μ)(1+μ-b)). Derived here by perturbing the even spread (Z = (1-φ)/(1+φ)):
-    d ln Δ_1 = 2Z dλ/(1-αZ) from the price index, d ln E_1 = c(2 dλ + d ln π_1) from input
-    spending, so d ln π_1 ∝ 2Z dλ [(α - Z)/(1 - αZ) + c], which changes sign at
-    Z_B = (α + c)/(1 + αc). The even spread is stable for φ < φ_B. Consumers' μ does not
-    enter: their spending stays where the owners live. ``tests/test_fcvl.py`` finds the
-    same φ_B by root-finding on finite differences of ``short_run_equilibrium``.
+    Baldwin et al. (2003), ch. 8 (Robert-Nicoud 2002); with α = μ (the default), c = μ - b,
+    b = μ/σ, it reads φ_B = (1-μ)(1-μ+b)/((1+μ)(1+μ-b)). Derived here by perturbing the
+    even spread (Z = (1-φ)/(1+φ)): d ln Δ_1 = 2Z dλ/(1-αZ) from the price index,
+    d ln E_1 = c(2 dλ + d ln π_1) from input spending, so
+    d ln π_1 ∝ 2Z dλ [(α - Z)/(1 - αZ) + c], which changes sign at Z_B = (α + c)/(1 + αc).
+    The even spread is stable for φ < φ_B. Consumers' μ does not enter: their spending
+    stays where the owners live. ``break_point_numerical`` (and ``tests/test_fcvl.py``, on
+    a plain fixed-point solve) find the same φ_B by root-finding on finite differences of
+    the short-run equilibrium.
     """
     return _threshold(math.log(break_point_phi(sigma, input_share)), sigma, "break point")
 
