@@ -47,7 +47,8 @@ def thresholds(
 
     cp: FKV (1999) ch. 5 closed forms, or numerical roots with housing; fe: Baldwin et al.
     (2003) ch. 4; fc: none — the even spread never breaks and a core is never sustained
-    between symmetric regions (Baldwin et al. 2003, ch. 3).
+    between symmetric regions (Baldwin et al. 2003, ch. 3); fcvl: Baldwin et al. (2003)
+    ch. 8, at its input share (a configured economy, or μ).
     """
     return economies.get(model).thresholds(sigma, mu, housing_share)
 
