@@ -306,3 +306,17 @@ def test_thresholds_beyond_float64_are_a_one_line_error(capsys):
     args = ["tomahawk", "--model", "fcvl", "--sigma", "1.0001", "--input-share", "0.3"]
     assert main(args) == 2
     assert len(capsys.readouterr().err.splitlines()) == 1
+
+
+@pytest.mark.parametrize("lam1", [0.5, 0.8, 1.0])
+def test_welfare_is_real_income_from_the_definitions(lam1):
+    """Utilitarian welfare Σ_r Y_r/G_r^μ (``Economy.welfare``), each resident's income over
+    her consumer price index, against the plain solve: Y_r = a_r((1-μ) + Σ λ π)."""
+    sigma, mu, alpha, T = 5.0, 0.4, 0.5, 1.6
+    lam, a = np.array([lam1, 1.0 - lam1]), np.array([0.5, 0.5])
+    e = economies.get("fcvl").configured(_Section(alpha))
+    eq = e.equilibrium(lam, a, two_region(T), sigma, mu)
+    reward, delta = reference_rewards(lam, a, two_region(T), sigma, mu, alpha)
+    income = a * ((1.0 - mu) + float(lam @ reward))
+    expected = float(np.sum(income / delta ** (mu / (1.0 - sigma))))
+    assert e.welfare(eq) == pytest.approx(expected, rel=1e-10)
