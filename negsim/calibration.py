@@ -76,7 +76,7 @@ def short_run_solver(scenario: Scenario) -> Solver:
     """The scenario's short-run equilibrium as a function of the mobile shares, bound as
     ``NEGModel`` binds it at its initial transport costs (no agents are created)."""
     econ, settings = scenario.economy, scenario.solver
-    return economies.get(econ.model).solver(
+    return economies.of(econ).solver(
         np.asarray(scenario.farmer_shares(), dtype=float),
         transport_costs(scenario),
         econ.sigma,

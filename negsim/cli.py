@@ -111,7 +111,8 @@ def _parser() -> argparse.ArgumentParser:
     tom.add_argument(
         "--input-share",
         type=float,
-        help="cpvl: firms' cost share α of intermediate inputs in (0, (σ-1)/σ) (default 0.3)",
+        help="cpvl, fcvl: firms' cost share α of intermediate inputs (cpvl: in (0, (σ-1)/σ), "
+        "default 0.3; fcvl: in (0, 0.95], default μ)",
     )
     tom.add_argument("--json", action="store_true", help="print JSON")
     tom.add_argument("--plot", type=Path, metavar="FILE.png", help="draw the bifurcation diagram")
@@ -312,11 +313,13 @@ def cmd_tomahawk(args: argparse.Namespace) -> int:
 
     economy = economies.get(args.model)
     if args.input_share is not None:
-        if args.model not in economies.with_input_share():
-            raise UsageError(
-                f"--input-share: only with --model {' or '.join(economies.with_input_share())}"
-            )
-        economy = economy.with_parameters(args)
+        if not economy.has_input_share:
+            models = " or ".join(economies.with_input_share())
+            raise UsageError(f"--input-share: only for --model {models} (got {args.model})")
+        try:
+            economy = economy.with_parameters(args)
+        except ValueError as exc:
+            raise UsageError(f"--input-share {args.input_share}: {exc}") from None
     try:
         theory.check(economy, args.sigma, args.mu, args.housing_share)
         breaks, sustains = theory.thresholds(economy, args.sigma, args.mu, args.housing_share)
@@ -361,16 +364,15 @@ def cmd_tomahawk(args: argparse.Namespace) -> int:
     }
     if economy.has_housing:
         out["housing_share"] = args.housing_share
-    if hasattr(economy, "input_share"):
-        out["input_share"] = economy.input_share
+    out.update(economy.parameters(args.mu))
     if full is not None:
         out["expenditure_share"] = args.expenditure_share
         out["full_agglomeration_point"] = as_dict(full)
     if args.json:
         print(json.dumps(out))
         return 0
-    alpha = f", α = {economy.input_share:g}" if hasattr(economy, "input_share") else ""
-    print(f"{economy.title} model, σ = {args.sigma:g}, μ = {args.mu:g}{alpha}")
+    own = "".join(f", {key} = {value:g}" for key, value in economy.parameters(args.mu).items())
+    print(f"{economy.title} model, σ = {args.sigma:g}, μ = {args.mu:g}{own}")
     for t in breaks:
         print(
             f"  break point:   T_B = {t.T:.6f}   φ_B = {t.phi:.6f}  (even spread changes stability)"

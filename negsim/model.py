@@ -78,7 +78,7 @@ class NEGModel(mesa.Model):
         self.transport_costs = transport_costs(scenario)
         self.neighbours = neighbours(scenario)
         self.farmers = np.asarray(scenario.farmer_shares(), dtype=float)
-        self.economy = economies.get(scenario.economy.model).with_parameters(scenario.economy)
+        self.economy = economies.of(scenario.economy)
         self.firms_move = self.economy.firms_are_mobile
         self._solver = self._bind_solver(self.transport_costs)
         self.schedule = Schedule(scenario)

@@ -29,6 +29,7 @@ from pydantic import (
 
 from negsim import economies
 from negsim.economies.base import LOG10_TRADE_FREENESS_MIN, SIGMA_MAX, check_trade_freeness
+from negsim.economies.fcvl import INPUT_SHARE_MAX
 from negsim.geography import log10_max_cost
 from negsim.validation import error_lines, one_line
 
@@ -69,6 +70,8 @@ class Economy(_Table):
         description="'cp' Krugman core–periphery (workers move), 'fe' footloose entrepreneur "
         "(entrepreneurs and their firms move), 'fc' footloose capital (firms move, people stay), "
         "'cpvl' core–periphery with vertical linkages (industry relocates, nobody migrates), "
+        "'fcvl' footloose capital with vertical linkages (fc whose firms buy each other's "
+        "varieties as inputs), "
         "'ql' Pflüger's quasi-linear model (skilled workers move), 'linear' Ottaviano–Tabuchi–"
         "Thisse (skilled workers move; linear cost τ = transport_cost - 1; sigma unused)",
     )
@@ -102,9 +105,10 @@ class Economy(_Table):
         gt=0,
         lt=1,
         validate_default=True,
-        description="cpvl only: cost share α of the composite of all varieties in firms' "
-        "inputs (vertical linkages; Krugman & Venables 1995), in (0, (sigma-1)/sigma); unset "
-        "= 0.3",
+        description="cpvl, fcvl only: cost share α of the composite of all varieties in "
+        "firms' inputs (vertical linkages). cpvl (Krugman & Venables 1995): in "
+        "(0, (sigma-1)/sigma), unset = 0.3; fcvl (Robert-Nicoud 2002; Baldwin et al. 2003, "
+        f"ch. 8): in (0, {INPUT_SHARE_MAX:g}], unset = mu",
     )
 
     @field_validator("mu")
@@ -139,18 +143,17 @@ class Economy(_Table):
     @field_validator("input_share")
     @classmethod
     def _input_share(cls, alpha: float | None, info: ValidationInfo) -> float | None:
-        model, sigma = info.data.get("model", "cp"), info.data.get("sigma")
-        takes = economies.with_input_share()
-        if model not in takes:
-            if alpha is not None:
-                raise ValueError(
-                    f"input_share is only available with model {' or '.join(map(repr, takes))} "
-                    f"(got {model!r})"
-                )
-            return alpha
-        if sigma is not None:
-            economy = economies.get(model).with_parameters(SimpleNamespace(input_share=alpha))
-            economy.check_input_share(sigma)
+        mu, sigma = info.data.get("mu"), info.data.get("sigma")
+        model = info.data.get("model", "cp")
+        economy = economies.get(model)
+        if alpha is not None and not economy.has_input_share:
+            raise ValueError(
+                f"input_share is only available with model "
+                f"{' or '.join(map(repr, economies.with_input_share()))} (got {model!r})"
+            )
+        if economy.has_input_share and sigma is not None and mu is not None:
+            bound = economy.with_parameters(SimpleNamespace(input_share=alpha))
+            bound.check_input_share(sigma, mu)
         return alpha
 
 

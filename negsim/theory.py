@@ -2,8 +2,10 @@
 and sustain points, the stability of the even spread and of full agglomeration, the
 expected regime, and the points of the bifurcation ("tomahawk") diagram.
 
-The formulas live with their economies (``negsim.economies.cp``, ``fe``, ``fc``, behind the
-``Economy`` interface); the runner, the CLI, the plots and the sweeps ask here.
+The formulas live with their economies (``negsim.economies.cp``, ``fe``, ``fc``, ``fcvl``,
+behind the ``Economy`` interface); the runner, the CLI, the plots and the sweeps ask here.
+``model`` is an ``economy.model`` name or an ``Economy`` with its own parameters bound
+(``negsim.economies.of``).
 """
 
 from __future__ import annotations
@@ -47,7 +49,8 @@ def thresholds(
 
     cp: FKV (1999) ch. 5 closed forms, or numerical roots with housing; fe: Baldwin et al.
     (2003) ch. 4; fc: none — the even spread never breaks and a core is never sustained
-    between symmetric regions (Baldwin et al. 2003, ch. 3).
+    between symmetric regions (Baldwin et al. 2003, ch. 3); fcvl: Baldwin et al. (2003)
+    ch. 8, at its input share (an economy with it bound, or μ).
     """
     return economies.get(model).thresholds(sigma, mu, housing_share)
 
@@ -100,8 +103,7 @@ def two_region_theory(scenario: Scenario) -> dict[str, Any] | None:
     if scenario.n_regions != 2 or geo.kind != "two_region" or geo.link_overrides:
         return None
     symmetric = scenario.farmer_shares() == [0.5, 0.5] and scenario.housing_shares() == [0.5, 0.5]
-    economy = economies.get(econ.model).with_parameters(econ)
-    return economy.two_region_theory(
+    return economies.of(econ).two_region_theory(
         econ.transport_cost,
         econ.sigma,
         econ.mu,

@@ -86,7 +86,7 @@ def normalised_log(values: np.ndarray) -> np.ndarray:
     return logs - logs.mean()
 
 
-@pytest.mark.parametrize("model", ["cp", "fe", "fc"])
+@pytest.mark.parametrize("model", ["cp", "fe", "fc", "fcvl"])
 def test_round_trip_recovers_random_amenities(tmp_path: Path, model: str) -> None:
     """Draw amenities, solve the scenario's rest point with noise (the logit dynamics, an
     independent computation), calibrate from that distribution: the amenities come back."""
@@ -113,7 +113,7 @@ def test_round_trip_recovers_random_amenities(tmp_path: Path, model: str) -> Non
     assert calibration.residual < 1e-14 and calibration.stable
 
 
-@pytest.mark.parametrize("model", ["cp", "fe", "fc"])
+@pytest.mark.parametrize("model", ["cp", "fe", "fc", "fcvl"])
 def test_without_noise_every_place_pays_the_same_utility(tmp_path: Path, model: str) -> None:
     """ν = 0: the recovered amenities equalise ln payoff + ln B over the (all occupied)
     places, computed here from the economy's own short-run equilibrium."""

@@ -29,6 +29,7 @@ from hypothesis import strategies as st
 
 from negsim import economies
 from negsim.economies.base import EquilibriumError
+from negsim.economies.fcvl import INPUT_SHARE_MAX
 from negsim.model import NEGModel
 from negsim.runner import summarise
 from negsim.scenario import ScenarioError, validate
@@ -49,6 +50,9 @@ def walras_gap(model: NEGModel) -> float:
     ch. 14): the industrial wage bill μ Σ λ w is the share 1-α of firms' sales, which equal
     spending on varieties μ Σ Y + α·sales; with Y = a + μλ(w-1) that gives Σ_r λ_r w_r = 1.
     ql (Pflüger 2004): μ firms earn 1/σ of spending μ Σ N = μ, so Σ λ π = 1/σ.
+    fcvl (Baldwin et al. 2003 ch. 8): sales σ Σ λ π equal spending on manufactures,
+    consumers' μ((1-μ) + Σ λ π) plus the firms' inputs α(σ-1) Σ λ π, so
+    Σ λ π = μ(1-μ)/(σ(1-c) - μ), c = α(σ-1)/σ.
     The gap is divided by the multiplier of the income loop, 1/(1 - μ/(1-η)) in cp and
     1/(1 - μ/σ) in fe, which amplifies the solver's residual (near μ + η = 1 it is ~10⁴).
     """
@@ -63,6 +67,9 @@ def walras_gap(model: NEGModel) -> float:
         expected, multiplier = b * (1.0 - mu) / (1.0 - b), 1.0 / (1.0 - b)
     elif econ.model == "cpvl":  # firms' sales μΣλw/(1-α) = μΣY + α·(the same sales)
         expected, multiplier = 1.0, 1.0
+    elif econ.model == "fcvl":
+        c = (mu if econ.input_share is None else econ.input_share) * (sigma - 1.0) / sigma
+        expected, multiplier = mu * (1.0 - mu) / (sigma * (1.0 - c) - mu), 1.0
     elif econ.model == "ql":
         expected, multiplier = 1.0 / sigma, 1.0
     elif econ.model == "linear":  # every region's profit, not only the total
@@ -228,10 +235,15 @@ def scenarios(draw):
         "fe": min(1.0, sigma - 1.0),
         "ql": (sigma - 1.0) / (2.0 * sigma - 1.0),
     }.get(model, 1.0)
+    own_alpha = model == "fcvl" and draw(st.booleans())
+    if model == "fcvl" and not own_alpha:  # the input share is μ
+        limit = INPUT_SHARE_MAX
     mu = limit * _fraction(draw)
     econ = {"model": model, "sigma": sigma, "mu": mu}
-    if model in economies.with_input_share():  # below the black hole α < (σ-1)/σ
+    if model == "cpvl":  # below the black hole α < (σ-1)/σ
         econ["input_share"] = (sigma - 1.0) / sigma * _fraction(draw, 1e-4, 0.999)
+    elif own_alpha:
+        econ["input_share"] = INPUT_SHARE_MAX * _fraction(draw)
     if economy.has_housing and draw(st.booleans()):
         econ["housing_share"] = (1.0 - mu) * _fraction(draw, 1e-4, 0.999)
 

@@ -21,18 +21,21 @@ BASE = Path(__file__).resolve().parents[1] / "scenarios" / "two_region_clusterin
 
 
 def test_registry_lists_every_economy_and_refuses_unknown_names():
-    assert economies.NAMES == ("cp", "fe", "fc", "cpvl", "ql", "linear")
+    assert economies.NAMES == ("cp", "fe", "fc", "cpvl", "fcvl", "ql", "linear")
     assert {name: e.mobile.name for name, e in economies.REGISTRY.items()} == {
         "cp": "workers",
         "fe": "entrepreneurs",
         "fc": "capital",
         "cpvl": "industry",
+        "fcvl": "capital",
         "ql": "skilled workers",
         "linear": "skilled workers",
     }
     assert economies.with_housing() == ["cp"] and economies.with_firm_dynamics() == ["cp"]
-    assert economies.with_input_share() == ["cpvl"]
-    with pytest.raises(ValueError, match=r"unknown economy 'xx' \(cp, fe, fc, cpvl, ql, linear\)"):
+    assert economies.with_input_share() == ["cpvl", "fcvl"]
+    with pytest.raises(
+        ValueError, match=r"unknown economy 'xx' \(cp, fe, fc, cpvl, fcvl, ql, linear\)"
+    ):
         economies.get("xx")
 
 

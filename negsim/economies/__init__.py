@@ -1,9 +1,9 @@
 """The NEG economies negsim runs, and the registry that maps a scenario's ``economy.model``
 to one: ``cp`` (Krugman core–periphery, with an optional housing/congestion force), ``fe``
 (footloose entrepreneur), ``fc`` (footloose capital), ``cpvl`` (core–periphery with
-vertical linkages), ``ql`` (Pflüger's quasi-linear model), ``linear``
-(Ottaviano–Tabuchi–Thisse). Each module implements the ``Economy`` interface
-(``negsim.economies.base``) once; everything else asks ``get(name)``.
+vertical linkages), ``fcvl`` (footloose capital with vertical linkages), ``ql`` (Pflüger's
+quasi-linear model), ``linear`` (Ottaviano–Tabuchi–Thisse). Each module implements the
+``Economy`` interface (``negsim.economies.base``) once; everything else asks ``get(name)``.
 
 Who moves, by economy:
 
@@ -16,6 +16,7 @@ Who moves, by economy:
 | fc      | firms (capital), on nominal reward | nobody: workers and owners stay       |
 | cpvl    | industry (firms), on industrial    | nobody migrates: labour switches      |
 |         | wages                              | sector within each region             |
+| fcvl    | firms (capital), on nominal reward | nobody; firms buy each other's inputs |
 | ql      | skilled workers, on utility        | each firm moves with its skilled owner|
 | linear  | skilled workers, on utility        | each firm moves with its skilled owner|
 
@@ -25,7 +26,9 @@ instance, added to ``REGISTRY`` below.
 
 from __future__ import annotations
 
-from negsim.economies import cp, cpvl, fc, fe, linear, ql
+from typing import Any
+
+from negsim.economies import cp, cpvl, fc, fcvl, fe, linear, ql
 from negsim.economies.base import Economy, Equilibrium, EquilibriumError, MobileFactor, Solver
 
 __all__ = [
@@ -37,6 +40,7 @@ __all__ = [
     "MobileFactor",
     "Solver",
     "get",
+    "of",
     "with_firm_dynamics",
     "with_housing",
     "with_input_share",
@@ -44,7 +48,15 @@ __all__ = [
 
 REGISTRY: dict[str, Economy] = {
     e.name: e
-    for e in (cp.ECONOMY, fe.ECONOMY, fc.ECONOMY, cpvl.ECONOMY, ql.ECONOMY, linear.ECONOMY)
+    for e in (
+        cp.ECONOMY,
+        fe.ECONOMY,
+        fc.ECONOMY,
+        cpvl.ECONOMY,
+        fcvl.ECONOMY,
+        ql.ECONOMY,
+        linear.ECONOMY,
+    )
 }
 """Every economy by its ``economy.model`` key, in the order the docs list them."""
 
@@ -53,8 +65,8 @@ NAMES: tuple[str, ...] = tuple(REGISTRY)
 
 def get(name: str | Economy) -> Economy:
     """The economy a scenario's ``economy.model`` names; ValueError for an unknown name. An
-    ``Economy`` is returned as it is (one with parameters of its own bound, e.g. cpvl's
-    input share: ``get(model).with_parameters(table)``)."""
+    ``Economy`` is returned as it is (one with parameters of its own bound, e.g. an input
+    share: ``get(model).with_parameters(table)``, or ``of(table)``)."""
     if isinstance(name, Economy):
         return name
     try:
@@ -68,11 +80,17 @@ def with_housing() -> list[str]:
     return [name for name, e in REGISTRY.items() if e.has_housing]
 
 
-def with_firm_dynamics() -> list[str]:
-    """The economies whose firms can adjust at a speed of their own."""
-    return [name for name, e in REGISTRY.items() if e.has_firm_dynamics]
+def of(section: Any) -> Economy:
+    """The economy of a scenario's ``economy`` section, with the parameters of its own
+    (``Economy.with_parameters``, e.g. cpvl's and fcvl's ``input_share``)."""
+    return get(section.model).with_parameters(section)
 
 
 def with_input_share() -> list[str]:
     """The economies whose firms buy intermediate inputs (``economy.input_share``)."""
-    return [name for name, e in REGISTRY.items() if hasattr(e, "input_share")]
+    return [name for name, e in REGISTRY.items() if e.has_input_share]
+
+
+def with_firm_dynamics() -> list[str]:
+    """The economies whose firms can adjust at a speed of their own."""
+    return [name for name, e in REGISTRY.items() if e.has_firm_dynamics]

@@ -275,6 +275,9 @@ class Economy(ABC):
     """An empty region reports the reward a first mover *would* earn there."""
     cost_label: ClassVar[str] = "transport cost T (iceberg factor, ≥ 1)"
     """How figures name the two-region transport cost T."""
+    has_input_share: ClassVar[bool] = False
+    """Firms buy a composite of all varieties as an intermediate input whose cost share is a
+    parameter of its own (``economy.input_share``; ``with_parameters`` reads it)."""
     home_market: ClassVar[bool] = False
     """Symmetric regions never break apart: what two regions show is the home-market effect
     of an asymmetric market (``home_market_share``), not a tomahawk."""
@@ -319,6 +322,19 @@ class Economy(ABC):
         """Raise ValueError where the immobile population's shares do not fit the economy
         (nothing to check unless an economy says so)."""
         return None
+
+    def check_input_share(self, sigma: float, mu: float) -> None:
+        """Raise ValueError (or BlackHoleError) unless the input share bound by
+        ``with_parameters`` fits σ and μ (only where ``has_input_share``)."""
+        return None
+
+    symbols: ClassVar[dict[str, str]] = {}
+    """Short names of ``parameters`` for figure titles (e.g. input_share → α)."""
+
+    def parameters(self, mu: float) -> dict[str, float]:
+        """The economy's own parameters beyond σ, μ and η, by scenario key, as outputs
+        report them (cpvl's and fcvl's ``input_share``); empty where it has none."""
+        return {}
 
     # --- short-run equilibrium ---------------------------------------------------------
     @abstractmethod

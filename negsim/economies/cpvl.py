@@ -368,6 +368,8 @@ class CorePeripheryVerticalLinkages(Economy):
     mobile = MobileFactor(name="industry", label="industry (firms)", unit="firms")
     firms_are_mobile = True
     empty_region_potential = True
+    has_input_share = True
+    symbols = {"input_share": "α"}
 
     def __init__(self, input_share: float = DEFAULT_INPUT_SHARE) -> None:
         self.input_share = float(input_share)
@@ -381,8 +383,11 @@ class CorePeripheryVerticalLinkages(Economy):
         """σ > 1 and 0 < μ < 1; the black hole is α's (``check_input_share``, ``check``)."""
         check_parameters(sigma, mu, 0.5 * (sigma - 1.0) / sigma if sigma > 1 else 0.0)
 
-    def check_input_share(self, sigma: float) -> None:
-        """BlackHoleError unless 0 < α < (σ-1)/σ (``check_parameters``)."""
+    def parameters(self, mu: float) -> dict[str, float]:
+        return {"input_share": self.input_share}
+
+    def check_input_share(self, sigma: float, mu: float = 0.5) -> None:
+        """BlackHoleError unless 0 < α < (σ-1)/σ (``check_parameters``; μ plays no part)."""
         check_parameters(sigma, 0.5, self.input_share)
 
     def check_immobile(self, mu: float, immobile: list[float]) -> None:

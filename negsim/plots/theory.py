@@ -32,8 +32,8 @@ def plot_tomahawk(
     """The bifurcation ("tomahawk") diagram of two symmetric regions: long-run equilibria λ
     against transport cost T, stable and unstable, break/sustain points marked.
 
-    ``model`` picks the economy (cp, fe, fc, cpvl; or an ``Economy`` with its own parameters
-    bound, e.g. cpvl's input share); ``housing_share`` adds cp's congestion force
+    ``model`` picks the economy (cp, fe, fc, cpvl, fcvl, ql, linear; or an ``Economy`` with
+    its own parameters bound, e.g. an input share); ``housing_share`` adds cp's congestion force
     (the bell-shaped diagram). For fc, whose symmetric regions never break apart, the
     diagram is the home-market curve: region 1's equilibrium share of firms when it holds a
     share ``expenditure_share`` of spending. ``simulated`` (columns ``transport_cost`` and
@@ -83,8 +83,10 @@ def plot_tomahawk(
     ax.set_ylabel(f"share of {economy.mobile.label} in region 1, λ")
     title = economy.title + (": home-market effect" if economy.home_market else " tomahawk")
     extra = f", η={housing_share:g}" if housing_share else ""
-    if hasattr(economy, "input_share"):
-        extra += f", α={economy.input_share:g}"
+    extra += "".join(
+        f", {economy.symbols.get(key, key)}={value:g}"
+        for key, value in economy.parameters(mu).items()
+    )
     ax.set_title(f"{title} (σ={sigma:g}, μ={mu:g}{extra})")
     ax.set_ylim(-0.03, 1.03)
     ax.grid(alpha=0.3)

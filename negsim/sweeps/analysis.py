@@ -60,7 +60,7 @@ def two_region_thresholds(
     if scenario.n_regions != 2 or scenario.farmer_shares() != [0.5, 0.5]:
         return None
     return theory.break_and_sustain(
-        economies.get(economy.model).with_parameters(economy),
+        economies.of(economy),
         economy.sigma,
         economy.mu if mu is None else mu,
         economy.housing_share,

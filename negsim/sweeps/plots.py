@@ -23,6 +23,7 @@ from matplotlib.colors import ListedColormap
 from matplotlib.figure import Figure
 from matplotlib.patches import Patch
 
+from negsim import economies
 from negsim.plots.common import figure_axes
 from negsim.plots.theory import plot_tomahawk
 from negsim.sweeps.analysis import (
@@ -95,7 +96,7 @@ def _analytic_tomahawk(plan: SweepPlan, t_values: np.ndarray, ax: Axes) -> None:
     scenario = fixed_scenario(plan)
     lo, hi = max(1.0005, float(np.min(t_values))), float(np.max(t_values))
     econ = scenario.economy
-    plot_tomahawk(econ.sigma, econ.mu, np.linspace(lo, hi, 241), ax=ax, model=econ.model)
+    plot_tomahawk(econ.sigma, econ.mu, np.linspace(lo, hi, 241), ax=ax, model=economies.of(econ))
 
 
 def plot_simulated_tomahawk(plan: SweepPlan, runs: pd.DataFrame, ax: Axes | None = None) -> Figure:
