@@ -279,7 +279,7 @@ def test_tomahawk_cli(capsys, tmp_path):
         err = capsys.readouterr().err.strip().splitlines()
         assert len(err) == 1 and err[0].startswith("negsim: error:")
     assert main(["tomahawk", "--model", "fe", "--input-share", "0.3"]) == 2
-    assert "only with --model cpvl" in capsys.readouterr().err
+    assert "only for --model cpvl or fcvl" in capsys.readouterr().err
 
 
 def test_errors_instead_of_nan():

@@ -243,11 +243,14 @@ def test_workers_and_owners_stay_put():
     [
         (
             ['economy.model="cp"', "economy.input_share=0.3"],
-            "economy.input_share: input_share is only available with model 'fcvl' (got 'cp')",
+            "economy.input_share: input_share is only available with model 'cpvl' or 'fcvl' (got 'cp')",
         ),
         (['economy.model="fcvl"', "economy.input_share=0.99"], "economy.input_share"),
         (['economy.model="fcvl"', "economy.input_share=0"], "economy.input_share"),
-        (['economy.model="fcvl"', "economy.mu=0.97"], "unset, input_share is mu = 0.97"),
+        (
+            ['economy.model="fcvl"', "economy.mu=0.97"],
+            "(got 0.97) (unset, it is mu: set economy.input_share)",
+        ),
     ],
 )
 def test_scenario_refuses_input_shares_outside_the_domain(overrides, message):
@@ -265,7 +268,7 @@ def test_scenario_accepts_a_high_mu_with_its_own_input_share():
     "args,message",
     [
         (["--model", "fcvl", "--input-share", "1.2"], "input_share must be in (0, 0.95]"),
-        (["--model", "fe", "--input-share", "0.5"], "--input-share: only for --model fcvl"),
+        (["--model", "fe", "--input-share", "0.5"], "--input-share: only for --model cpvl or fcvl"),
         (["--model", "fcvl", "--mu", "0.97"], "(it defaults to mu)"),
     ],
 )

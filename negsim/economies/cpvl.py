@@ -426,6 +426,7 @@ class CorePeripheryVerticalLinkages(Economy):
         wage0=None,
         tol=1e-12,
         max_iter=100,
+        phi=None,  # T^(1-σ) as BoundSolver builds it: unused, this economy reads T
     ) -> Equilibrium:
         self.check_inputs(firms, housing_share)
         return short_run_equilibrium(

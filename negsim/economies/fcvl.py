@@ -461,6 +461,7 @@ class FootlooseCapitalVerticalLinkages(Economy):
         wage0=None,
         tol=1e-12,
         max_iter=100,
+        phi=None,  # T^(1-σ) as BoundSolver builds it: unused, this economy reads T
         price_index0=None,
     ) -> Equilibrium:
         self.check_inputs(firms, housing_share)

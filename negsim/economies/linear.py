@@ -294,6 +294,7 @@ class LinearEconomy(Economy):
         wage0=None,
         tol=1e-12,
         max_iter=100,
+        phi=None,  # T^(1-σ) as BoundSolver builds it: unused, this economy reads T
     ) -> Equilibrium:
         self.check_inputs(firms, housing_share)
         return short_run_equilibrium(shares, immobile, costs_from_matrix(T), self.demand(mu))
