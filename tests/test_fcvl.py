@@ -243,7 +243,8 @@ def test_workers_and_owners_stay_put():
     [
         (
             ['economy.model="cp"', "economy.input_share=0.3"],
-            "economy.input_share: input_share is only available with model 'cpvl' or 'fcvl' (got 'cp')",
+            "economy.input_share: input_share is only available with model 'cpvl' or 'fcvl' "
+            "(got 'cp')",
         ),
         (['economy.model="fcvl"', "economy.input_share=0.99"], "economy.input_share"),
         (['economy.model="fcvl"', "economy.input_share=0"], "economy.input_share"),
