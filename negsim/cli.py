@@ -1,5 +1,5 @@
-"""The ``negsim`` command line: run | rest-point | tomahawk | racetrack | validate | list | init |
-schema | places.
+"""The ``negsim`` command line: run | rest-point | tomahawk | racetrack | verify | validate | list |
+init | schema | places.
 
 User mistakes (bad scenario, bad parameters, unwritable output) print one line per
 problem on stderr, prefixed ``negsim: error:``, and exit with code 2 — never a traceback.
@@ -104,6 +104,13 @@ def _parser() -> argparse.ArgumentParser:
     race.add_argument("--housing-share", type=float, default=0.0, help="housing share η")
     race.add_argument("--json", action="store_true", help="print JSON")
     add_force_argument(race)
+
+    ver = sub.add_parser(
+        "verify",
+        help="recompute every published anchor (thresholds, closed forms) by an independent "
+        "route; exit 1 on any failure",
+    )
+    ver.add_argument("--json", action="store_true", help="print JSON")
 
     val = sub.add_parser("validate", help="check scenario files without running them")
     val.add_argument("scenarios", type=Path, nargs="+", help="files or shipped scenario names")
@@ -352,6 +359,14 @@ def cmd_racetrack(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_verify(args: argparse.Namespace) -> int:
+    from negsim.verification import format_table, timed_verify, to_json
+
+    rows, seconds = timed_verify()
+    print(to_json(rows, seconds) if args.json else format_table(rows, seconds))
+    return 0 if all(r.passed for r in rows) else 1
+
+
 def cmd_validate(args: argparse.Namespace) -> int:
     from negsim.scenario import ScenarioError, load_scenario
 
@@ -484,6 +499,7 @@ COMMANDS = {
     "rest-point": cmd_rest_point,
     "tomahawk": cmd_tomahawk,
     "racetrack": cmd_racetrack,
+    "verify": cmd_verify,
     "validate": cmd_validate,
     "list": cmd_list,
     "init": cmd_init,

@@ -106,3 +106,18 @@ def is_stable_rest_point(
     q = _tangent_basis(occupied.size)
     m = J[np.ix_(occupied, occupied)]
     return bool(np.max(np.linalg.eigvals(q.T @ m @ q).real) < 0.0)
+
+
+def noise_threshold(
+    solve: Callable[[np.ndarray, np.ndarray | None], Equilibrium], shares: np.ndarray
+) -> float:
+    """The taste noise ν* above which ``shares``, a logit rest point for every ν (the even
+    spread of a symmetric geography), is stable: the largest real eigenvalue of
+    Qᵀ(diag λ - λλᵀ) J Q, since ``is_stable_rest_point`` asks for Qᵀ[(diag λ - λλᵀ) J/ν - I]Q
+    to have negative eigenvalues (Murata 2003: enough taste heterogeneity keeps the even
+    spread; Tabuchi & Thisse 2002 in the linear model). Negative where no noise is needed."""
+    shares = np.asarray(shares, dtype=float)
+    J = payoff_jacobian(solve, shares)
+    q = _tangent_basis(shares.size)
+    m = (np.diag(shares) - np.outer(shares, shares)) @ J
+    return float(np.max(np.linalg.eigvals(q.T @ m @ q).real))

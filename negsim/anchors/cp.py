@@ -1,0 +1,250 @@
+"""Anchors of the core–periphery economy: FKV's tomahawk, the racetrack's first break
+(Akamatsu, Takayama & Ikeda 2012) and the logit smoothing threshold (Murata 2003).
+
+The independent route is ``real_wages``: FKV (1999) ch. 5 eqs. (5.1)–(5.4) iterated as a
+damped fixed point in the wages — no Newton step, no analytic Jacobian, none of
+``negsim.economies.cp`` — and thresholds found as sign changes of finite differences or
+ratios of it with scipy's brentq.
+"""
+
+from __future__ import annotations
+
+import functools
+
+import numpy as np
+
+from negsim.anchors.base import Anchor, published_rtol, root
+from negsim.economies import cp
+from negsim.geography import racetrack as racetrack_costs
+from negsim.geography import two_region
+from negsim.racetrack import critical_transport_cost
+from negsim.stability import is_stable_rest_point, noise_threshold
+
+SIGMA, MU = 5.0, 0.4  # FKV's tomahawk figure (ch. 5, fig. 5.4)
+RACETRACK = 12  # places on the circle: a multiple of 4, as racetrack_12.toml
+STEP = 1e-4  # λ step of the central differences
+
+
+def real_wages(shares: np.ndarray, farmers: np.ndarray, T: np.ndarray, sigma: float, mu: float):
+    """ω_r = w_r G_r^(-μ) of FKV (1999) ch. 5 eqs. (5.1)–(5.4) for R regions, by the plain
+    fixed-point iteration w ← [Σ_s Y_s G_s^(σ-1) T_rs^(1-σ)]^(1/σ), damped by 1/2, from
+    w = 1 until the wages move less than 4e-15."""
+    lam = np.asarray(shares, dtype=float)
+    phi = np.asarray(T, dtype=float) ** (1.0 - sigma)
+    w = np.ones_like(lam)
+    for _ in range(100_000):
+        income = mu * lam * w + (1.0 - mu) * farmers
+        g1s = phi.T @ (lam * w ** (1.0 - sigma))  # G_s^(1-σ) = Σ_r λ_r (w_r T_rs)^(1-σ)
+        new = (phi @ (income / g1s)) ** (1.0 / sigma)
+        if np.max(np.abs(new - w)) < 4e-15:
+            return new * g1s ** (mu / (sigma - 1.0))
+        w = 0.5 * (w + new)
+    raise RuntimeError("independent CP fixed point did not converge")
+
+
+def _gap(lam1: float, T: float, sigma: float, mu: float) -> float:
+    omega = real_wages(np.array([lam1, 1.0 - lam1]), np.array([0.5, 0.5]), two_region(T), sigma, mu)
+    return float(np.log(omega[0] / omega[1]))
+
+
+def slope(T: float, sigma: float, mu: float) -> float:
+    """d ln(ω_1/ω_2)/dλ_1 at the even spread, by a central difference (the gap is odd)."""
+    return _gap(0.5 + STEP, T, sigma, mu) / STEP
+
+
+@functools.cache
+def break_by_root(sigma: float, mu: float) -> float:
+    """T at which ``slope`` changes sign: the even spread's break point from the definitions."""
+    return root(lambda t: slope(t, sigma, mu), 1.01, 20.0)
+
+
+@functools.cache
+def sustain_by_root(sigma: float, mu: float) -> float:
+    """T > 1 at which a first worker in the empty region earns the core's real wage."""
+
+    def excess(T: float) -> float:
+        omega = real_wages(np.array([1.0, 0.0]), np.array([0.5, 0.5]), two_region(T), sigma, mu)
+        return float(omega[1] / omega[0] - 1.0)
+
+    return root(excess, 1.01, 20.0)
+
+
+def mode_half_eigenvalue(T: float, regions: int, sigma: float) -> float:
+    """The normalised eigenvalue of mode R/2 of the racetrack's discount matrix
+    D_rs = φ^(steps r→s): Σ_j (-1)^j D_0j / Σ_j D_0j (Akamatsu, Takayama & Ikeda 2012),
+    which plays the role of FKV's Z = (1-φ)/(1+φ) of two regions."""
+    row = racetrack_costs(regions, T)[0] ** (1.0 - sigma)
+    signs = (-1.0) ** np.arange(regions)
+    return float(signs @ row / row.sum())
+
+
+@functools.cache
+def racetrack_break_by_z(regions: int, sigma: float, mu: float) -> float:
+    """T* where mode R/2's eigenvalue reaches z* = μ(1+ρ)/(ρ+μ²), ρ = (σ-1)/σ (Akamatsu,
+    Takayama & Ikeda 2012: FKV's break condition Z = z* mode by mode)."""
+    rho = (sigma - 1.0) / sigma
+    z_star = mu * (1.0 + rho) / (rho + mu**2)
+    return root(lambda t: mode_half_eigenvalue(t, regions, sigma) - z_star, 1.01, 20.0)
+
+
+def leading_growth_rate(T: float, regions: int, sigma: float, mu: float) -> float:
+    """The largest eigenvalue of d ln ω/dλ on directions that keep Σλ = 1, at the even spread
+    of the racetrack, the Jacobian by central differences of ``real_wages``."""
+    even = np.full(regions, 1.0 / regions)
+    costs = racetrack_costs(regions, T)
+    jac = np.empty((regions, regions))
+    for k in range(regions):
+        up, down = even.copy(), even.copy()
+        up[k] += STEP
+        down[k] -= STEP
+        jac[:, k] = (
+            np.log(real_wages(up, even, costs, sigma, mu))
+            - np.log(real_wages(down, even, costs, sigma, mu))
+        ) / (2.0 * STEP)
+    basis = np.linalg.qr(np.eye(regions) - 1.0 / regions)[0][:, : regions - 1]
+    return float(np.max(np.linalg.eigvals(basis.T @ jac @ basis).real))
+
+
+@functools.cache
+def racetrack_break_by_jacobian(regions: int, sigma: float, mu: float) -> float:
+    """T* at which ``leading_growth_rate`` changes sign (from unstable below to stable above)."""
+    from scipy.optimize import brentq
+
+    return float(brentq(lambda t: leading_growth_rate(t, regions, sigma, mu), 1.7, 2.2, xtol=1e-12))
+
+
+def smoothing_threshold(T: float, sigma: float, mu: float) -> float:
+    """The taste noise ν* above which the even spread of two symmetric regions is a stable
+    logit rest point (Murata 2003 for the CP model; Tabuchi & Thisse 2002 for the linear
+    model): ν* = s/4, s = d ln(ω_1/ω_2)/dλ_1 at λ = 1/2 — the logit dynamics
+    dλ/dt = L(ln ω/ν) - λ linearised there grow at s/(4ν) - 1.
+
+    s in closed form, linearising FKV (1999) ch. 5 eqs. (5.1)–(5.4) at the even spread
+    (Z = (1-φ)/(1+φ), FKV's index of trade costs):
+    s/4 = Z(μ-Z)(1-μZ)/(σ - μZ - (σ-1)Z²) + μZ/(σ-1),
+    which vanishes at Z = μ(1+ρ)/(ρ+μ²): the break point. Negative (no noise needed)
+    above the break point.
+    """
+    phi = T ** (1.0 - sigma)
+    z = (1.0 - phi) / (1.0 + phi)
+    return z * (mu - z) * (1.0 - mu * z) / (sigma - mu * z - (sigma - 1.0) * z**2) + mu * z / (
+        sigma - 1.0
+    )
+
+
+def negsim_noise_threshold(T: float, sigma: float, mu: float) -> float:
+    """negsim's value: ``stability.noise_threshold`` on the cp solver at the even spread."""
+    solve = cp.ECONOMY.solver(np.array([0.5, 0.5]), two_region(T), sigma, mu)
+    return noise_threshold(lambda s, w0: solve(s, w0), np.array([0.5, 0.5]))
+
+
+def logit_stability_flips(T: float, sigma: float, mu: float) -> float:
+    """1 when negsim's run-time stability test (``is_stable_rest_point``) calls the even
+    spread unstable at 0.99 ν* and stable at 1.01 ν* (ν* the closed form), else 0."""
+    nu = smoothing_threshold(T, sigma, mu)
+    solve = cp.ECONOMY.solver(np.array([0.5, 0.5]), two_region(T), sigma, mu)
+    even = np.array([0.5, 0.5])
+    below = is_stable_rest_point(lambda s, w0: solve(s, w0), even, 0.99 * nu)
+    above = is_stable_rest_point(lambda s, w0: solve(s, w0), even, 1.01 * nu)
+    return float(above and not below)
+
+
+FKV = "Fujita, Krugman & Venables (1999) ch. 5, fig. 5.4"
+AKI = "Akamatsu, Takayama & Ikeda (2012), mode R/2"
+MURATA = "Murata (2003); Tabuchi & Thisse (2002)"
+
+
+def _tomahawk(sigma: float, mu: float) -> tuple[Anchor, ...]:
+    label = f"σ={sigma:g}, μ={mu:g}"
+    return (
+        Anchor(
+            f"cp break point T_B ({label}): closed form vs root-find",
+            f"{FKV}: φ_B = (ρ-μ)(1-μ)/((ρ+μ)(1+μ))",
+            lambda: break_by_root(sigma, mu),
+            lambda: cp.break_point(sigma, mu).T,
+            1e-7,
+            "cp",
+        ),
+        Anchor(
+            f"cp sustain point T_S ({label}): negsim vs root-find",
+            f"{FKV}: ω_2/ω_1 = 1 at λ = 1",
+            lambda: sustain_by_root(sigma, mu),
+            lambda: cp.sustain_point(sigma, mu).T,
+            1e-7,
+            "cp",
+        ),
+    )
+
+
+ANCHORS: tuple[Anchor, ...] = (
+    Anchor(
+        "cp break point T_B (σ=5, μ=0.4): published",
+        FKV,
+        lambda: 1.627,
+        lambda: cp.break_point(SIGMA, MU).T,
+        published_rtol(1.627, 3),
+        "cp",
+    ),
+    Anchor(
+        "cp sustain point T_S (σ=5, μ=0.4): published",
+        FKV,
+        lambda: 1.807,
+        lambda: cp.sustain_point(SIGMA, MU).T,
+        published_rtol(1.807, 3),
+        "cp",
+    ),
+    *_tomahawk(SIGMA, MU),
+    *_tomahawk(3.0, 0.3),
+    *_tomahawk(8.0, 0.2),
+    Anchor(
+        f"racetrack first break T* (R={RACETRACK}, σ=5, μ=0.4): published",
+        AKI,
+        lambda: 1.9319,
+        lambda: critical_transport_cost(RACETRACK, SIGMA, MU)[0],
+        published_rtol(1.9319, 4),
+        "cp",
+    ),
+    Anchor(
+        f"racetrack first break T* (R={RACETRACK}): z* = μ(1+ρ)/(ρ+μ²) through mode R/2",
+        AKI,
+        lambda: racetrack_break_by_z(RACETRACK, SIGMA, MU),
+        lambda: critical_transport_cost(RACETRACK, SIGMA, MU)[0],
+        1e-8,
+        "cp",
+    ),
+    Anchor(
+        f"racetrack first break T* (R={RACETRACK}): finite-difference Jacobian eigenvalue",
+        AKI,
+        lambda: racetrack_break_by_jacobian(RACETRACK, SIGMA, MU),
+        lambda: critical_transport_cost(RACETRACK, SIGMA, MU)[0],
+        1e-6,
+        "cp",
+    ),
+    Anchor(
+        f"racetrack critical mode (R={RACETRACK}) = R/2",
+        AKI,
+        lambda: RACETRACK / 2,
+        lambda: critical_transport_cost(RACETRACK, SIGMA, MU)[1],
+        0.0,
+        "cp",
+    ),
+    *(
+        Anchor(
+            f"logit smoothing threshold ν* (T={T:g}, σ=5, μ=0.4): closed form vs negsim",
+            MURATA,
+            functools.partial(smoothing_threshold, T, SIGMA, MU),
+            functools.partial(negsim_noise_threshold, T, SIGMA, MU),
+            1e-4,
+            "cp",
+        )
+        for T in (1.2, 1.5)
+    ),
+    Anchor(
+        "logit: negsim's stability test flips at ν* (T=1.5): 1 = yes",
+        MURATA,
+        lambda: 1.0,
+        functools.partial(logit_stability_flips, 1.5, SIGMA, MU),
+        0.0,
+        "cp",
+    ),
+)
