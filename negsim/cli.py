@@ -154,8 +154,9 @@ def cmd_run(args: argparse.Namespace) -> int:
     scenario = load_scenario(shipped.resolve(args.scenario, "scenarios"), args.overrides, args.seed)
     check_run(scenario, str(args.scenario), force=args.force)
     with claim(args.out or Path("runs") / folder_name(scenario.name), scenario) as out:
+        baseline = None
         if args.baseline:
-            result, _ = run_with_baseline(scenario, progress=not args.quiet)
+            result, baseline = run_with_baseline(scenario, progress=not args.quiet)
         else:
             result = run(scenario, progress=not args.quiet)
         write_results(result, out)
@@ -164,6 +165,10 @@ def cmd_run(args: argparse.Namespace) -> int:
     print(_human_summary(result.summary))
     if args.baseline:
         print(_effect_line(result.summary["policy_effect"]))
+    if baseline is not None:
+        from negsim.effects import welfare_line
+
+        print(f"  against the baseline: {welfare_line(baseline.welfare, result.welfare)}")
     print(f"  wrote {out}/: {' '.join(output_files(scenario, args.baseline))}")
     return 0
 
