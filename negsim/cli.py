@@ -93,6 +93,13 @@ def _parser() -> argparse.ArgumentParser:
     )
     tom.add_argument("--json", action="store_true", help="print JSON")
     tom.add_argument("--plot", type=Path, metavar="FILE.png", help="draw the bifurcation diagram")
+    tom.add_argument(
+        "--welfare",
+        type=Path,
+        metavar="FILE.png",
+        help="draw utilitarian welfare of agglomeration vs dispersion against trade freeness, "
+        "and report where the ranking changes",
+    )
 
     race = sub.add_parser("racetrack", help="stability of the even spread on a racetrack, by mode")
     race.add_argument("--regions", type=int, required=True, help="number of places R on the circle")
@@ -292,6 +299,8 @@ def cmd_tomahawk(args: argparse.Namespace) -> int:
         except OSError as exc:
             raise UsageError(f"--plot {args.plot}: cannot write: {exc.strerror or exc}") from None
 
+    crossings = _tomahawk_welfare(args) if args.welfare else None
+
     def as_dict(t):
         return None if t is None else {"T": t.T, "phi": t.phi}
 
@@ -309,6 +318,8 @@ def cmd_tomahawk(args: argparse.Namespace) -> int:
     if full is not None:
         out["expenditure_share"] = args.expenditure_share
         out["full_agglomeration_point"] = as_dict(full)
+    if crossings is not None:
+        out["welfare_crossings"] = [as_dict(t) for t in crossings]
     if args.json:
         print(json.dumps(out))
         return 0
@@ -331,7 +342,31 @@ def cmd_tomahawk(args: argparse.Namespace) -> int:
         )
     if args.plot:
         print(f"  wrote {args.plot}")
+    for t in crossings or []:
+        print(
+            f"  welfare:       φ_W = {t.phi:.6f}   T_W = {t.T:.6f}  (utilitarian ranking of "
+            "agglomeration vs dispersion changes sign)"
+        )
+    if args.welfare:
+        print(f"  wrote {args.welfare}")
     return 0
+
+
+def _tomahawk_welfare(args: argparse.Namespace) -> list:
+    """Draw ``tomahawk --welfare FILE.png``; the φ where the utilitarian ranking flips."""
+    from negsim import theory
+    from negsim.plots import plot_welfare, save_figure
+
+    if not args.welfare.parent.is_dir():
+        raise UsageError(f"--welfare {args.welfare}: folder {args.welfare.parent} does not exist")
+    kwargs = dict(model=args.model, housing_share=args.housing_share)
+    try:
+        atomic_write(
+            args.welfare, lambda p: save_figure(plot_welfare(args.sigma, args.mu, **kwargs), p)
+        )
+    except OSError as exc:
+        raise UsageError(f"--welfare {args.welfare}: cannot write: {exc.strerror or exc}") from None
+    return theory.welfare_crossings(args.model, args.sigma, args.mu, args.housing_share)
 
 
 def cmd_racetrack(args: argparse.Namespace) -> int:
