@@ -260,6 +260,15 @@ def test_cp_welfare_ranking_changes_sign_once_where_the_closed_forms_cross(sigma
     assert crossing.T == pytest.approx(root ** (1.0 / (1.0 - sigma)), rel=1e-9)
 
 
+def test_with_housing_the_even_spread_is_better_at_every_trade_freeness():
+    """Rents make a crowded core costly: with η = 0.1 no crossing (README "Welfare")."""
+    from negsim import theory
+
+    agg, disp = theory.welfare_of_patterns("cp", 5.0, 0.4, np.array([0.05, 0.13, 0.5, 0.95]), 0.1)
+    assert np.all(agg < disp)
+    assert theory.welfare_crossings("cp", 5.0, 0.4, 0.1) == []
+
+
 def test_tomahawk_welfare_draws_the_figure_and_reports_the_crossing(tmp_path, capsys):
     import json
 
