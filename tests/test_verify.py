@@ -52,17 +52,18 @@ def perturbed(original, factor=1.01):
 
 
 @pytest.mark.parametrize(
-    ("module", "name", "marker"),
-    [(cp, "break_point", "cp break point"), (fe, "break_point", "fe break point")],
+    ("module", "name", "marker", "rows"),
+    [(cp, "break_point", "cp break point", 4), (fe, "break_point", "fe break point", 3)],
 )
 def test_a_perturbed_threshold_fails_its_rows_and_exits_1(
-    monkeypatch, capsys, verify_rows, module, name, marker
+    monkeypatch, capsys, verify_rows, module, name, marker, rows
 ):
+    """The published figure and the three root-finds (cp), the three root-finds (fe)."""
     monkeypatch.setattr(module, name, perturbed(getattr(module, name)))
     assert main(["verify"]) == 1
     out = capsys.readouterr().out
     lines = [line for line in out.splitlines() if line.startswith(marker)]
-    assert len(lines) >= 3 and all(line.endswith("FAIL") for line in lines)
+    assert len(lines) == rows and all(line.endswith("FAIL") for line in lines)
     others = [
         line
         for line in out.splitlines()[2:-1]
@@ -70,6 +71,26 @@ def test_a_perturbed_threshold_fails_its_rows_and_exits_1(
     ]
     assert others and all(line.endswith("ok") for line in others)
     assert out.splitlines()[-1].endswith("FAIL")
+
+
+def test_a_perturbed_racetrack_break_fails_although_verify_caches_it(monkeypatch, verify_rows):
+    from negsim import racetrack
+
+    original = racetrack.critical_transport_cost
+    monkeypatch.setattr(
+        racetrack,
+        "critical_transport_cost",
+        lambda *args: (1.01 * original(*args)[0], original(*args)[1]),
+    )
+    rows = [r for r in verify() if r.anchor.startswith("racetrack first break")]
+    assert len(rows) == 3 and not any(r.passed for r in rows)
+    assert all(r.negsim == pytest.approx(1.01 * 1.9318516525781364, rel=1e-9) for r in rows)
+
+
+def test_usage_errors_exit_2():
+    with pytest.raises(SystemExit) as exc:
+        main(["verify", "--tables"])
+    assert exc.value.code == 2
 
 
 def test_a_perturbed_home_market_share_fails(monkeypatch, verify_rows):

@@ -9,6 +9,7 @@ An economy's anchors live in one module of ``negsim.anchors`` (``cp.py``, ``fe.p
 
 from __future__ import annotations
 
+import functools
 import math
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -74,6 +75,22 @@ def check(anchor: Anchor) -> Check:
         rtol=anchor.rtol,
         passed=bool(error <= anchor.rtol),
     )
+
+
+_RUN_CACHES: list[Any] = []
+
+
+def per_run(f: Callable[..., Any]) -> Callable[..., Any]:
+    """Cache negsim's side of anchors that share one computation within one ``verify()``
+    (which clears these caches first), so a changed negsim is always seen afresh."""
+    cached = functools.cache(f)
+    _RUN_CACHES.append(cached)
+    return cached
+
+
+def clear_run_caches() -> None:
+    for cached in _RUN_CACHES:
+        cached.cache_clear()
 
 
 def published_rtol(value: float, decimals: int) -> float:

@@ -13,11 +13,11 @@ import functools
 
 import numpy as np
 
-from negsim.anchors.base import Anchor, published_rtol, root
+from negsim import racetrack
+from negsim.anchors.base import Anchor, per_run, published_rtol, root
 from negsim.economies import cp
 from negsim.geography import racetrack as racetrack_costs
 from negsim.geography import two_region
-from negsim.racetrack import critical_transport_cost
 from negsim.stability import is_stable_rest_point, noise_threshold
 
 SIGMA, MU = 5.0, 0.4  # FKV's tomahawk figure (ch. 5, fig. 5.4)
@@ -25,31 +25,88 @@ RACETRACK = 12  # places on the circle: a multiple of 4, as racetrack_12.toml
 STEP = 1e-4  # λ step of the central differences
 
 
-def real_wages(shares: np.ndarray, farmers: np.ndarray, T: np.ndarray, sigma: float, mu: float):
-    """ω_r = w_r G_r^(-μ) of FKV (1999) ch. 5 eqs. (5.1)–(5.4) for R regions, by the plain
-    fixed-point iteration w ← [Σ_s Y_s G_s^(σ-1) T_rs^(1-σ)]^(1/σ), damped by 1/2, from
-    w = 1 until the wages move less than 4e-15."""
+def real_wages(
+    shares: np.ndarray,
+    farmers: np.ndarray,
+    T: np.ndarray,
+    sigma: float,
+    mu: float,
+    eta: float = 0.0,
+) -> np.ndarray:
+    """ω_r = w_r G_r^(-μ) of FKV (1999) ch. 5 eqs. (5.1)–(5.4) for R regions: the wages
+    solve w = W(w), W(w)_r = [Σ_s Y_s G_s^(σ-1) T_rs^(1-σ)]^(1/σ), by MINPACK's hybrid
+    method (scipy's ``root``, finite-difference Jacobian) from w = 1, then plain fixed-point
+    steps w ← W(w) until the wages move less than 4e-15. With Helpman's (1998) housing
+    (share η, an even stock H_r = 1/R, rents q_r = ηY_r/H_r rebated with labour income):
+    Y_r = (μλ_r w_r + (1-μ)a_r)/(1-η) and ω_r = w_r/(1-η) G_r^(-μ) q_r^(-η)."""
+    from scipy.optimize import root as solve
+
     lam = np.asarray(shares, dtype=float)
     phi = np.asarray(T, dtype=float) ** (1.0 - sigma)
-    w = np.ones_like(lam)
-    for _ in range(100_000):
-        income = mu * lam * w + (1.0 - mu) * farmers
+
+    def parts(w: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        income = (mu * lam * w + (1.0 - mu) * farmers) / (1.0 - eta)
         g1s = phi.T @ (lam * w ** (1.0 - sigma))  # G_s^(1-σ) = Σ_r λ_r (w_r T_rs)^(1-σ)
-        new = (phi @ (income / g1s)) ** (1.0 / sigma)
+        return (phi @ (income / g1s)) ** (1.0 / sigma), income, g1s
+
+    w = solve(lambda x: parts(x)[0] - x, np.ones_like(lam), method="hybr", tol=1e-15).x
+    for _ in range(10_000):
+        new, income, g1s = parts(w)
         if np.max(np.abs(new - w)) < 4e-15:
-            return new * g1s ** (mu / (sigma - 1.0))
+            omega = new * g1s ** (mu / (sigma - 1.0))
+            if eta:
+                income = parts(new)[1]
+                omega = omega / (1.0 - eta) * (eta * income * lam.size) ** -eta
+            return omega
         w = 0.5 * (w + new)
     raise RuntimeError("independent CP fixed point did not converge")
 
 
-def _gap(lam1: float, T: float, sigma: float, mu: float) -> float:
-    omega = real_wages(np.array([lam1, 1.0 - lam1]), np.array([0.5, 0.5]), two_region(T), sigma, mu)
+def _gap(lam1: float, T: float, sigma: float, mu: float, eta: float = 0.0) -> float:
+    even = np.array([0.5, 0.5])
+    omega = real_wages(np.array([lam1, 1.0 - lam1]), even, two_region(T), sigma, mu, eta)
     return float(np.log(omega[0] / omega[1]))
 
 
-def slope(T: float, sigma: float, mu: float) -> float:
+def slope(T: float, sigma: float, mu: float, eta: float = 0.0) -> float:
     """d ln(ω_1/ω_2)/dλ_1 at the even spread, by a central difference (the gap is odd)."""
-    return _gap(0.5 + STEP, T, sigma, mu) / STEP
+    return _gap(0.5 + STEP, T, sigma, mu, eta) / STEP
+
+
+def core_excess(T: float, sigma: float, mu: float, eta: float = 0.0) -> float:
+    """ω_2/ω_1 - 1 with every worker in region 1: negative where the core is sustainable."""
+    even = np.array([0.5, 0.5])
+    omega = real_wages(np.array([1.0, 0.0]), even, two_region(T), sigma, mu, eta)
+    return float(omega[1] / omega[0] - 1.0)
+
+
+def all_roots(f, lo: float, hi: float, n: int = 120) -> list[float]:
+    """Every sign change of f on a geometric grid of (lo, hi), refined by scipy's brentq."""
+    from scipy.optimize import brentq
+
+    xs = np.geomspace(lo, hi, n)
+    ys = [f(float(x)) for x in xs]
+    return [
+        float(brentq(f, xs[i], xs[i + 1], xtol=1e-14, rtol=1e-13))
+        for i in range(n - 1)
+        if ys[i] * ys[i + 1] < 0
+    ]
+
+
+@functools.cache
+def housing_thresholds(sigma: float, mu: float, eta: float) -> tuple[tuple[float, ...], ...]:
+    """(break points, sustain points) with housing, as T: every sign change of ``slope``
+    and of ``core_excess`` on T ∈ (1.0001, 50)."""
+    return (
+        tuple(all_roots(lambda t: slope(t, sigma, mu, eta), 1.0001, 50.0)),
+        tuple(all_roots(lambda t: core_excess(t, sigma, mu, eta), 1.0001, 50.0)),
+    )
+
+
+@per_run
+def negsim_housing_thresholds(sigma: float, mu: float, eta: float) -> tuple[tuple[float, ...], ...]:
+    breaks, sustains = cp.ECONOMY.thresholds(sigma, mu, eta)
+    return tuple(t.T for t in breaks), tuple(t.T for t in sustains)
 
 
 @functools.cache
@@ -62,11 +119,7 @@ def break_by_root(sigma: float, mu: float) -> float:
 def sustain_by_root(sigma: float, mu: float) -> float:
     """T > 1 at which a first worker in the empty region earns the core's real wage."""
 
-    def excess(T: float) -> float:
-        omega = real_wages(np.array([1.0, 0.0]), np.array([0.5, 0.5]), two_region(T), sigma, mu)
-        return float(omega[1] / omega[0] - 1.0)
-
-    return root(excess, 1.01, 20.0)
+    return root(lambda t: core_excess(t, sigma, mu), 1.01, 20.0)
 
 
 def mode_half_eigenvalue(T: float, regions: int, sigma: float) -> float:
@@ -176,6 +229,27 @@ def _tomahawk(sigma: float, mu: float) -> tuple[Anchor, ...]:
     )
 
 
+@per_run
+def critical_transport_cost(regions: int, sigma: float, mu: float) -> tuple[float, int]:
+    """negsim's ``racetrack.critical_transport_cost`` (T*, mode), once per verify run."""
+    return racetrack.critical_transport_cost(regions, sigma, mu)
+
+
+HOUSING = 0.1  # as bell_shape_housing.toml
+
+
+def _housing(kind: int, k: int, which: str) -> Anchor:
+    what = ("break", "sustain")[kind]
+    return Anchor(
+        f"cp+housing {which} {what} point (η={HOUSING:g}, σ=5, μ=0.4): negsim vs root-find",
+        "Helpman (1998) housing in FKV's CP: the bell shape",
+        lambda: housing_thresholds(SIGMA, MU, HOUSING)[kind][k],
+        lambda: negsim_housing_thresholds(SIGMA, MU, HOUSING)[kind][k],
+        1e-7,
+        "cp",
+    )
+
+
 ANCHORS: tuple[Anchor, ...] = (
     Anchor(
         "cp break point T_B (σ=5, μ=0.4): published",
@@ -196,6 +270,15 @@ ANCHORS: tuple[Anchor, ...] = (
     *_tomahawk(SIGMA, MU),
     *_tomahawk(3.0, 0.3),
     *_tomahawk(8.0, 0.2),
+    *(_housing(kind, k, which) for kind in (0, 1) for k, which in enumerate(("lower", "upper"))),
+    Anchor(
+        f"cp+housing number of thresholds (η={HOUSING:g}): negsim vs root-find",
+        "Helpman (1998) housing in FKV's CP: the bell shape",
+        lambda: sum(map(len, housing_thresholds(SIGMA, MU, HOUSING))),
+        lambda: sum(map(len, negsim_housing_thresholds(SIGMA, MU, HOUSING))),
+        0.0,
+        "cp",
+    ),
     Anchor(
         f"racetrack first break T* (R={RACETRACK}, σ=5, μ=0.4): published",
         AKI,
