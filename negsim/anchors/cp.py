@@ -1,10 +1,11 @@
 """Anchors of the core–periphery economy: FKV's tomahawk, the racetrack's first break
-(Akamatsu, Takayama & Ikeda 2012) and the logit smoothing threshold (Murata 2003).
+(Akamatsu, Takayama & Ikeda 2012), the bell shape with housing and the logit smoothing
+threshold (Murata 2003).
 
-The independent route is ``real_wages``: FKV (1999) ch. 5 eqs. (5.1)–(5.4) iterated as a
-damped fixed point in the wages — no Newton step, no analytic Jacobian, none of
-``negsim.economies.cp`` — and thresholds found as sign changes of finite differences or
-ratios of it with scipy's brentq.
+The independent route is ``real_wages``: FKV (1999) ch. 5 eqs. (5.1)–(5.4) written out
+afresh and solved by scipy's MINPACK hybrid method, polished by fixed-point steps — no
+analytic Jacobian, none of ``negsim.economies.cp`` — and thresholds found as sign changes
+of finite differences or ratios of it with scipy's brentq.
 """
 
 from __future__ import annotations
