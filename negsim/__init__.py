@@ -17,6 +17,7 @@ _HOMES = {
     "Result": "negsim.record",
     "Scenario": "negsim.scenario",
     "ScenarioError": "negsim.scenario",
+    "calibrate": "negsim.calibration",
     "load_scenario": "negsim.scenario",
     "run": "negsim.runner",
     "run_with_baseline": "negsim.runner",

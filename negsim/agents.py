@@ -46,9 +46,11 @@ class Worker(_Located):
 
     def utility(self, region: int) -> float:
         """Perceived utility of living in ``region``: ln of the real wage (real reward in fe)
-        plus the worker's taste for the place (workers are immobile in fc)."""
+        plus ln of its amenity and the worker's taste for the place (workers are immobile in fc)."""
         model = self.model
         value = float(np.log(model.equilibrium.payoff[region]))
+        if model.log_amenity is not None and not model.firms_move:
+            value += float(model.log_amenity[region])
         if model.mobile_taste is not None and not model.firms_move:
             value += float(model.mobile_taste[self.index, region])
         return value

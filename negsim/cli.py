@@ -1,5 +1,5 @@
-"""The ``negsim`` command line: run | rest-point | tomahawk | racetrack | verify | validate | list |
-init | schema | places.
+"""The ``negsim`` command line: run | rest-point | calibrate | tomahawk | racetrack | verify |
+validate | list | init | schema | places.
 
 User mistakes (bad scenario, bad parameters, unwritable output) print one line per
 problem on stderr, prefixed ``negsim: error:``, and exit with code 2 — never a traceback.
@@ -73,6 +73,22 @@ def _parser() -> argparse.ArgumentParser:
     rest.add_argument("--seed", type=int, help="override run.seed (initial perturbation)")
     rest.add_argument("--json", action="store_true", help="print JSON")
     add_force_argument(rest)
+
+    cal = sub.add_parser(
+        "calibrate",
+        help="recover the amenities that make observed shares a rest point; write the "
+        "calibrated scenario",
+    )
+    cal.add_argument("scenario", type=Path, help="scenario TOML file, or a shipped name")
+    cal.add_argument(
+        "--target",
+        default="population",
+        metavar="population|COLUMN",
+        help="the observed distribution: a column of the table of places (default population;"
+        " without a table: population.initial_shares)",
+    )
+    cal.add_argument("--out", type=Path, required=True, metavar="CALIBRATED.toml")
+    cal.add_argument("--set", dest="overrides", action="append", default=[], metavar="KEY=VALUE")
 
     tom = sub.add_parser("tomahawk", help="break and sustain points of two symmetric regions")
     tom.add_argument("--model", choices=economies.NAMES, default="cp", help="economy")
@@ -211,6 +227,38 @@ def cmd_rest_point(args: argparse.Namespace) -> int:
         f"  residual {found['residual']:.3g} (a run of the scenario's agents settles within "
         f"{found['agent_tolerance']:.3g})"
     )
+    return 0
+
+
+def cmd_calibrate(args: argparse.Namespace) -> int:
+    from negsim.calibration import CalibrationError, calibrate, stability_line, write
+    from negsim.scenario import load_scenario
+
+    source = shipped.resolve(args.scenario, "scenarios")
+    if args.out.resolve() == source.resolve():
+        raise UsageError(f"calibrate: --out {args.out} is the scenario itself; choose another file")
+    if not args.out.parent.is_dir():
+        raise UsageError(f"calibrate: --out {args.out}: folder {args.out.parent} does not exist")
+    scenario = load_scenario(source, args.overrides)
+    try:
+        found = calibrate(scenario, args.target)
+    except CalibrationError as exc:
+        raise UsageError(f"calibrate: {exc}") from None
+    try:
+        write(found, args.out, str(args.scenario))
+    except OSError as exc:
+        raise UsageError(
+            f"calibrate: --out {args.out}: cannot write: {exc.strerror or exc}"
+        ) from None
+    print(
+        f"{scenario.name}: amenities that make the observed {args.target} shares a rest point "
+        f"(noise {scenario.behaviour.noise:g}; residual {found.residual:.2g}), ranked:"
+    )
+    width = max(len(name) for name in found.names)
+    for name, amenity, share in found.ranked():
+        print(f"  {name:<{width}}  B = {amenity:.6f}  observed share {share:.6f}")
+    print(f"  calibrated state: {stability_line(found)}")
+    print(f"  wrote {args.out}")
     return 0
 
 
@@ -537,6 +585,7 @@ def cmd_schema(args: argparse.Namespace) -> int:
 COMMANDS = {
     "run": cmd_run,
     "rest-point": cmd_rest_point,
+    "calibrate": cmd_calibrate,
     "tomahawk": cmd_tomahawk,
     "racetrack": cmd_racetrack,
     "verify": cmd_verify,

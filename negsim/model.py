@@ -23,6 +23,7 @@ import pandas as pd
 
 from negsim import economies
 from negsim.agents import Worker
+from negsim.amenities import log_amenities
 from negsim.convergence import Convergence
 from negsim.economies.base import Equilibrium, EquilibriumError, GroupWelfare, Solver
 from negsim.firm_slots import FirmSlots
@@ -83,6 +84,7 @@ class NEGModel(mesa.Model):
         self._solver = self._bind_solver(self.transport_costs)
         self.schedule = Schedule(scenario)
         self.migration_cost = cost_matrix(scenario)
+        self.log_amenity = log_amenities(scenario)
 
         initial = self._initial_shares()
         n_workers, n_firms = scenario.population.workers, scenario.population.firms
@@ -299,11 +301,14 @@ class NEGModel(mesa.Model):
         return self.own_speed.idle(self.shares)
 
     def log_payoff(self) -> np.ndarray:
-        """What the mobile agents compare this step: ln payoff, with subsidies (net of the
-        tax) and spillovers from active policies. A payoff of 0 (workers no firm employs)
+        """What the mobile agents compare this step: ln payoff plus ln amenity
+        (``log_amenities``), with subsidies (net of the tax) and spillovers from active
+        policies. A payoff of 0 (workers no firm employs)
         counts as e^-700, so everybody gains from leaving and nobody from going there; so
         does a payoff factor of 0 (a subsidy at rate 1 taxes away every other reward)."""
         u = ln_payoff(self.equilibrium)
+        if self.log_amenity is not None:
+            u = u + self.log_amenity
         if self.schedule:
             factor = self.schedule.payoff_factor(
                 self.steps,

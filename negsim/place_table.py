@@ -3,8 +3,10 @@
 Required columns: ``name``, ``lat`` (degrees north, [-90, 90]), ``lon`` (degrees east,
 [-180, 180]), ``population`` (> 0). Optional: ``group`` (a label such as a province),
 ``immobile_share``, ``housing_stock``, ``initial_share`` (numbers ≥ 0, normalised to shares
-where a scenario uses them). Lines starting with ``#`` before the header are comments (the
-table's provenance). Every error names the file, the row and the column, in one line.
+where a scenario uses them), ``amenity`` (a place's amenity B_r > 0, taken as given where a
+scenario names it: ``regions.amenities = "amenity"``). Lines starting with ``#`` before the
+header are comments (the table's provenance). Every error names the file, the row and the
+column, in one line.
 """
 
 from __future__ import annotations
@@ -19,7 +21,7 @@ from typing import Any
 from negsim.validation import one_line
 
 REQUIRED = ("name", "lat", "lon", "population")
-OPTIONAL = ("group", "immobile_share", "housing_stock", "initial_share")
+OPTIONAL = ("group", "immobile_share", "housing_stock", "initial_share", "amenity")
 SHARE_COLUMNS = ("population", "immobile_share", "housing_stock", "initial_share")
 MAX_TABLE_BYTES = 16 * 2**20
 
@@ -110,6 +112,7 @@ def read(path: str | Path) -> list[dict[str, Any]]:
             ("immobile_share", 0.0, math.inf, False),
             ("housing_stock", 0.0, math.inf, False),
             ("initial_share", 0.0, math.inf, False),
+            ("amenity", 0.0, math.inf, True),
         ):
             if column not in cells:
                 continue

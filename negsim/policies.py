@@ -20,6 +20,14 @@ Each policy acts from step ``start`` (and, where it has a window, until ``end``)
   adjust at their own speed (``firms.adjustment_speed``) the firms just close: the
   region's remaining firms earn profits, its wage falls (labour is now abundant,
   ``negsim.economies.cp``), and workers and entrants respond at their own pace.
+- ``border`` — a border between two groups of places (the ``group`` column of a places
+  table): from ``start`` to ``end`` (default: for good) the iceberg cost of every pair of
+  places on opposite sides is multiplied by ``factor``, or trade between them stops
+  (``closed = true``: T = ∞, trade freeness T^(1-σ) = 0), and after ``end`` the border
+  opens again. The cost applies to the pair, as in Redding & Sturm (2008, AER 98(5),
+  "The costs of remoteness: evidence from German division and reunification", section II:
+  after division, trade costs between West and East German cities are prohibitive); routes
+  between places on the same side are not re-chained around the other side.
 - ``spillover`` — knowledge spillovers in the cluster (the "innovation" force): in
   ``regions`` (default all) the payoff is multiplied by 1 + b·n_r, n_r the region's share of
   all firms, during the window: the more of the industry a place hosts, the more productive
@@ -74,6 +82,7 @@ class Schedule:
         self.names = scenario.region_names
         self.index = {name: i for i, name in enumerate(self.names)}
         self._transport = [p for p in self.policies if p.kind == "transport_cost"]
+        self._borders = [p for p in self.policies if p.kind == "border"]
         self._registration = any(p.kind == "registration" for p in self.policies)
 
     def __bool__(self) -> bool:
@@ -82,13 +91,15 @@ class Schedule:
     @property
     def last_step(self) -> int:
         """The last step at which a policy takes effect or still ramps (0 without any)."""
-        return max([max(p.start, p.end or p.start) for p in self.policies], default=0)
+        return max([max(p.start, _last(p)) for p in self.policies], default=0)
 
     def effects(self, step: int, current_costs: np.ndarray) -> PolicyEffects:
         """What the policies do at ``step``, given the iceberg matrix in force before it."""
         out = PolicyEffects(events=[p.label for p in self.firing(step)], shocks=self.shocks(step))
-        if any(p.start <= step <= max(p.start, p.end or p.start) for p in self._transport):
-            new = self.transport_costs(step)  # a transport policy fires or is ramping
+        ramping = any(p.start <= step <= max(p.start, p.end or p.start) for p in self._transport)
+        moving = any(step in (p.start, _last(p)) for p in self._borders)
+        if ramping or moving:
+            new = self.transport_costs(step)  # a transport policy fires or ramps, a border moves
             if not np.array_equal(new, current_costs):
                 out.transport_costs = new
         if self._registration:
@@ -117,7 +128,17 @@ class Schedule:
                 before = links.get(key, self._base_costs[self.index[key[0]], self.index[key[1]]])
                 links[key] = _ramp(before, p, step)
         overrides = [(a, b, cost) for (a, b), cost in links.items()]
-        return costs(sc.geography, self.names, global_T, overrides)
+        T = costs(sc.geography, self.names, global_T, overrides)
+        for p in self._borders:
+            if p.start <= step and (p.end is None or step <= p.end):
+                T = across_border(T, self._sides(p), np.inf if p.closed else p.factor)
+        return T
+
+    def _sides(self, policy: Policy) -> np.ndarray:
+        """+1 for places in the policy's first group, -1 in its second, 0 elsewhere."""
+        group = [place.group for place in self.scenario.geography.table]
+        first, second = policy.groups
+        return np.array([(g == first) - (g == second) for g in group], dtype=int)
 
     @functools.cached_property
     def _base_costs(self) -> np.ndarray:
@@ -166,6 +187,21 @@ class Schedule:
     def shocks(self, step: int) -> list[tuple[int, float]]:
         """(region index, share of its firms closing) for shocks that fire at ``step``."""
         return [(self.index[p.region], p.share) for p in self.firing(step) if p.kind == "shock"]
+
+
+def _last(policy: Policy) -> int:
+    """The last step at which ``policy`` changes something (a border's reopening is the
+    step after its ``end``)."""
+    if policy.kind == "border":
+        return policy.start if policy.end is None else policy.end + 1
+    return policy.end or policy.start
+
+
+def across_border(T: np.ndarray, sides: np.ndarray, factor: float) -> np.ndarray:
+    """The iceberg matrix ``T`` with the cost of every pair on opposite sides (``sides``
+    +1 and -1) multiplied by ``factor`` (∞: no trade between them)."""
+    crossing = np.multiply.outer(sides, sides) < 0
+    return np.where(crossing, T * factor, T)
 
 
 def _ramp(before: float, policy: Policy, step: int) -> float:

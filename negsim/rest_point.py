@@ -23,7 +23,7 @@ the agents' mean-field dynamics directly, for users who want the equilibrium, no
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
@@ -111,6 +111,22 @@ def tolerance(
     return gap_tolerance(payoff_jacobian(solve, np.asarray(shares, dtype=float)), n_agents)
 
 
+def amenities_for(log_payoff: np.ndarray, shares: np.ndarray, noise: float) -> np.ndarray:
+    """ln B: the amenities that make ``shares`` (all > 0) a rest point, geometric mean 1.
+
+    The inversion of quantitative spatial economics (Allen & Arkolakis 2014, QJE 129(3);
+    Redding & Rossi-Hansberg 2017, Annual Review of Economics 9): given the observed
+    distribution and the payoffs u = ln payoff it produces, solve the equilibrium condition
+    (module docstring) for the unobserved amenities. ν > 0: λ = L((u + ln B)/ν), so
+    ln B_r = ν ln λ_r - u_r + const; ν = 0: equal utility in every (occupied) place,
+    ln B_r = -u_r + const. The constant makes Σ ln B_r = 0.
+    """
+    log_b = -np.asarray(log_payoff, dtype=float)
+    if noise > 0:
+        log_b = log_b + noise * np.log(np.asarray(shares, dtype=float))
+    return log_b - log_b.mean()
+
+
 @dataclass(frozen=True)
 class RestPoint:
     """A rest point of the mean-field dynamics: its shares, the residual of the equilibrium
@@ -130,6 +146,7 @@ def find_rest_point(
     adjustment_speed: float,
     response: float,
     cost: np.ndarray | None = None,
+    log_amenity: np.ndarray | None = None,
     *,
     tol: float = 1e-10,
     handover: int = 500,
@@ -147,8 +164,10 @@ def find_rest_point(
     whose rest points are the logit equilibria and whose stable ones are the agents'
     (``negsim.stability``). Both stop once the residual of the equilibrium condition is
     below ``tol``. Policies are not applied: this is the rest point of the scenario's
-    economy itself.
+    economy itself. ``log_amenity`` (ln B_r, ``negsim.amenities``) is added to the ln
+    payoff everywhere it is compared.
     """
+    solve = with_amenities(solve, log_amenity)
     lam = np.asarray(shares, dtype=float).copy()
     eq = solve(lam, None)
     steps = 0
@@ -179,6 +198,22 @@ def find_rest_point(
         steps=steps,
         real_wage=np.asarray(eq.real_wage, dtype=float),
     )
+
+
+def with_amenities(solve: Solve, log_amenity: np.ndarray | None) -> Solve:
+    """``solve`` whose equilibria pay payoff·B_r (B = exp ``log_amenity``): what the agents
+    compare (``negsim.amenities``), so that every test of the payoff sees it. Wages, real
+    wages and d ln payoff/dλ (the stability tests) are unchanged. ``solve`` itself when
+    ``log_amenity`` is None."""
+    if log_amenity is None:
+        return solve
+    factor = np.exp(log_amenity)
+
+    def solve_with(shares: np.ndarray, wage0: np.ndarray | None) -> Equilibrium:
+        eq = solve(shares, wage0)
+        return replace(eq, payoff=eq.payoff * factor)
+
+    return solve_with
 
 
 def _polish(

@@ -21,7 +21,7 @@ from negsim.metrics import (
 )
 from negsim.model import NEGModel
 from negsim.record import Result
-from negsim.rest_point import RestPoint, find_rest_point, tolerance
+from negsim.rest_point import RestPoint, find_rest_point, tolerance, with_amenities
 from negsim.scenario import Scenario, load_scenario
 from negsim.stability import ln_payoff
 from negsim.theory import two_region_theory
@@ -181,8 +181,10 @@ def rest_point(scenario: Scenario | str | Path, seed: int | None = None) -> dict
         behaviour.adjustment_speed,
         behaviour.response,
         model.migration_cost,
+        model.log_amenity,
     )
-    u = ln_payoff(model.solver(found.shares, None))
+    solve = with_amenities(model.solver, model.log_amenity)
+    u = ln_payoff(solve(found.shares, None))
     names = model.region_names
     shares = found.shares
     return {
@@ -195,9 +197,7 @@ def rest_point(scenario: Scenario | str | Path, seed: int | None = None) -> dict
             shares, scenario.analysis.agglomerated_share, scenario.analysis.dispersed_tolerance
         ),
         "residual": found.residual,
-        "agent_tolerance": tolerance(
-            model.solver, shares, u, behaviour.noise, model.mobile_region.size
-        ),
+        "agent_tolerance": tolerance(solve, shares, u, behaviour.noise, model.mobile_region.size),
         "stable": found.stable,
         "mean_field_steps": found.steps,
     }

@@ -162,6 +162,7 @@ class Place(_Table):
     immobile_share: float | None = Field(None, ge=0, description="Immobile population weight")
     housing_stock: float | None = Field(None, ge=0, description="Housing stock weight")
     initial_share: float | None = Field(None, ge=0, description="Initial mobile weight")
+    amenity: float | None = Field(None, gt=0, description="Amenity B_r > 0 of the place")
 
 
 CIRCUITY_DEFAULT = 1.2
@@ -249,6 +250,13 @@ class Regions(_Table):
         description="Shares of the fixed housing stock H_r (cp with housing), sum 1; places: "
         "'population' or 'housing_stock' (∝ that column of the table)",
     )
+    amenities: list[float] | None = Field(
+        None,
+        description="Amenity B_r > 0 of each region, in the mobile agents' utility "
+        "ln payoff + ln B_r (Allen & Arkolakis 2014; only ratios matter); default 1 "
+        "everywhere; places: 'amenity' (that column of the table); negsim calibrate "
+        "recovers them from observed shares",
+    )
 
     @field_validator("names")
     @classmethod
@@ -270,6 +278,13 @@ class Regions(_Table):
         v = _check_shares(v, "housing")
         if v is not None and min(v) <= 0:
             raise ValueError(f"every region needs a positive housing stock (got {v})")
+        return v
+
+    @field_validator("amenities")
+    @classmethod
+    def _amenities(cls, v: list[float] | None) -> list[float] | None:
+        if v is not None and not all(0 < b < math.inf for b in v):
+            raise ValueError(f"every amenity must be a finite number > 0 (got {v})")
         return v
 
     @model_validator(mode="after")
@@ -397,8 +412,8 @@ class Firms(_Table):
 class Policy(_Table):
     """A scheduled intervention (see ``negsim.policies`` for each kind's equation)."""
 
-    kind: Literal["transport_cost", "registration", "subsidy", "shock", "spillover"] = Field(
-        description="transport_cost | registration | subsidy | shock | spillover"
+    kind: Literal["transport_cost", "registration", "subsidy", "shock", "spillover", "border"] = (
+        Field(description="transport_cost | registration | subsidy | shock | spillover | border")
     )
     name: str | None = Field(None, description="Label in outputs (default: kind@start)")
     start: int = Field(ge=1, le=10_000_000, description="Step at which it takes effect")
@@ -428,6 +443,16 @@ class Policy(_Table):
     bonus: float | None = Field(
         None, gt=0, le=10, description="spillover: payoff bonus per unit of firm share"
     )
+    groups: list[str] | None = Field(
+        None,
+        min_length=2,
+        max_length=2,
+        description="border: the two groups of places (the places table's group column)",
+    )
+    factor: float | None = Field(
+        None, ge=1, le=1e6, description="border: multiplies the iceberg cost across it"
+    )
+    closed: bool | None = Field(None, description="border: no trade across it (T = ∞)")
 
     @model_validator(mode="after")
     def _fields_for_kind(self) -> Policy:
@@ -437,12 +462,15 @@ class Policy(_Table):
             "subsidy": ["regions", "rate"],
             "shock": ["region", "share"],
             "spillover": ["bonus"],
+            "border": ["groups"],
         }[self.kind]
         missing = [f for f in needed if getattr(self, f) is None]
         if missing:
             raise ValueError(f"policy '{self.kind}' needs {', '.join(missing)}")
         if self.kind == "registration" and self.cost is None and self.blocked is None:
             raise ValueError("policy 'registration' needs cost or blocked")
+        if self.kind == "border" and (self.factor is None) == (not self.closed):
+            raise ValueError("policy 'border' needs either factor (≥ 1) or closed = true")
         if self.end is not None and self.end < self.start:
             raise ValueError(f"end ({self.end}) must not come before start ({self.start})")
         return self
@@ -597,6 +625,9 @@ class Scenario(_Table):
                     f"economy.transport_cost ({', '.join(KINDS_WITH_TRANSPORT_COST)}); "
                     "name a link with between = [A, B]"
                 )
+        for i, policy in enumerate(self.policies):
+            if policy.kind == "border":
+                _check_border(i, policy, geo)
         for key, region in named:
             if region not in names:
                 raise ValueError(f"{key}: unknown region {region!r}")
@@ -614,6 +645,7 @@ class Scenario(_Table):
             ("regions.farmer_shares", self.regions.farmer_shares),
             ("regions.housing", self.regions.housing),
             ("population.initial_shares", self.population.initial_shares),
+            ("regions.amenities", self.regions.amenities),
         ):
             if values is not None and len(values) != n:
                 raise ValueError(f"{key}: needs one entry per region ({n}), got {len(values)}")
@@ -671,6 +703,10 @@ class Scenario(_Table):
     def initial_shares(self) -> list[float]:
         return self.population.initial_shares or [1.0 / self.n_regions] * self.n_regions
 
+    def amenities(self) -> list[float]:
+        """Each region's amenity B_r (``regions.amenities``; 1 where none are given)."""
+        return self.regions.amenities or [1.0] * self.n_regions
+
     def with_seed(self, seed: int | None) -> Scenario:
         """This scenario with ``run.seed`` replaced (itself when ``seed`` is None): the one
         place a run's seed lives, whoever sets it."""
@@ -690,6 +726,8 @@ SHARES_FROM_TABLE = {
     "population.initial_shares": ("population", "initial_share"),
 }
 """Which table columns may give which shares, by naming the column instead of a list."""
+AMENITY_COLUMN = "amenity"
+"""The table column ``regions.amenities`` may name (its values are taken as they are)."""
 
 
 def places_defaults(data: Any) -> Any:
@@ -713,6 +751,13 @@ def places_defaults(data: Any) -> Any:
                     "of places (geography.kind = 'places' with geography.places); otherwise "
                     f"give a list (got {value!r})"
                 )
+        regions = data.get("regions")
+        if isinstance(regions, dict) and isinstance(regions.get("amenities"), str):
+            raise ValueError(
+                f"regions.amenities: {AMENITY_COLUMN!r} takes the amenities from a table of "
+                "places (geography.kind = 'places' with geography.places); otherwise give a "
+                f"list (got {regions['amenities']!r})"
+            )
         return data
     rows = table
     data = {**data, "geography": {**geo}}
@@ -741,11 +786,30 @@ def places_defaults(data: Any) -> Any:
             raise ValueError(f"{key}: the table's column {value!r} sums to 0")
         data[name] = {**section, field: [float(w) / total for w in weights]}
     regions = data.get("regions")
+    if isinstance(regions, dict) and isinstance(regions.get("amenities"), str):
+        data["regions"] = regions = {**regions, "amenities": _table_amenities(regions, rows)}
     if isinstance(regions, dict) and "names" not in regions and "count" not in regions:
         data["regions"] = {**regions, "names": names}
     elif regions is None:
         data["regions"] = {"names": names}
     return data
+
+
+def _table_amenities(regions: dict[str, Any], rows: list[dict[str, Any]]) -> list[float]:
+    """``regions.amenities = "amenity"``: the amenities, as given, from the table's column."""
+    if regions["amenities"] != AMENITY_COLUMN:
+        raise ValueError(
+            f"regions.amenities: a list of numbers > 0 or the column {AMENITY_COLUMN!r} of "
+            f"the table of places (got {regions['amenities']!r})"
+        )
+    values = [r.get(AMENITY_COLUMN) for r in rows]
+    missing = [r.get("name") for r, v in zip(rows, values, strict=True) if v is None]
+    if missing:
+        raise ValueError(
+            f"regions.amenities: the table has no {AMENITY_COLUMN!r} for {missing[0]!r} "
+            f"(needs a number > 0 in that column for every place)"
+        )
+    return [float(v) if isinstance(v, int | float) else v for v in values]
 
 
 def _check_places(geo: Geography, names: list[str]) -> None:
@@ -792,6 +856,23 @@ def _check_coordinates(coordinates: dict[str, Coordinates], names: list[str], ki
         raise ValueError(
             f"geography.coordinates: needs lat and lon of every region; missing: "
             f"{', '.join(missing[:12])}{', …' if len(missing) > 12 else ''}"
+        )
+
+
+def _check_border(i: int, policy: Policy, geo: Geography) -> None:
+    """ValueError unless a border policy names two different groups of a places table."""
+    groups = sorted({p.group for p in geo.table or [] if p.group})
+    if geo.kind != "places" or not groups:
+        raise ValueError(
+            f"policies.{i}.groups: a border needs a places geography whose table has a "
+            f"group column (got geography {geo.kind!r})"
+        )
+    first, second = policy.groups or ["", ""]
+    unknown = [g for g in (first, second) if g not in groups]
+    if unknown or first == second:
+        raise ValueError(
+            f"policies.{i}.groups: {first!r}, {second!r} must be two different groups of the "
+            f"places table (known: {', '.join(groups[:12])}{', …' if len(groups) > 12 else ''})"
         )
 
 

@@ -78,6 +78,37 @@ def _tangent_basis(n: int) -> np.ndarray:
     return q[:, : n - 1]
 
 
+def logit_flow_eigenvalue(jacobian: np.ndarray, shares: np.ndarray, noise: float) -> float:
+    """Largest real part of the eigenvalues of the logit flow dλ/dt = L((u(λ) + ln B)/ν) - λ
+    linearised at a rest point λ (module docstring): Qᵀ[(diag λ - λλᵀ) J / ν - I]Q, J = d ln
+    payoff/dλ. The amenities B (``negsim.amenities``) are constants and drop out."""
+    n = shares.size
+    q = _tangent_basis(n)
+    m = (np.diag(shares) - np.outer(shares, shares)) @ jacobian / noise - np.eye(n)
+    return float(np.max(np.linalg.eigvals(q.T @ m @ q).real))
+
+
+def gap_flow_eigenvalue(jacobian: np.ndarray, shares: np.ndarray) -> float:
+    """ν = 0: largest real part of the eigenvalues of Qᵀ J_OO Q over the occupied places O
+    (module docstring); negative for a stable interior rest point (-inf with one place)."""
+    occupied = np.flatnonzero(np.asarray(shares) > 0)
+    if occupied.size < 2:
+        return -np.inf
+    q = _tangent_basis(occupied.size)
+    m = jacobian[np.ix_(occupied, occupied)]
+    return float(np.max(np.linalg.eigvals(q.T @ m @ q).real))
+
+
+def stabilising_noise(jacobian: np.ndarray, shares: np.ndarray) -> float:
+    """The taste noise ν* above which the logit flow is stable at ``shares`` when the
+    amenities are re-calibrated to keep ``shares`` its rest point: J depends on λ alone, so
+    the eigenvalues are μ_i/ν - 1 with μ_i those of A = Qᵀ(diag λ - λλᵀ)J Q, and every one
+    is negative for ν > ν* = max Re μ_i (0 when A has none with a positive real part)."""
+    q = _tangent_basis(shares.size)
+    a = q.T @ (np.diag(shares) - np.outer(shares, shares)) @ jacobian @ q
+    return float(max(np.max(np.linalg.eigvals(a).real), 0.0))
+
+
 def is_stable_rest_point(
     solve: Callable[[np.ndarray, np.ndarray | None], Equilibrium],
     shares: np.ndarray,
@@ -92,32 +123,10 @@ def is_stable_rest_point(
     shares = np.asarray(shares, dtype=float)
     J = payoff_jacobian(solve, shares)
     if noise > 0:
-        n = shares.size
-        q = _tangent_basis(n)
-        m = (np.diag(shares) - np.outer(shares, shares)) @ J / noise - np.eye(n)
-        return bool(np.max(np.linalg.eigvals(q.T @ m @ q).real) < 0.0)
+        return bool(logit_flow_eigenvalue(J, shares, noise) < 0.0)
     occupied = np.flatnonzero(shares > 0)
     if occupied.size < shares.size:
         u = ln_payoff(solve(shares, None)) if log_payoff is None else log_payoff
         if empty_place_pays_more(u, shares, cost):
             return False
-    if occupied.size < 2:
-        return True
-    q = _tangent_basis(occupied.size)
-    m = J[np.ix_(occupied, occupied)]
-    return bool(np.max(np.linalg.eigvals(q.T @ m @ q).real) < 0.0)
-
-
-def noise_threshold(
-    solve: Callable[[np.ndarray, np.ndarray | None], Equilibrium], shares: np.ndarray
-) -> float:
-    """The taste noise ν* above which ``shares``, a logit rest point for every ν (the even
-    spread of a symmetric geography), is stable: the largest real eigenvalue of
-    Qᵀ(diag λ - λλᵀ) J Q, since ``is_stable_rest_point`` asks for Qᵀ[(diag λ - λλᵀ) J/ν - I]Q
-    to have negative eigenvalues (Murata 2003: enough taste heterogeneity keeps the even
-    spread; Tabuchi & Thisse 2002 in the linear model). Negative where no noise is needed."""
-    shares = np.asarray(shares, dtype=float)
-    J = payoff_jacobian(solve, shares)
-    q = _tangent_basis(shares.size)
-    m = (np.diag(shares) - np.outer(shares, shares)) @ J
-    return float(np.max(np.linalg.eigvals(q.T @ m @ q).real))
+    return bool(gap_flow_eigenvalue(J, shares) < 0.0)

@@ -33,6 +33,7 @@ LAYERS = [  # ARCHITECTURE.md: a module imports only from its own layer and earl
         "negsim.validation",
         "negsim.place_table",
         "negsim.scenario",
+        "negsim.amenities",
         "negsim.frictions",
         "negsim.shipped",
         "negsim.template",

@@ -19,7 +19,7 @@ from negsim.anchors.base import Anchor, per_run, published_rtol, root
 from negsim.economies import cp
 from negsim.geography import racetrack as racetrack_costs
 from negsim.geography import two_region
-from negsim.stability import is_stable_rest_point, noise_threshold
+from negsim.stability import is_stable_rest_point, payoff_jacobian, stabilising_noise
 
 SIGMA, MU = 5.0, 0.4  # FKV's tomahawk figure (ch. 5, fig. 5.4)
 RACETRACK = 12  # places on the circle: a multiple of 4, as racetrack_12.toml
@@ -187,9 +187,11 @@ def smoothing_threshold(T: float, sigma: float, mu: float) -> float:
 
 
 def negsim_noise_threshold(T: float, sigma: float, mu: float) -> float:
-    """negsim's value: ``stability.noise_threshold`` on the cp solver at the even spread."""
+    """negsim's value: ``stability.stabilising_noise`` (what ``negsim calibrate`` reports) of
+    the payoff Jacobian the run-time stability test uses, at the even spread."""
     solve = cp.ECONOMY.solver(np.array([0.5, 0.5]), two_region(T), sigma, mu)
-    return noise_threshold(lambda s, w0: solve(s, w0), np.array([0.5, 0.5]))
+    even = np.array([0.5, 0.5])
+    return stabilising_noise(payoff_jacobian(lambda s, w0: solve(s, w0), even), even)
 
 
 def logit_stability_flips(T: float, sigma: float, mu: float) -> float:
