@@ -205,6 +205,24 @@ def logit_stability_flips(T: float, sigma: float, mu: float) -> float:
     return float(above and not below)
 
 
+def welfare_crossing_by_root(sigma: float, mu: float) -> float:
+    """φ in (0, 1) where utilitarian welfare of full agglomeration,
+    (1+μ)/2 + (1-μ)/2 · φ^(μ/(σ-1)) (core wage 1, G_1 = 1, G_2 = T), equals that of the even
+    spread, [(1+φ)/2]^(μ/(σ-1)) (wage 1, G^(1-σ) = (1+φ)/2): worked out from FKV's
+    equations at the two states, where the equilibrium is known exactly."""
+    e = mu / (sigma - 1.0)
+    return root(
+        lambda f: (1.0 + mu) / 2.0 + (1.0 - mu) / 2.0 * f**e - ((1.0 + f) / 2.0) ** e, 1e-4, 0.999
+    )
+
+
+def negsim_welfare_crossing(sigma: float, mu: float) -> float:
+    from negsim import theory
+
+    (crossing,) = theory.welfare_crossings("cp", sigma, mu)
+    return crossing.phi
+
+
 FKV = "Fujita, Krugman & Venables (1999) ch. 5, fig. 5.4"
 AKI = "Akamatsu, Takayama & Ikeda (2012), mode R/2"
 MURATA = "Murata (2003); Tabuchi & Thisse (2002)"
@@ -324,6 +342,14 @@ ANCHORS: tuple[Anchor, ...] = (
             "cp",
         )
         for T in (1.2, 1.5)
+    ),
+    Anchor(
+        "cp welfare: utilitarian ranking of agglomeration vs dispersion flips at φ_W (σ=5, μ=0.4)",
+        "Charlot, Gaigné, Robert-Nicoud & Thisse (2006)",
+        lambda: welfare_crossing_by_root(SIGMA, MU),
+        lambda: negsim_welfare_crossing(SIGMA, MU),
+        1e-9,
+        "cp",
     ),
     Anchor(
         "logit: negsim's stability test flips at ν* (T=1.5): 1 = yes",
