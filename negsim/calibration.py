@@ -99,7 +99,12 @@ def observed_shares(scenario: Scenario, target: str = "population") -> np.ndarra
                 f"--target {target!r}: a column of the table of places: {', '.join(TARGETS)}"
             )
         values = [getattr(place, target) for place in geo.table]
-        where = f"{geo.places or 'geography.table'}: column {target}"
+        table = geo.places or "geography.table"
+        if all(value is None for value in values):
+            raise CalibrationError(
+                f"--target {target!r}: the table of places {table} has no column {target!r}"
+            )
+        where = f"{table}: column {target}"
     else:
         if target != "population":
             raise CalibrationError(
@@ -122,7 +127,10 @@ def observed_shares(scenario: Scenario, target: str = "population") -> np.ndarra
 def calibrate(scenario: Scenario | str | Path, target: str = "population") -> Calibration:
     """Recover the amenities that make the observed shares (``observed_shares``) a rest
     point of the scenario's agents (``rest_point.amenities_for``, geometric mean 1), and
-    check its stability. Policies are not applied (they are the counterfactual)."""
+    check its stability. Policies are not applied (they are the counterfactual), nor
+    migration costs (they only lower the gains from moving, so a state at rest without them
+    is at rest with them); cp firms at their own speed are taken to track the workers, as
+    they do at rest."""
     if not isinstance(scenario, Scenario):
         scenario = load_scenario(scenario)
     observed = observed_shares(scenario, target)

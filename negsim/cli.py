@@ -89,6 +89,7 @@ def _parser() -> argparse.ArgumentParser:
     )
     cal.add_argument("--out", type=Path, required=True, metavar="CALIBRATED.toml")
     cal.add_argument("--set", dest="overrides", action="append", default=[], metavar="KEY=VALUE")
+    add_force_argument(cal)
 
     tom = sub.add_parser("tomahawk", help="break and sustain points of two symmetric regions")
     tom.add_argument("--model", choices=economies.NAMES, default="cp", help="economy")
@@ -106,6 +107,11 @@ def _parser() -> argparse.ArgumentParser:
         type=float,
         default=0.6,
         help="fc: region 1's share of expenditure s_E (the home-market effect needs ≠ 1/2)",
+    )
+    tom.add_argument(
+        "--input-share",
+        type=float,
+        help="cpvl: firms' cost share α of intermediate inputs in (0, (σ-1)/σ) (default 0.3)",
     )
     tom.add_argument("--json", action="store_true", help="print JSON")
     tom.add_argument("--plot", type=Path, metavar="FILE.png", help="draw the bifurcation diagram")
@@ -188,7 +194,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     print(_human_summary(result.summary))
     if args.baseline:
         print(_effect_line(result.summary["policy_effect"]))
-    if baseline is not None:
+    if baseline is not None and len(baseline.welfare):
         from negsim.effects import welfare_line
 
         print(f"  against the baseline: {welfare_line(baseline.welfare, result.welfare)}")
@@ -232,6 +238,7 @@ def cmd_rest_point(args: argparse.Namespace) -> int:
 
 def cmd_calibrate(args: argparse.Namespace) -> int:
     from negsim.calibration import CalibrationError, calibrate, stability_line, write
+    from negsim.rest_point import JACOBIAN_MAX_PLACES
     from negsim.scenario import load_scenario
 
     source = shipped.resolve(args.scenario, "scenarios")
@@ -240,6 +247,12 @@ def cmd_calibrate(args: argparse.Namespace) -> int:
     if not args.out.parent.is_dir():
         raise UsageError(f"calibrate: --out {args.out}: folder {args.out.parent} does not exist")
     scenario = load_scenario(source, args.overrides)
+    if scenario.n_regions > JACOBIAN_MAX_PLACES and not args.force:
+        raise ResourceError(
+            f"calibrate: {scenario.n_regions} places: the stability report needs R + 1 "
+            f"short-run solves of R places (O(R⁴), ~8 s at {JACOBIAN_MAX_PLACES}); pass --force "
+            "to calibrate anyway"
+        )
     try:
         found = calibrate(scenario, args.target)
     except CalibrationError as exc:
@@ -317,9 +330,15 @@ def cmd_tomahawk(args: argparse.Namespace) -> int:
     from negsim import theory
 
     economy = economies.get(args.model)
+    if args.input_share is not None:
+        if args.model not in economies.with_input_share():
+            raise UsageError(
+                f"--input-share: only with --model {' or '.join(economies.with_input_share())}"
+            )
+        economy = economy.with_parameters(args)
     try:
-        theory.check(args.model, args.sigma, args.mu, args.housing_share)
-        breaks, sustains = theory.thresholds(args.model, args.sigma, args.mu, args.housing_share)
+        theory.check(economy, args.sigma, args.mu, args.housing_share)
+        breaks, sustains = theory.thresholds(economy, args.sigma, args.mu, args.housing_share)
         full = economy.full_agglomeration_point(args.expenditure_share, args.sigma)
     except ValueError as exc:  # BlackHoleError is a ValueError
         raise UsageError(
@@ -337,7 +356,7 @@ def cmd_tomahawk(args: argparse.Namespace) -> int:
                     plot_tomahawk(
                         args.sigma,
                         args.mu,
-                        model=args.model,
+                        model=economy,
                         housing_share=args.housing_share,
                         expenditure_share=args.expenditure_share,
                     ),
@@ -363,6 +382,8 @@ def cmd_tomahawk(args: argparse.Namespace) -> int:
     }
     if economy.has_housing:
         out["housing_share"] = args.housing_share
+    if hasattr(economy, "input_share"):
+        out["input_share"] = economy.input_share
     if full is not None:
         out["expenditure_share"] = args.expenditure_share
         out["full_agglomeration_point"] = as_dict(full)
@@ -371,7 +392,8 @@ def cmd_tomahawk(args: argparse.Namespace) -> int:
     if args.json:
         print(json.dumps(out))
         return 0
-    print(f"{economy.title} model, σ = {args.sigma:g}, μ = {args.mu:g}")
+    alpha = f", α = {economy.input_share:g}" if hasattr(economy, "input_share") else ""
+    print(f"{economy.title} model, σ = {args.sigma:g}, μ = {args.mu:g}{alpha}")
     for t in breaks:
         print(
             f"  break point:   T_B = {t.T:.6f}   φ_B = {t.phi:.6f}  (even spread changes stability)"
@@ -405,6 +427,8 @@ def _tomahawk_welfare(args: argparse.Namespace) -> list:
     from negsim import theory
     from negsim.plots import plot_welfare, save_figure
 
+    if economies.get(args.model).welfare_groups is None:
+        raise UsageError(f"--welfare: not available for the {args.model} economy (cp, fe, fc)")
     if not args.welfare.parent.is_dir():
         raise UsageError(f"--welfare {args.welfare}: folder {args.welfare.parent} does not exist")
     kwargs = dict(model=args.model, housing_share=args.housing_share)

@@ -11,11 +11,26 @@ from collections.abc import Callable
 
 import numpy as np
 
+from negsim.economies.base import DENSE_MAX_PLACES
+
+
+def share_tolerance(tol: float, n_places: int) -> float:
+    """The largest share change that counts as quiet, before the agents' floor.
+
+    ``tol`` up to ``DENSE_MAX_PLACES`` places (what every shipped scenario was settled
+    with); beyond, ``tol`` · 2/R: ``tol`` read as stated for two places (an average share
+    of 1/2), the same fraction of an average share 1/R. An absolute 0.001 is 80 % of an
+    average place's share at R = 800, so there the old rule would call a run settled while
+    whole places still empty; the jump at ``DENSE_MAX_PLACES`` is the price of keeping the
+    shipped outputs unchanged."""
+    return tol if n_places <= DENSE_MAX_PLACES else tol * 2.0 / n_places
+
 
 class Convergence:
     """Settling test over the last ``window`` steps of a run.
 
-    The tolerance is ``tol`` but at least two agents' worth of share (``n_mobile`` agents:
+    The tolerance is ``tol`` (scaled by 2/R beyond ``DENSE_MAX_PLACES`` places,
+    ``share_tolerance``) but at least two agents' worth of share (``n_mobile`` agents:
     a population of 16 firms cannot settle to 0.001) and, where firm numbers are a state of
     their own (``n_firms`` = N₀), two firms' worth: one firm out of place moves wages, and
     with them workers, by about that much. Firm masses then count towards the state that
@@ -25,9 +40,16 @@ class Convergence:
     """
 
     def __init__(
-        self, window: int, tol: float, n_mobile: int, n_firms: int | None, quiet_after: int
+        self,
+        window: int,
+        tol: float,
+        n_mobile: int,
+        n_firms: int | None,
+        quiet_after: int,
+        n_places: int = 2,
     ) -> None:
         self.window = window
+        tol = share_tolerance(tol, n_places)
         share_tol = max(tol, 2.0 / n_mobile)
         self.tol = share_tol if n_firms is None else max(share_tol, 2.0 / n_firms)
         self._firm_scale = None if n_firms is None else self.tol / max(tol, 2.0 / n_firms)

@@ -79,7 +79,7 @@ class NEGModel(mesa.Model):
         self.transport_costs = transport_costs(scenario)
         self.neighbours = neighbours(scenario)
         self.farmers = np.asarray(scenario.farmer_shares(), dtype=float)
-        self.economy = economies.get(scenario.economy.model)
+        self.economy = economies.get(scenario.economy.model).with_parameters(scenario.economy)
         self.firms_move = self.economy.firms_are_mobile
         self._solver = self._bind_solver(self.transport_costs)
         self.schedule = Schedule(scenario)
@@ -149,6 +149,7 @@ class NEGModel(mesa.Model):
             self.mobile_region.size,
             n_firms if own_speed else None,
             self.schedule.last_step,
+            self.n_regions,
         )
         self.convergence.start(self._settling_state())
         self._tolerance: tuple[int, float] | None = None
@@ -302,10 +303,10 @@ class NEGModel(mesa.Model):
 
     def log_payoff(self) -> np.ndarray:
         """What the mobile agents compare this step: ln payoff plus ln amenity
-        (``log_amenities``), with subsidies (net of the tax) and spillovers from active
-        policies. A payoff of 0 (workers no firm employs)
-        counts as e^-700, so everybody gains from leaving and nobody from going there; so
-        does a payoff factor of 0 (a subsidy at rate 1 taxes away every other reward)."""
+        (``negsim.amenities``), with subsidies (net of the tax) and spillovers from active
+        policies. A payoff of 0 (workers no firm employs) counts as e^-700, so everybody
+        gains from leaving and nobody from going there; so does a payoff factor of 0 (a
+        subsidy at rate 1 taxes away every other reward)."""
         u = ln_payoff(self.equilibrium)
         if self.log_amenity is not None:
             u = u + self.log_amenity
@@ -522,7 +523,8 @@ class NEGModel(mesa.Model):
 
     def _collect(self) -> None:
         self.datacollector.collect(self)
-        self.welfare_record.append((self.steps, self.group_welfare()))
+        if self.economy.welfare_groups is not None:
+            self.welfare_record.append((self.steps, self.group_welfare()))
         eq = self.equilibrium
         workers, firms, shares = self.worker_counts, self.firm_counts, self.shares
         events = ";".join(self.policy_events)

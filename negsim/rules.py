@@ -34,6 +34,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from negsim.economies.base import DENSE_MAX_PLACES
+
 
 def apportion(shares: np.ndarray, total: int) -> np.ndarray:
     """Integer counts summing to ``total`` closest to ``shares * total`` (largest remainder)."""
@@ -94,15 +96,54 @@ def mean_field_drift(
 
     E[Δλ_r] = α/(R-1) Σ_s [λ_s p(s→r) - λ_r p(r→s)],
     p(s→r) = min(1, κ max(0, u_r - u_s - C_sr)), u = ln payoff, C the migration costs:
-    an R×R computation, exact for the noise-free rule.
+    an R×R computation, exact for the noise-free rule. Without migration costs and beyond
+    ``DENSE_MAX_PLACES`` places the same sums come from sorted payoffs (``sorted_drift``,
+    O(R log R)).
     """
     n_regions = shares.size
+    if cost is None and n_regions > DENSE_MAX_PLACES:
+        return sorted_drift(shares, log_payoff, adjustment_speed, response)
     gain = log_payoff[None, :] - log_payoff[:, None]  # gain[s, r] of moving s → r
     if cost is not None:
         gain = gain - cost
     p = np.minimum(1.0, response * np.maximum(gain, 0.0))
     flow = shares[:, None] * p  # flow[s, r] out of s into r
     return adjustment_speed / (n_regions - 1) * (flow.sum(axis=0) - flow.sum(axis=1))
+
+
+def sorted_drift(
+    shares: np.ndarray, log_payoff: np.ndarray, adjustment_speed: float, response: float
+) -> np.ndarray:
+    """``mean_field_drift`` without migration costs in O(R log R), from prefix sums over the
+    places sorted by payoff.
+
+    With g(x) = min(1, κ max(0, x)) and h = 1/κ, the inflow into r is
+    Σ_{u_s ≤ u_r - h} λ_s + κ Σ_{u_r - h < u_s < u_r} λ_s (u_r - u_s) and the outflow
+    λ_r [#{u_s ≥ u_r + h} + κ Σ_{u_r < u_s < u_r + h} (u_s - u_r)]: each sum is a
+    difference of two prefix sums found by binary search. Payoffs are centred first (g
+    reads differences only) so the prefix sums of λu cancel as little as possible.
+    """
+    n = shares.size
+    u = log_payoff - np.median(log_payoff)
+    h = 1.0 / response
+    order = np.argsort(u, kind="stable")
+    v, lam = u[order], shares[order]
+    zero = np.zeros(1)
+    cum_lam = np.concatenate([zero, np.cumsum(lam)])
+    cum_lam_u = np.concatenate([zero, np.cumsum(lam * v)])
+    cum_u = np.concatenate([zero, np.cumsum(v)])
+    far_below = np.searchsorted(v, u - h, side="right")  # u_s ≤ u_r - h
+    below = np.searchsorted(v, u, side="left")  # u_s < u_r
+    above = np.searchsorted(v, u, side="right")  # u_s ≤ u_r
+    near_above = np.searchsorted(v, u + h, side="left")  # u_s < u_r + h
+    inflow = cum_lam[far_below] + response * (
+        u * (cum_lam[below] - cum_lam[far_below]) - (cum_lam_u[below] - cum_lam_u[far_below])
+    )
+    outflow = shares * (
+        (n - near_above)
+        + response * ((cum_u[near_above] - cum_u[above]) - u * (near_above - above))
+    )
+    return adjustment_speed / (n - 1) * (inflow - outflow)
 
 
 def relocate_firms(

@@ -58,13 +58,11 @@ def run_with_baseline(
     with one_blas_thread():
         policy = _run(scenario, progress)
         baseline = _run(without_policies(scenario), progress)
-    policy.effects = pd.concat(
-        [
-            pd.DataFrame(effect_rows(baseline.summary, policy.summary)),
-            pd.DataFrame(welfare_effect_rows(baseline.welfare, policy.welfare)),
-        ],
-        axis=1,
-    )
+    effects = pd.DataFrame(effect_rows(baseline.summary, policy.summary))
+    if len(policy.welfare) and len(baseline.welfare):  # economies that report welfare
+        welfare = pd.DataFrame(welfare_effect_rows(baseline.welfare, policy.welfare))
+        effects = pd.concat([effects, welfare], axis=1)
+    policy.effects = effects
     policy.summary["policy_effect"] = policy_effect(baseline.summary, policy.summary)
     return policy, baseline
 

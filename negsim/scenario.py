@@ -13,6 +13,7 @@ import re
 import stat
 import tomllib
 from pathlib import Path
+from types import SimpleNamespace
 from typing import Any, Literal
 
 import tomli_w
@@ -66,7 +67,10 @@ class Economy(_Table):
     model: Literal[ECONOMIES] = Field(  # type: ignore[valid-type]
         "cp",
         description="'cp' Krugman core–periphery (workers move), 'fe' footloose entrepreneur "
-        "(entrepreneurs and their firms move), 'fc' footloose capital (firms move, people stay)",
+        "(entrepreneurs and their firms move), 'fc' footloose capital (firms move, people stay), "
+        "'cpvl' core–periphery with vertical linkages (industry relocates, nobody migrates), "
+        "'ql' Pflüger's quasi-linear model (skilled workers move), 'linear' Ottaviano–Tabuchi–"
+        "Thisse (skilled workers move; linear cost τ = transport_cost - 1; sigma unused)",
     )
     sigma: float = Field(
         gt=1,
@@ -93,6 +97,16 @@ class Economy(_Table):
         "1998 congestion; 0 = none); needs mu + housing_share < 1",
     )
 
+    input_share: float | None = Field(
+        None,
+        gt=0,
+        lt=1,
+        validate_default=True,
+        description="cpvl only: cost share α of the composite of all varieties in firms' "
+        "inputs (vertical linkages; Krugman & Venables 1995), in (0, (sigma-1)/sigma); unset "
+        "= 0.3",
+    )
+
     @field_validator("mu")
     @classmethod
     def _no_black_hole(cls, mu: float, info: ValidationInfo) -> float:
@@ -100,6 +114,14 @@ class Economy(_Table):
         if sigma is not None:
             economies.get(model).check_no_black_hole(sigma, mu)
         return mu
+
+    @field_validator("transport_cost")
+    @classmethod
+    def _admissible_cost(cls, T: float | None, info: ValidationInfo) -> float | None:
+        mu, model = info.data.get("mu"), info.data.get("model", "cp")
+        if T is not None and mu is not None:
+            economies.get(model).check_transport_cost(T, mu)
+        return T
 
     @field_validator("housing_share")
     @classmethod
@@ -113,6 +135,23 @@ class Economy(_Table):
         if mu is not None and not mu + eta < 1:
             raise ValueError(f"needs mu + housing_share < 1 (got {mu} + {eta})")
         return eta
+
+    @field_validator("input_share")
+    @classmethod
+    def _input_share(cls, alpha: float | None, info: ValidationInfo) -> float | None:
+        model, sigma = info.data.get("model", "cp"), info.data.get("sigma")
+        takes = economies.with_input_share()
+        if model not in takes:
+            if alpha is not None:
+                raise ValueError(
+                    f"input_share is only available with model {' or '.join(map(repr, takes))} "
+                    f"(got {model!r})"
+                )
+            return alpha
+        if sigma is not None:
+            economy = economies.get(model).with_parameters(SimpleNamespace(input_share=alpha))
+            economy.check_input_share(sigma)
+        return alpha
 
 
 class Link(_Table):
@@ -578,6 +617,9 @@ class Scenario(_Table):
                 "firms.adjustment_speed: needed (a number in (0, 1]) when firms.entry_exit or "
                 "firms.relocation_cost is set"
             )
+        economies.get(self.economy.model).with_parameters(self.economy).check_immobile(
+            self.economy.mu, self.farmer_shares()
+        )
         if self.regions.housing is not None and self.economy.housing_share == 0:
             raise ValueError(
                 "regions.housing: only used when economy.housing_share > 0 (cp with housing)"

@@ -25,7 +25,7 @@ from collections.abc import Callable
 
 import numpy as np
 
-from negsim.economies.base import Equilibrium
+from negsim.economies.base import DENSE_MAX_PLACES, Equilibrium
 
 
 def floored_log(values: np.ndarray) -> np.ndarray:
@@ -44,7 +44,15 @@ def payoff_jacobian(
     shares: np.ndarray,
     step: float = 1e-6,
 ) -> np.ndarray:
-    """J_rk = d ln payoff_r / d λ_k by forward differences (one solve per region)."""
+    """J_rk = d ln payoff_r / d λ_k: by forward differences (one solve per region) up to
+    ``DENSE_MAX_PLACES`` places; beyond, the economy's analytic Jacobian where the solver
+    offers one (``BoundSolver.jacobian``: one solve and a few R×R products, not R + 1
+    solves)."""
+    analytic = getattr(solve, "jacobian", None)
+    if analytic is not None and shares.size > DENSE_MAX_PLACES:
+        J = analytic(shares)
+        if J is not None:
+            return J
     base = solve(shares, None)
     u0 = ln_payoff(base)
     J = np.empty((shares.size, shares.size))
@@ -72,6 +80,51 @@ def empty_place_pays_more(
     return bool(np.max(gain) > margin)
 
 
+def leading_real_part(m: np.ndarray, dense_max: int = DENSE_MAX_PLACES) -> float:
+    """The largest real part of the eigenvalues of Qᵀ m Q, Q an orthonormal basis of the
+    vectors summing to zero (the directions that keep Σλ = 1).
+
+    Up to ``dense_max`` rows: Q by a QR factorisation and every eigenvalue (dense).
+    Beyond, without Q: with P = I - 11ᵀ/n and E = 11ᵀ/n, B = P m P - sE is block diagonal
+    in the basis (Q, 1/√n), B = diag(Qᵀ m Q, -s); with s = ‖m‖_F + 1, above Qᵀ m Q's
+    spectral radius, B's rightmost eigenvalue is Qᵀ m Q's. It is found by implicitly
+    restarted Arnoldi (ARPACK, ``scipy.sparse.linalg.eigs``, which = "LR") from O(n²)
+    products; dense eigenvalues where ARPACK does not converge."""
+    n = m.shape[0]
+    if n <= max(dense_max, 3):
+        q = _tangent_basis(n)
+        return float(np.max(np.linalg.eigvals(q.T @ m @ q).real))
+    from scipy.sparse.linalg import ArpackNoConvergence, LinearOperator, eigs
+
+    shift = float(np.linalg.norm(m)) + 1.0
+
+    def project(v: np.ndarray) -> np.ndarray:
+        return v - v.mean()
+
+    def product(v: np.ndarray) -> np.ndarray:
+        v = np.ravel(v)
+        return project(m @ project(v)) - shift * v.mean()
+
+    op = LinearOperator((n, n), matvec=product, dtype=float)
+    start = np.random.default_rng(0).standard_normal(n)  # ARPACK's start, fixed: reproducible
+    try:
+        values = eigs(
+            op,
+            k=1,
+            which="LR",
+            v0=start,
+            ncv=min(n - 1, 40),
+            tol=1e-8,
+            maxiter=300,
+            return_eigenvectors=False,
+        )
+        return float(np.max(values.real))
+    except ArpackNoConvergence:
+        b = m - m.mean(axis=0)[None, :]
+        b = b - b.mean(axis=1)[:, None] - shift / n
+        return float(np.max(np.linalg.eigvals(b).real))
+
+
 def _tangent_basis(n: int) -> np.ndarray:
     """Orthonormal basis (n × n-1) of the vectors summing to zero."""
     q, _ = np.linalg.qr(np.eye(n) - 1.0 / n)
@@ -83,9 +136,8 @@ def logit_flow_eigenvalue(jacobian: np.ndarray, shares: np.ndarray, noise: float
     linearised at a rest point λ (module docstring): Qᵀ[(diag λ - λλᵀ) J / ν - I]Q, J = d ln
     payoff/dλ. The amenities B (``negsim.amenities``) are constants and drop out."""
     n = shares.size
-    q = _tangent_basis(n)
     m = (np.diag(shares) - np.outer(shares, shares)) @ jacobian / noise - np.eye(n)
-    return float(np.max(np.linalg.eigvals(q.T @ m @ q).real))
+    return leading_real_part(m)
 
 
 def gap_flow_eigenvalue(jacobian: np.ndarray, shares: np.ndarray) -> float:
@@ -94,9 +146,7 @@ def gap_flow_eigenvalue(jacobian: np.ndarray, shares: np.ndarray) -> float:
     occupied = np.flatnonzero(np.asarray(shares) > 0)
     if occupied.size < 2:
         return -np.inf
-    q = _tangent_basis(occupied.size)
-    m = jacobian[np.ix_(occupied, occupied)]
-    return float(np.max(np.linalg.eigvals(q.T @ m @ q).real))
+    return leading_real_part(jacobian[np.ix_(occupied, occupied)])
 
 
 def stabilising_noise(jacobian: np.ndarray, shares: np.ndarray) -> float:

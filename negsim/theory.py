@@ -13,11 +13,15 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from negsim import economies
-from negsim.economies.base import PATH_DEPENDENT, Threshold, roots_in
+from negsim.economies.base import PATH_DEPENDENT, Economy, Threshold, roots_in
 from negsim.geography import two_region
 
 if TYPE_CHECKING:
     from negsim.scenario import Scenario
+
+Model = str | Economy
+"""An economy by its ``economy.model`` name, or an ``Economy`` with parameters of its own
+bound (``economies.get(name).with_parameters(table)``, e.g. cpvl's input share)."""
 
 __all__ = [
     "PATH_DEPENDENT",
@@ -34,13 +38,13 @@ __all__ = [
 ]
 
 
-def check(model: str, sigma: float, mu: float, housing_share: float = 0.0) -> None:
+def check(model: Model, sigma: float, mu: float, housing_share: float = 0.0) -> None:
     """Raise BlackHoleError (or ValueError) for parameters the economy does not admit."""
     economies.get(model).check(sigma, mu, housing_share)
 
 
 def thresholds(
-    model: str, sigma: float, mu: float, housing_share: float = 0.0
+    model: Model, sigma: float, mu: float, housing_share: float = 0.0
 ) -> tuple[list[Threshold], list[Threshold]]:
     """(break points, sustain points) of two symmetric regions, ascending in T.
 
@@ -52,7 +56,7 @@ def thresholds(
 
 
 def break_and_sustain(
-    model: str, sigma: float, mu: float, housing_share: float = 0.0
+    model: Model, sigma: float, mu: float, housing_share: float = 0.0
 ) -> tuple[float, float] | None:
     """(T_B, T_S) where the economy has exactly one break and one sustain point (cp without
     housing, fe), else None."""
@@ -65,23 +69,23 @@ def break_and_sustain(
     return None
 
 
-def symmetric_stable(model: str, T: float, sigma: float, mu: float, eta: float = 0.0) -> bool:
+def symmetric_stable(model: Model, T: float, sigma: float, mu: float, eta: float = 0.0) -> bool:
     """Is the even spread stable at T? (A marginal mover lowers her own payoff.)"""
     return economies.get(model).symmetric_stable(T, sigma, mu, eta)
 
 
-def core_sustainable(model: str, T: float, sigma: float, mu: float, eta: float = 0.0) -> bool:
+def core_sustainable(model: Model, T: float, sigma: float, mu: float, eta: float = 0.0) -> bool:
     """Is full agglomeration in one region an equilibrium at T?"""
     return economies.get(model).core_sustainable(T, sigma, mu, eta)
 
 
-def predict(model: str, T: float, sigma: float, mu: float, eta: float = 0.0) -> str:
+def predict(model: Model, T: float, sigma: float, mu: float, eta: float = 0.0) -> str:
     """The regime theory predicts at T for two symmetric regions."""
     return economies.get(model).predict(T, sigma, mu, eta)
 
 
 def tomahawk(
-    model: str,
+    model: Model,
     sigma: float,
     mu: float,
     transport_costs: np.ndarray,
@@ -99,7 +103,8 @@ def two_region_theory(scenario: Scenario) -> dict[str, Any] | None:
     if scenario.n_regions != 2 or geo.kind != "two_region" or geo.link_overrides:
         return None
     symmetric = scenario.farmer_shares() == [0.5, 0.5] and scenario.housing_shares() == [0.5, 0.5]
-    return economies.get(econ.model).two_region_theory(
+    economy = economies.get(econ.model).with_parameters(econ)
+    return economy.two_region_theory(
         econ.transport_cost,
         econ.sigma,
         econ.mu,
@@ -120,6 +125,8 @@ def welfare_of_patterns(
     of the CP model with the utilitarian (Benthamite) criterion: agglomeration is socially
     preferred once trade is free enough, dispersion when it is costly."""
     economy = economies.get(model)
+    if economy.welfare_groups is None:
+        raise ValueError(f"welfare of agglomeration vs dispersion: not available for {model}")
     even = np.array([0.5, 0.5])
     out = np.empty((2, np.size(phi)))
     for k, f in enumerate(np.asarray(phi, dtype=float).ravel()):

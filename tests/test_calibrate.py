@@ -16,6 +16,7 @@ from negsim.calibration import Calibration, calibrate, short_run_solver
 from negsim.cli import main
 from negsim.model import NEGModel
 from negsim.rest_point import find_rest_point, logit_tolerance
+from negsim.runner import run
 from negsim.scenario import load_scenario
 from negsim.stability import ln_payoff
 
@@ -90,14 +91,14 @@ def test_round_trip_recovers_random_amenities(tmp_path: Path, model: str) -> Non
     """Draw amenities, solve the scenario's rest point with noise (the logit dynamics, an
     independent computation), calibrate from that distribution: the amenities come back."""
     amenity = np.exp(0.3 * np.random.default_rng(7).normal(size=R))
-    source = load_scenario(write_places(tmp_path, POPULATION, amenity, model))
-    found = find_rest_point(
-        short_run_solver(source),
+    agents = NEGModel(load_scenario(write_places(tmp_path, POPULATION, amenity, model)))
+    found = find_rest_point(  # the model's own solver and amenities (from the table)
+        agents.solver,
         np.full(R, 1.0 / R),
         0.3,
         0.1,
         10.0,
-        log_amenity=log_amenities(source),
+        log_amenity=agents.log_amenity,
         tol=1e-15,
     )
     assert found.residual < 1e-14 and found.stable
@@ -252,6 +253,8 @@ def test_cli_errors_are_one_line_exit_2(tmp_path: Path, capsys: pytest.CaptureFi
     out = str(tmp_path / "out.toml")
     assert main(["calibrate", str(source), "--out", out, "--target", "lat"]) == 2
     _one_error(capsys, "--target 'lat'", "population")
+    assert main(["calibrate", str(source), "--out", out, "--target", "initial_share"]) == 2
+    _one_error(capsys, "places.csv has no column 'initial_share'")
     assert main(["calibrate", str(source), "--out", str(source)]) == 2
     _one_error(capsys, "is the scenario itself")
     assert main(["calibrate", str(source), "--out", str(tmp_path / "no" / "x.toml")]) == 2
@@ -268,7 +271,22 @@ def test_cli_errors_are_one_line_exit_2(tmp_path: Path, capsys: pytest.CaptureFi
     args = ["--set", "population.initial_shares=[1.0, 0.0]"]
     assert main(["calibrate", str(two), "--out", out, *args]) == 2
     _one_error(capsys, "population.initial_shares", "'South'", "> 0")
+    racetrack = ["--set", "regions.count=401", "--set", "economy.transport_cost=1.01"]
+    assert main(["calibrate", "racetrack_12", "--out", out, *racetrack]) == 2
+    _one_error(capsys, "401 places", "--force")
     assert not Path(out).exists()
+
+
+def test_python_calibrate_takes_a_scenario_or_its_file(tmp_path: Path) -> None:
+    import negsim
+
+    source = write_places(tmp_path, POPULATION, noise=0.2)
+    from_file = negsim.calibrate(source)
+    from_scenario = calibrate(load_scenario(source), target="population")
+    np.testing.assert_array_equal(from_file.amenities, from_scenario.amenities)
+    assert [name for name, _, _ in from_file.ranked()][0] == from_file.names[
+        int(np.argmax(from_file.amenities))
+    ]
 
 
 def test_two_region_calibration_without_a_table(tmp_path: Path) -> None:
@@ -281,3 +299,34 @@ def test_two_region_calibration_without_a_table(tmp_path: Path) -> None:
     z = (u + np.log(calibration.amenities)) / 0.2
     np.testing.assert_allclose(np.exp(z) / np.exp(z).sum(), [0.7, 0.3], rtol=1e-12)
     assert calibration.amenities[0] * calibration.amenities[1] == pytest.approx(1.0, rel=1e-14)
+
+
+PLACES = ROOT / "scenarios" / "places"
+
+
+def test_shipped_calibrated_anhui_is_what_calibrate_finds_and_stays() -> None:
+    """anhui_six_cities_calibrated.toml: its amenities are those `negsim calibrate` recovers
+    for anhui_six_cities at ν = 0.1; its rest point is the population shares, which the
+    economy without the amenities misses; a run settles near them. A settled run's
+    residual |λ - L(u(λ)/ν)| is at most its tolerance, and the flow's feedback can widen
+    that distance from the rest point by at most about 1/|eigenvalue| (the linearised flow
+    is (A/ν - I)(λ - λ*), its slowest direction decaying at rate |eigenvalue|)."""
+    shipped = load_scenario(PLACES / "anhui_six_cities_calibrated.toml")
+    calibration = calibrate(
+        load_scenario(PLACES / "anhui_six_cities.toml", ["behaviour.noise=0.1"])
+    )
+    np.testing.assert_allclose(shipped.amenities(), calibration.amenities, rtol=1e-15)
+    assert calibration.stable
+    observed = calibration.observed
+    solve = short_run_solver(shipped)
+    at_rest = find_rest_point(solve, observed, 0.1, 0.1, 10.0, log_amenity=log_amenities(shipped))
+    np.testing.assert_allclose(at_rest.shares, observed, atol=1e-9)
+    plain = find_rest_point(solve, observed, 0.1, 0.1, 10.0)
+    assert np.mean(np.abs(plain.shares - observed)) > 0.02
+
+    result = run(shipped)
+    settling = result.summary["settling"]
+    assert settling["stopped"] == "settled" and result.summary["regime"] == "partial"
+    final = np.array([result.summary["final_shares"][n] for n in calibration.names])
+    assert np.max(np.abs(final - observed)) < settling["tolerance"] / abs(calibration.eigenvalue)
+    assert np.mean(np.abs(final - observed)) < np.mean(np.abs(plain.shares - observed)) / 3

@@ -45,7 +45,10 @@ def walras_gap(model: NEGModel) -> float:
     manufactures μ Σ Y; with the housing share η (rents returned, Y = (μλw + (1-μ)a)/(1-η))
     that gives Σ_r λ_r w_r = (1-μ)/(1-μ-η). fe and fc (Baldwin et al. 2003 ch. 3–4): the
     mobile factor's rewards are 1/σ of all spending on manufactures,
-    Σ λ π = (μ/σ) Σ E, with E = (1-μ)a + λπ (fe) or E = (1-μ)a/(1-μ/σ) (fc).
+    Σ λ π = (μ/σ) Σ E, with E = (1-μ)a + λπ (fe) or E = (1-μ)a/(1-μ/σ) (fc). cpvl (FKV
+    ch. 14): the industrial wage bill μ Σ λ w is the share 1-α of firms' sales, which equal
+    spending on varieties μ Σ Y + α·sales; with Y = a + μλ(w-1) that gives Σ_r λ_r w_r = 1.
+    ql (Pflüger 2004): μ firms earn 1/σ of spending μ Σ N = μ, so Σ λ π = 1/σ.
     The gap is divided by the multiplier of the income loop, 1/(1 - μ/(1-η)) in cp and
     1/(1 - μ/σ) in fe, which amplifies the solver's residual (near μ + η = 1 it is ~10⁴).
     """
@@ -58,9 +61,44 @@ def walras_gap(model: NEGModel) -> float:
         expected, multiplier = (1.0 - mu) / (1.0 - mu - eta), (1.0 - eta) / (1.0 - mu - eta)
     elif econ.model == "fe":
         expected, multiplier = b * (1.0 - mu) / (1.0 - b), 1.0 / (1.0 - b)
+    elif econ.model == "cpvl":  # firms' sales μΣλw/(1-α) = μΣY + α·(the same sales)
+        expected, multiplier = 1.0, 1.0
+    elif econ.model == "ql":
+        expected, multiplier = 1.0 / sigma, 1.0
+    elif econ.model == "linear":  # every region's profit, not only the total
+        expected = linear_profits(model)
+        scale = max(float(np.max(expected)), 1e-300)
+        return float(np.max(np.abs(eq.wage - expected))) / scale
     else:
         expected, multiplier = b * (1.0 - mu) / (1.0 - b), 1.0
     return abs(paid - expected) / expected / multiplier
+
+
+def linear_profits(model: NEGModel) -> np.ndarray:
+    """Operating profits of a firm in each region of the linear economy (Ottaviano, Tabuchi &
+    Thisse 2002), market by market from the consumer's first-order conditions
+    α - (β-γ) q_r - γ Q = p_r: a negligible firm facing q = (α - γQ - p)/(β-γ) charges
+    p = (α - γQ + τ)/2, so Q = (m α - Σ n τ)/(2(β-γ) + γ m) over the m firms that sell, the
+    nearest sellers first (they sell while the choke price α - γQ exceeds their cost), and
+    profit Σ_s M_s (α - γQ_s - τ_rs)²/(4(β-γ))."""
+    econ = model.spec.economy
+    demand = model.economy.demand(econ.mu)
+    alpha, slope = demand.alpha, demand.beta - demand.gamma
+    lam, a = model.shares, model.farmers
+    tau = np.asarray(model.transport_costs) - 1.0
+    n, residents = demand.L * lam, demand.L * lam + demand.A * a
+    profit = np.zeros(lam.size)
+    for s in range(lam.size):
+        order = [r for r in np.argsort(tau[:, s], kind="stable") if n[r] > 0]
+        choke, m, cost = alpha, 0.0, 0.0
+        for r in order:
+            if not tau[r, s] < choke:
+                break
+            m, cost = m + n[r], cost + n[r] * tau[r, s]
+            choke = alpha - demand.gamma * (m * alpha - cost) / (2 * slope + demand.gamma * m)
+        margin = np.clip(choke - tau[:, s], 0.0, None)
+        profit += residents[s] * margin**2 / (4 * slope)
+    return profit
 
 
 def cp_wage_residual(model: NEGModel) -> float:
@@ -108,8 +146,13 @@ def check_step(model: NEGModel, firms_before: int) -> int:
     # a reward is positive exactly where some spending can reach the region (Σ_s φ_rs E_s > 0;
     # it is 0 where nobody lives nearby and every other place is beyond the float range)
     sigma = spec.economy.sigma
-    reachable = np.asarray(model.transport_costs) ** (1.0 - sigma) @ eq.income > 0
-    assert np.all(potential[reachable] > 0) and np.all(potential[~reachable] == 0)
+    if spec.economy.model == "linear":  # a linear cost trades only below a choke price, so
+        # only a region's own market is sure to buy (Ottaviano, Tabuchi & Thisse 2002)
+        reachable = eq.income > 0
+        assert np.all(potential[reachable] > 0)
+    else:
+        reachable = np.asarray(model.transport_costs) ** (1.0 - sigma) @ eq.income > 0
+        assert np.all(potential[reachable] > 0) and np.all(potential[~reachable] == 0)
     stranded = (eq.wage == 0) & reachable  # cp: workers no operating firm employs
     assert np.all((eq.wage > 0) | ~reachable | (stranded & (model.own_speed is not None)))
     # a real wage w G^(-μ) is 0 only where w is, or where it underflows (below e^-700)
@@ -179,9 +222,16 @@ def scenarios(draw):
             st.sampled_from([1.0001, 1_000.0]),
         )
     )
-    limit = {"cp": (sigma - 1.0) / sigma, "fe": min(1.0, sigma - 1.0)}.get(model, 1.0)
+    limit = {
+        "linear": 0.25,  # its no-black-hole bound is near 0.245 (validation redraws above it)
+        "cp": (sigma - 1.0) / sigma,
+        "fe": min(1.0, sigma - 1.0),
+        "ql": (sigma - 1.0) / (2.0 * sigma - 1.0),
+    }.get(model, 1.0)
     mu = limit * _fraction(draw)
     econ = {"model": model, "sigma": sigma, "mu": mu}
+    if model in economies.with_input_share():  # below the black hole α < (σ-1)/σ
+        econ["input_share"] = (sigma - 1.0) / sigma * _fraction(draw, 1e-4, 0.999)
     if economy.has_housing and draw(st.booleans()):
         econ["housing_share"] = (1.0 - mu) * _fraction(draw, 1e-4, 0.999)
 
@@ -241,6 +291,8 @@ def scenarios(draw):
         regions["farmer_shares"] = _shares(draw, n) or [1.0 / n] * n
         if min(regions["farmer_shares"]) == 0 and draw(st.booleans()):
             regions["farmer_shares"] = [1.0 / n] * n
+    if model in economies.with_input_share():  # μ below every region's labour share
+        econ["mu"] = min(regions.get("farmer_shares") or [1.0 / n]) * _fraction(draw)
     if econ.get("housing_share") and draw(st.booleans()):
         regions["housing"] = _shares(draw, n) or [1.0 / n] * n
         if min(regions["housing"]) <= 0:

@@ -327,7 +327,9 @@ WITHOUT_POLICIES = sorted(
     path
     for path in (ROOT / "scenarios" / "places").glob("*.toml")
     if not tomllib.loads(path.read_text(encoding="utf-8")).get("policies")
-)  # the policy scenarios answer their questions in tests/test_places_scenarios.py
+    and "amenities" not in tomllib.loads(path.read_text(encoding="utf-8")).get("regions", {})
+)  # the policy scenarios answer their questions in tests/test_places_scenarios.py, the
+# calibrated ones (amenities) in tests/test_calibrate.py
 
 
 @pytest.mark.parametrize("path", WITHOUT_POLICIES, ids=[p.stem for p in WITHOUT_POLICIES])

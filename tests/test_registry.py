@@ -11,7 +11,7 @@ import pytest
 
 import negsim
 from negsim import economies
-from negsim.economies import cp, fc, fe
+from negsim.economies import cp, fc, fe, linear, ql
 from negsim.economies.base import EquilibriumError
 from negsim.geography import racetrack
 from negsim.policies import UNCHANGED, Schedule
@@ -21,14 +21,18 @@ BASE = Path(__file__).resolve().parents[1] / "scenarios" / "two_region_clusterin
 
 
 def test_registry_lists_every_economy_and_refuses_unknown_names():
-    assert economies.NAMES == ("cp", "fe", "fc")
+    assert economies.NAMES == ("cp", "fe", "fc", "cpvl", "ql", "linear")
     assert {name: e.mobile.name for name, e in economies.REGISTRY.items()} == {
         "cp": "workers",
         "fe": "entrepreneurs",
         "fc": "capital",
+        "cpvl": "industry",
+        "ql": "skilled workers",
+        "linear": "skilled workers",
     }
     assert economies.with_housing() == ["cp"] and economies.with_firm_dynamics() == ["cp"]
-    with pytest.raises(ValueError, match=r"unknown economy 'xx' \(cp, fe, fc\)"):
+    assert economies.with_input_share() == ["cpvl"]
+    with pytest.raises(ValueError, match=r"unknown economy 'xx' \(cp, fe, fc, cpvl, ql, linear\)"):
         economies.get("xx")
 
 
@@ -41,6 +45,10 @@ def test_the_interface_passes_every_argument_to_the_economy(seed):
         "cp": cp.short_run_equilibrium(lam, a, T, 5.0, 0.4, housing_share=0.1, housing=h),
         "fe": fe.short_run_equilibrium(lam, a, T, 5.0, 0.4),
         "fc": fc.short_run_equilibrium(lam, a, T, 5.0, 0.4),
+        "ql": ql.short_run_equilibrium(lam, a, T, 5.0, 0.4),
+        "linear": linear.short_run_equilibrium(
+            lam, a, T - 1.0, economies.get("linear").demand(0.4)
+        ),
     }
     for name, expected in direct.items():
         economy = economies.get(name)
@@ -53,14 +61,15 @@ def test_the_interface_passes_every_argument_to_the_economy(seed):
 
 def test_closed_form_economies_refuse_what_they_do_not_model():
     lam, a, T = np.array([0.6, 0.4]), np.array([0.5, 0.5]), np.array([[1.0, 1.5], [1.5, 1.0]])
-    for name in ("fe", "fc"):
+    for name in ("fe", "fc", "ql", "linear"):
         economy = economies.get(name)
         with pytest.raises(EquilibriumError, match="firm masses"):
             economy.equilibrium(lam, a, T, 5.0, 0.4, firms=np.array([0.5, 0.5]))
         with pytest.raises(EquilibriumError, match="housing"):
             economy.equilibrium(lam, a, T, 5.0, 0.4, housing_share=0.1)
+        mu = 0.1 if name == "linear" else 0.4  # linear's no-black-hole bound is mu ≈ 0.245
         with pytest.raises(ValueError, match="housing share"):
-            economy.check(5.0, 0.4, housing_share=0.1)
+            economy.check(5.0, mu, housing_share=0.1)
 
 
 def test_scenario_checks_ask_the_economy():

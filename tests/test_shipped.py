@@ -69,6 +69,8 @@ def test_a_bare_name_resolves_to_the_shipped_file_and_an_existing_path_wins(
     packaged = DATA / "scenarios" / "two_region_clustering.toml"
     assert shipped.resolve("two_region_clustering", "scenarios") == packaged
     assert shipped.resolve(Path("tomahawk"), "sweeps") == DATA / "sweeps" / "tomahawk.toml"
+    places = DATA / "scenarios" / "places" / "german_division.toml"  # the real-places ones too
+    assert shipped.resolve("german_division", "scenarios") == places
     # paths stay paths, even missing ones (their loader names the missing file)
     assert shipped.resolve("two_region_clustering.toml", "scenarios") == Path(
         "two_region_clustering.toml"

@@ -291,3 +291,29 @@ def test_tomahawk_welfare_draws_the_figure_and_reports_the_crossing(tmp_path, ca
         theory.welfare_crossings("cp", 5.0, 0.4)[0].phi, rel=1e-12
     )
     assert main(["tomahawk", "--welfare", str(tmp_path / "no" / "w.png")]) == 2
+
+
+@pytest.mark.parametrize(
+    "model", [n for n, e in economies.REGISTRY.items() if not e.welfare_groups]
+)
+def test_economies_without_welfare_groups_are_refused_in_one_line(tmp_path, model):
+    """An economy that has not written its groups down (its utility need not be income over
+    ``price_level``) has no group welfare, and ``tomahawk --welfare`` refuses it (exit 2)."""
+    from negsim.cli import main
+
+    with pytest.raises(ValueError, match=model):
+        economies.get(model).group_welfare(None, EVEN, EVEN, 0.4)
+    assert main(["tomahawk", "--model", model, "--welfare", str(tmp_path / "w.png")]) == 2
+
+
+def test_a_run_of_such_an_economy_writes_the_header_only(monkeypatch, tmp_path):
+    from negsim.cli import main
+    from negsim.record import WELFARE_COLUMNS
+
+    monkeypatch.setattr(type(economies.get("cp")), "welfare_groups", None)
+    out = tmp_path / "out"
+    args = ["run", str(SCENARIO), "--out", str(out), "--quiet"]
+    assert main([*args, "--set", "population.workers=300", "--set", "run.steps=3"]) == 0
+    written = pd.read_csv(out / "welfare.csv")
+    assert len(written) == 0 and list(written.columns) == list(WELFARE_COLUMNS)
+    assert len(pd.read_csv(out / "timeseries.csv")) == 8

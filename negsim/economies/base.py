@@ -98,13 +98,36 @@ class Threshold:
     phi: float
 
 
+DENSE_MAX_PLACES = 400
+"""The most places the dense paths serve: beyond it the short-run equilibria are solved
+matrix-free (O(R²) per iteration; cp by Newton–Krylov, fe by GMRES on its linear system),
+the payoff Jacobian of the stability test is analytic (never R + 1 solves), its leading
+eigenvalue iterative, and the settling tolerance scales with 1/R. At and below it
+everything is as before, so every shipped scenario (at most 296 places, china_500k) keeps
+its outputs bit for bit; the dense paths stay the reference the tests hold the fast ones
+to. 400 is also where ``rest_point.JACOBIAN_MAX_PLACES`` stops the finite-difference
+tolerance."""
+
+
+def trade_freeness(T: np.ndarray, sigma: float) -> np.ndarray:
+    """φ = T^(1-σ), the share of a shipment that arrives, to the power σ-1 (FKV 1999, ch. 4:
+    the trade freeness). Built once per geography (``Economy.solver``)."""
+    return np.asarray(T, dtype=float) ** (1.0 - sigma)
+
+
 def as_inputs(
-    shares: np.ndarray, immobile: np.ndarray, T: np.ndarray, sigma: float, economy: str
+    shares: np.ndarray,
+    immobile: np.ndarray,
+    T: np.ndarray,
+    sigma: float,
+    economy: str,
+    phi: np.ndarray | None = None,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """(λ, a, φ = T^(1-σ)) as float arrays, checked: λ ≥ 0 with a positive total, T R×R."""
+    """(λ, a, φ = T^(1-σ)) as float arrays, checked: λ ≥ 0 with a positive total, T R×R.
+    ``phi``, where given, is T^(1-σ) already built (``trade_freeness``) and T is not read."""
     lam = np.asarray(shares, dtype=float)
     a = np.asarray(immobile, dtype=float)
-    phi = np.asarray(T, dtype=float) ** (1.0 - sigma)
+    phi = trade_freeness(T, sigma) if phi is None else phi
     if lam.ndim != 1 or phi.shape != (lam.size, lam.size) or a.shape != lam.shape:
         raise EquilibriumError(
             f"{economy}: shape mismatch: shares {lam.shape}, immobile {a.shape}, "
@@ -275,6 +298,8 @@ class Economy(ABC):
     """Firms can adjust at a speed of their own (equilibrium for given firm masses)."""
     empty_region_potential: ClassVar[bool] = False
     """An empty region reports the reward a first mover *would* earn there."""
+    cost_label: ClassVar[str] = "transport cost T (iceberg factor, ≥ 1)"
+    """How figures name the two-region transport cost T."""
     home_market: ClassVar[bool] = False
     """Symmetric regions never break apart: what two regions show is the home-market effect
     of an asymmetric market (``home_market_share``), not a tomahawk."""
@@ -298,6 +323,10 @@ class Economy(ABC):
         if not 0 <= housing_share < 1 - mu:
             raise ValueError(f"housing share must be in [0, 1-mu) (got {housing_share})")
 
+    def check_transport_cost(self, T: float, mu: float) -> None:
+        """Raise ValueError for a link cost T the economy does not admit (any T ≥ 1 here)."""
+        return None
+
     def check_inputs(self, firms: np.ndarray | None, housing_share: float) -> None:
         """Raise EquilibriumError where a closed-form economy is given what it does not model
         (firm masses other than free entry's, a housing share)."""
@@ -305,6 +334,16 @@ class Economy(ABC):
             raise EquilibriumError(f"{self.name}: firm masses follow the mobile factor")
         if housing_share and not self.has_housing:
             raise EquilibriumError(f"{self.name}: no housing stock in this economy")
+
+    def with_parameters(self, table: Any) -> Economy:
+        """This economy with the parameters of its own that a scenario's ``[economy]`` table
+        (``table``) sets; itself where it has none beyond σ, μ and η."""
+        return self
+
+    def check_immobile(self, mu: float, immobile: list[float]) -> None:
+        """Raise ValueError where the immobile population's shares do not fit the economy
+        (nothing to check unless an economy says so)."""
+        return None
 
     # --- short-run equilibrium ---------------------------------------------------------
     @abstractmethod
@@ -322,8 +361,10 @@ class Economy(ABC):
         wage0: np.ndarray | None = None,
         tol: float = 1e-12,
         max_iter: int = 100,
+        phi: np.ndarray | None = None,
     ) -> Equilibrium:
-        """The short-run equilibrium at mobile shares ``shares`` (R regions, any T)."""
+        """The short-run equilibrium at mobile shares ``shares`` (R regions, any T;
+        ``phi`` = T^(1-σ) where already built)."""
 
     def solver(
         self,
@@ -337,24 +378,28 @@ class Economy(ABC):
         tol: float = 1e-12,
         max_iter: int = 100,
     ) -> Solver:
-        """``equilibrium`` with everything but the state bound (what a model steps with)."""
+        """``equilibrium`` with everything but the state bound (what a model steps with);
+        φ = T^(1-σ) is built here once, not at every solve."""
+        return BoundSolver(
+            self, immobile, T, sigma, mu, housing_share, housing, tol=tol, max_iter=max_iter
+        )
 
-        def solve(shares, wage0=None, firms=None):
-            return self.equilibrium(
-                shares,
-                immobile,
-                T,
-                sigma,
-                mu,
-                housing_share=housing_share,
-                housing=housing,
-                firms=firms,
-                wage0=wage0,
-                tol=tol,
-                max_iter=max_iter,
-            )
-
-        return solve
+    def payoff_jacobian(
+        self,
+        shares: np.ndarray,
+        immobile: np.ndarray,
+        T: np.ndarray,
+        sigma: float,
+        mu: float,
+        *,
+        housing_share: float = 0.0,
+        housing: np.ndarray | None = None,
+        phi: np.ndarray | None = None,
+    ) -> np.ndarray | None:
+        """d ln payoff_r / d λ_k across short-run equilibria under free entry, analytically
+        (what ``negsim.stability`` linearises); None where the economy has no closed form
+        for it (then the stability test differentiates numerically)."""
+        return None
 
     def welfare(self, eq: Equilibrium) -> float:
         """Utilitarian welfare: the sum over regions of real income, W = Σ_r Y_r / P_r.
@@ -369,8 +414,11 @@ class Economy(ABC):
         """
         return float(np.sum(eq.income / eq.price_level))
 
-    welfare_groups: ClassVar[tuple[str, str]] = ("mobile", "immobile")
-    """Who the groups of ``group_welfare`` are, mobile first (e.g. workers, farmers)."""
+    welfare_groups: ClassVar[tuple[str, str] | None] = None
+    """Who the groups of ``group_welfare`` are, mobile first (e.g. workers, farmers); None
+    where the economy does not report welfare by group (its indirect utility is not income
+    over ``price_level``, or its groups are not yet written down): then welfare.csv holds
+    its header only."""
 
     def mobile_income(
         self, eq: Equilibrium, shares: np.ndarray, immobile: np.ndarray, mu: float, eta: float
@@ -400,6 +448,8 @@ class Economy(ABC):
         (/(1-η)). Summed with the masses this is ``welfare``, the utilitarian
         (Benthamite) total of Charlot, Gaigné, Robert-Nicoud & Thisse (2006).
         """
+        if self.welfare_groups is None:
+            raise ValueError(f"welfare by group is not available for the {self.name} economy")
         a = np.asarray(immobile, dtype=float)
         m_mass, m_income = self.mobile_income(eq, shares, a, mu, housing_share)
         i_mass = (1.0 - mu) * a
@@ -514,7 +564,7 @@ class Economy(ABC):
 
 class ClosedFormEconomy(Economy):
     """An economy whose short-run equilibrium is a closed form (or an exact linear solve) in
-    the shares alone: ``closed_form(shares, immobile, T, sigma, mu)``. It has no housing
+    the shares alone: ``closed_form(shares, immobile, T, sigma, mu, phi=None)``. It has no housing
     stock and no firm masses of its own, and a warm start, tolerance or iteration cap has
     nothing to do."""
 
@@ -535,11 +585,71 @@ class ClosedFormEconomy(Economy):
         wage0=None,
         tol=1e-12,
         max_iter=100,
+        phi=None,
     ) -> Equilibrium:
         self.check_inputs(firms, housing_share)
         with np.errstate(over="ignore", divide="ignore", invalid="ignore"):
-            eq = self.closed_form(shares, immobile, T, sigma, mu)
+            eq = self.closed_form(shares, immobile, T, sigma, mu, phi=phi)
         return finite(eq, self.name.upper(), sigma)
+
+
+class BoundSolver:
+    """An economy's short-run equilibrium with its parameters, immobile population and
+    transport costs bound (a ``Solver``), φ = T^(1-σ) built once; ``jacobian(shares)`` is
+    the economy's analytic ``payoff_jacobian`` there (None where it has none)."""
+
+    def __init__(
+        self,
+        economy: Economy,
+        immobile: np.ndarray,
+        T: np.ndarray,
+        sigma: float,
+        mu: float,
+        housing_share: float = 0.0,
+        housing: np.ndarray | None = None,
+        *,
+        tol: float = 1e-12,
+        max_iter: int = 100,
+    ) -> None:
+        self.economy, self.immobile, self.T = economy, immobile, T
+        self.sigma, self.mu, self.housing_share, self.housing = sigma, mu, housing_share, housing
+        self.tol, self.max_iter = tol, max_iter
+        self.phi = trade_freeness(T, sigma)
+        self.phi.flags.writeable = False  # built once per geography, shared by every solve
+
+    def __call__(
+        self,
+        shares: np.ndarray,
+        wage0: np.ndarray | None = None,
+        firms: np.ndarray | None = None,
+    ) -> Equilibrium:
+        return self.economy.equilibrium(
+            shares,
+            self.immobile,
+            self.T,
+            self.sigma,
+            self.mu,
+            housing_share=self.housing_share,
+            housing=self.housing,
+            firms=firms,
+            wage0=wage0,
+            tol=self.tol,
+            max_iter=self.max_iter,
+            phi=self.phi,
+        )
+
+    def jacobian(self, shares: np.ndarray) -> np.ndarray | None:
+        """d ln payoff / d λ at ``shares`` (free entry), analytic; None where not known."""
+        return self.economy.payoff_jacobian(
+            shares,
+            self.immobile,
+            self.T,
+            self.sigma,
+            self.mu,
+            housing_share=self.housing_share,
+            housing=self.housing,
+            phi=self.phi,
+        )
 
 
 def _as_dict(t: Threshold) -> dict[str, float]:

@@ -11,9 +11,13 @@ the nominal wages alone. Everything here is a pure function of numpy arrays.
 
 from __future__ import annotations
 
+import weakref
+from functools import partial
+
 import numpy as np
 
 from negsim.economies.base import (
+    DENSE_MAX_PLACES,
     BlackHoleError,
     Economy,
     Equilibrium,
@@ -27,6 +31,7 @@ from negsim.economies.base import (
     roots_in,
     tomahawk_scan,
 )
+from negsim.economies.krylov import gmres
 from negsim.geography import two_region as two_region_costs
 
 __all__ = [
@@ -87,6 +92,8 @@ def short_run_equilibrium(
     wage0: np.ndarray | None = None,
     tol: float = 1e-12,
     max_iter: int = 100,
+    phi: np.ndarray | None = None,
+    method: str = "auto",
 ) -> Equilibrium:
     """Solve the CP short-run equilibrium for R regions with any transport-cost matrix.
 
@@ -117,14 +124,26 @@ def short_run_equilibrium(
 
     ``firms`` (masses n_r, zero-profit total 1) fixes how many firms are present instead of
     free entry (n_r = λ_r); see ``_Markets`` for that out-of-equilibrium variant.
+
+    ``method``: "dense" (the Newton steps above, O(R³) an iteration), "krylov" (the same
+    Newton steps, each solved matrix-free by GMRES from Jacobian–vector products, O(R²) an
+    iteration: Newton–Krylov, Knoll & Keyes 2004, J. Comput. Phys. 193, 357–397, with
+    Eisenstat & Walker's 1996 forcing term min(0.1, ‖F‖)) or "auto": dense up to
+    ``DENSE_MAX_PLACES`` places, Krylov beyond. Both stop at the same residual ``tol``.
+    ``phi`` is T^(1-σ) where already built (``Economy.solver`` builds it once).
     """
-    m = _Markets.build(shares, farmers, T, sigma, mu, housing_share, housing, firms)
+    m = _Markets.build(shares, farmers, T, sigma, mu, housing_share, housing, firms, phi)
+    krylov = method == "krylov" or (method == "auto" and m.lam.size > DENSE_MAX_PLACES)
+    if krylov:
+        m.phi_t = _transpose(m.phi)
     if wage0 is None:
         u = np.zeros_like(m.lam)
     else:  # a region whose workers earned nothing restarts from the unit wage
         wage0 = np.asarray(wage0, dtype=float)
         u = np.log(np.where(wage0 > 0, wage0, 1.0))
     with np.errstate(over="ignore", divide="ignore", invalid="ignore"):
+        if krylov:
+            return finite(_newton_krylov(m, u, tol, max_iter), "CP", sigma)
         residual, jacobian = m.residual_and_jacobian(u)
         if not np.all(np.isfinite(residual)):
             raise out_of_range("CP", sigma)
@@ -144,6 +163,49 @@ def short_run_equilibrium(
             u, residual, jacobian = m.line_search(u, direction, residual)
         eq = m.equilibrium(u, iteration, float(np.max(np.abs(residual))))
     return finite(eq, "CP", sigma)
+
+
+_TRANSPOSES: dict[int, tuple[weakref.ref, np.ndarray | None]] = {}
+
+
+def _transpose(phi: np.ndarray) -> np.ndarray:
+    """φᵀ laid out row by row (φ itself where symmetric): a product with a transposed view
+    reads memory across rows, measured 10× slower at R = 1,000. Built once for a read-only
+    φ that owns its memory (``BoundSolver``'s, which nothing can change); otherwise the view."""
+    if phi.flags.writeable or phi.base is not None:
+        return phi.T
+    key = id(phi)
+    hit = _TRANSPOSES.get(key)
+    if hit is None or hit[0]() is not phi:
+        t = None if np.array_equal(phi, phi.T) else np.ascontiguousarray(phi.T)  # None: φ
+        forget = partial(_TRANSPOSES.pop, key, None)  # bound now: no global at shutdown
+        hit = _TRANSPOSES[key] = (weakref.ref(phi, lambda _: forget()), t)
+    return phi if hit[1] is None else hit[1]
+
+
+def _newton_krylov(m: _Markets, u: np.ndarray, tol: float, max_iter: int) -> Equilibrium:
+    """``short_run_equilibrium``'s damped Newton steps with each step solved by GMRES from
+    Jacobian–vector products (``_Markets.jacobian_vector``): O(R²) an inner iteration."""
+    sigma = m.sigma
+    parts = m.parts(u)
+    residual = m.residual_at(u, parts)
+    if not np.all(np.isfinite(residual)):
+        raise out_of_range("CP", sigma)
+    iteration = 0
+    while not np.max(np.abs(residual)) < tol:
+        iteration += 1
+        if iteration > max_iter:
+            raise EquilibriumError(
+                f"CP short-run equilibrium did not converge in {max_iter} Newton "
+                f"iterations (log-wage residual {np.max(np.abs(residual)):.3g} > tol "
+                f"{tol:.3g}); raise solver.max_iter"
+            )
+        forcing = min(0.1, float(np.linalg.norm(residual)))
+        direction, _ = gmres(partial(m.jacobian_vector, u, parts), -residual, rtol=forcing)
+        if not np.all(np.isfinite(direction)):
+            direction = residual
+        u, parts, residual = m.line_search_residual(u, direction, residual)
+    return m.equilibrium(u, iteration, float(np.max(np.abs(residual))))
 
 
 class _Markets:
@@ -168,6 +230,7 @@ class _Markets:
 
     def __init__(self, lam, a, phi, sigma, mu, eta, housing, firms=None):
         self.lam, self.a, self.phi = lam, a, phi
+        self.phi_t = phi.T
         self.sigma, self.mu, self.eta, self.housing = sigma, mu, eta, housing
         self.scale = 1.0 / (1.0 - eta)  # income per unit of labour income, rents included
         if firms is None:  # free entry: n = λ
@@ -188,8 +251,10 @@ class _Markets:
         )
 
     @classmethod
-    def build(cls, shares, farmers, T, sigma, mu, eta=0.0, housing=None, firms=None) -> _Markets:
-        lam, a, phi = as_inputs(shares, farmers, T, sigma, "CP")
+    def build(
+        cls, shares, farmers, T, sigma, mu, eta=0.0, housing=None, firms=None, phi=None
+    ) -> _Markets:
+        lam, a, phi = as_inputs(shares, farmers, T, sigma, "CP", phi)
         h = np.full(lam.size, 1.0 / lam.size) if housing is None else np.asarray(housing, float)
         if firms is not None and (np.shape(firms) != lam.shape or np.any(np.less(firms, 0))):
             raise EquilibriumError(f"CP: firms must be {lam.size} non-negative masses")
@@ -199,7 +264,7 @@ class _Markets:
         """Wages w, incomes Y, P = G^(1-σ) and B = Σ_s φ_rs Y_s/P_s at log-wages u."""
         w = np.exp(u)
         income = self.scale * (self.earning * w + (1.0 - self.mu) * self.a)
-        p = self.phi.T @ (self.firms * w ** (1.0 - self.sigma))
+        p = self.phi_t @ (self.firms * w ** (1.0 - self.sigma))
         b = self.phi @ (income / p)
         return w, income, p, b
 
@@ -219,6 +284,36 @@ class _Markets:
         jac = db_dw * w / (sigma * b)[:, None]
         jac[np.diag_indices_from(jac)] -= 1.0
         return (self.log_kappa + np.log(b)) / sigma - u, jac
+
+    def residual_at(self, u, parts):
+        """F(u) = ln W(e^u) - u from ``parts(u)``."""
+        return (self.log_kappa + np.log(parts[3])) / self.sigma - u
+
+    def jacobian_vector(self, u, parts, v):
+        """(dF/du) v without forming dF/du, O(R²): with dY = c e w v, dP = φᵀ((1-σ) n w^(1-σ)
+        v) and dB = φ(dY/P - Y dP/P²), (dF/du) v = dB/(σB) - v (``residual_and_jacobian``'s
+        Jacobian applied to v)."""
+        w, income, p, b = parts
+        d_income = self.scale * self.earning * w * v
+        d_p = self.phi_t @ ((1.0 - self.sigma) * self.firms * w ** (1.0 - self.sigma) * v)
+        d_b = self.phi @ (d_income / p - income * d_p / p**2)
+        return d_b / (self.sigma * b) - v
+
+    def line_search_residual(self, u, direction, residual):
+        """``line_search`` without Jacobians: (u, parts, residual) of the accepted step."""
+        norm0 = float(np.max(np.abs(residual)))
+        step = 1.0
+        while step > 1e-10:
+            trial = u + step * direction
+            parts = self.parts(trial)
+            res = self.residual_at(trial, parts)
+            norm = float(np.max(np.abs(res)))
+            if np.isfinite(norm) and norm < (1.0 - 1e-4 * step) * norm0:
+                return trial, parts, res
+            step *= 0.5
+        raise EquilibriumError(
+            f"CP short-run equilibrium: Newton line search stalled at log-wage residual {norm0:.3g}"
+        )
 
     def line_search(self, u, direction, residual):
         """Damped Newton: halve the step until the largest residual falls."""
@@ -286,6 +381,7 @@ def log_real_wage_jacobian(
     *,
     housing_share: float = 0.0,
     housing: np.ndarray | None = None,
+    phi: np.ndarray | None = None,
 ) -> np.ndarray:
     """d ln ω_r / d λ_k across short-run equilibria (wages re-clearing), analytically.
 
@@ -296,9 +392,9 @@ def log_real_wage_jacobian(
     (FKV ch. 5–6; Akamatsu, Takayama & Ikeda 2012 for the racetrack).
     """
     eq = short_run_equilibrium(
-        shares, farmers, T, sigma, mu, housing_share=housing_share, housing=housing
+        shares, farmers, T, sigma, mu, housing_share=housing_share, housing=housing, phi=phi
     )
-    m = _Markets.build(shares, farmers, T, sigma, mu, housing_share, housing)
+    m = _Markets.build(shares, farmers, T, sigma, mu, housing_share, housing, phi=phi)
     u = np.log(eq.wage)
     w, income, p, b = m.parts(u)
     _, jac_u = m.residual_and_jacobian(u)
@@ -610,6 +706,14 @@ class CorePeriphery(Economy):
         the rents, rebated in proportion to labour income: w_r/(1-η) (0 where no firm
         employs her; an empty region's potential wage)."""
         return mu * np.asarray(shares, dtype=float), eq.wage / (1.0 - eta)
+
+    def payoff_jacobian(
+        self, shares, immobile, T, sigma, mu, *, housing_share=0.0, housing=None, phi=None
+    ):
+        """``log_real_wage_jacobian``: workers compare real wages."""
+        return log_real_wage_jacobian(
+            shares, immobile, T, sigma, mu, housing_share=housing_share, housing=housing, phi=phi
+        )
 
     equilibrium = staticmethod(short_run_equilibrium)
     """``short_run_equilibrium`` (FKV ch. 5, eqs. (5.1)–(5.4), with housing): its signature

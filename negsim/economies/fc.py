@@ -34,6 +34,8 @@ def short_run_equilibrium(
     T: np.ndarray,
     sigma: float,
     mu: float,
+    *,
+    phi: np.ndarray | None = None,
     **_: object,
 ) -> Equilibrium:
     """Solve the FC short-run equilibrium for R regions (Baldwin et al. 2003, ch. 3)::
@@ -45,9 +47,10 @@ def short_run_equilibrium(
 
     Closed form, no iteration. Capital compares π (nominal). ``real_wage`` reports
     π_r G_r^(-μ) for reference. Raises EquilibriumError where a region reaches no firm
-    (Δ_s = 0: trade freeness φ = T^(1-σ) underflows to 0), never returns NaN.
+    (Δ_s = 0: trade freeness φ = T^(1-σ) underflows to 0), never returns NaN. ``phi`` is
+    T^(1-σ) where already built. O(R²): no system to solve at any number of places.
     """
-    lam, a, phi = as_inputs(shares, immobile, T, sigma, "FC")
+    lam, a, phi = as_inputs(shares, immobile, T, sigma, "FC", phi)
     b = mu / sigma
     income = a * (1.0 - mu) / (1.0 - b)
     delta = phi.T @ lam
@@ -115,6 +118,18 @@ class FootlooseCapital(ClosedFormEconomy):
         """No black hole is possible (no demand linkage); σ > 1 and 0 < μ < 1 only."""
         if not (sigma > 1 and 0 < mu < 1):
             raise BlackHoleError(f"need sigma > 1 and 0 < mu < 1 (got {sigma}, {mu})")
+
+    def payoff_jacobian(
+        self, shares, immobile, T, sigma, mu, *, housing_share=0.0, housing=None, phi=None
+    ):
+        """d ln π_r / d λ_k = -b Σ_s φ_rs E_s φ_ks / (Δ_s² π_r) (``short_run_equilibrium``
+        differentiated: E does not depend on λ, dΔ_s/dλ_k = φ_ks)."""
+        self.check_inputs(None, housing_share)
+        eq = short_run_equilibrium(shares, immobile, T, sigma, mu, phi=phi)
+        lam, _, phi = as_inputs(shares, immobile, T, sigma, "FC", phi)
+        delta = phi.T @ lam
+        b = mu / sigma
+        return -(b * phi * (eq.income / delta**2)[None, :]) @ phi.T / eq.wage[:, None]
 
     def thresholds(self, sigma, mu, housing_share=0.0):
         """None: between symmetric regions the even spread never breaks and a core is never

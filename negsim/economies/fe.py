@@ -16,6 +16,7 @@ from __future__ import annotations
 import numpy as np
 
 from negsim.economies.base import (
+    DENSE_MAX_PLACES,
     BlackHoleError,
     ClosedFormEconomy,
     Equilibrium,
@@ -26,6 +27,7 @@ from negsim.economies.base import (
     brentq,
     out_of_range,
 )
+from negsim.economies.krylov import gmres
 
 
 def check_no_black_hole(sigma: float, mu: float) -> None:
@@ -48,6 +50,9 @@ def short_run_equilibrium(
     T: np.ndarray,
     sigma: float,
     mu: float,
+    *,
+    phi: np.ndarray | None = None,
+    method: str = "auto",
     **_: object,
 ) -> Equilibrium:
     """Solve the FE short-run equilibrium for R regions (Baldwin et al. 2003, ch. 4)::
@@ -60,17 +65,26 @@ def short_run_equilibrium(
     π appears linearly: (I - b φ D⁻¹ diag(λ)) π = b φ D⁻¹ (1-μ) a, b = μ/σ, D = diag(Δ).
     Regions without entrepreneurs get the profit a firm *would* earn there. ``residual`` is
     the largest relative gap of the profit equation at the solution.
+
+    ``method``: "dense" (an LU solve, O(R³)), "krylov" (GMRES, O(R²) an iteration, on the
+    entrepreneurs' incomes y = λπ: y = diag(λ) M (y + (1-μ)a), M = bφD⁻¹, whose matrix
+    diag(λ)M has every column summing to b < 1, so the system is well conditioned and the
+    fixed point a contraction; then π = M(y + (1-μ)a)) or "auto": dense up to
+    ``DENSE_MAX_PLACES`` places. ``phi`` is T^(1-σ) where already built.
     """
-    lam, a, phi = as_inputs(shares, immobile, T, sigma, "FE")
+    lam, a, phi = as_inputs(shares, immobile, T, sigma, "FE", phi)
     b = mu / sigma
     delta = phi.T @ lam
     if not np.all(delta > 0):  # T^(1-σ) underflows to 0: a region reaches no firm
         raise out_of_range("FE", sigma)
-    m = b * phi / delta[None, :]
-    try:
-        profit = np.linalg.solve(np.eye(lam.size) - m * lam[None, :], m @ ((1.0 - mu) * a))
-    except np.linalg.LinAlgError as exc:
-        raise EquilibriumError(f"FE short-run equilibrium is singular: {exc}") from None
+    fast = method == "krylov" or (method == "auto" and lam.size > DENSE_MAX_PLACES)
+    profit = _krylov_profit(lam, (1.0 - mu) * a, phi, delta, b) if fast else None
+    if profit is None:  # dense, or GMRES short of its tolerance (not seen: the dense solve)
+        m = b * phi / delta[None, :]
+        try:
+            profit = np.linalg.solve(np.eye(lam.size) - m * lam[None, :], m @ ((1.0 - mu) * a))
+        except np.linalg.LinAlgError as exc:
+            raise EquilibriumError(f"FE short-run equilibrium is singular: {exc}") from None
     if not np.all(np.isfinite(profit) & (profit > 0)):
         raise EquilibriumError("FE short-run equilibrium produced non-positive profits")
     income = (1.0 - mu) * a + lam * profit
@@ -86,6 +100,48 @@ def short_run_equilibrium(
         residual=residual,
         price_level=price_index**mu,
     )
+
+
+def _krylov_profit(
+    lam: np.ndarray, unskilled: np.ndarray, phi: np.ndarray, delta: np.ndarray, b: float
+) -> np.ndarray | None:
+    """π of ``short_run_equilibrium`` matrix-free: GMRES on (I - diag(λ)M) y = diag(λ)M c
+    (c the unskilled spending, M = bφD⁻¹), then π = M(y + c). Every product is O(R²).
+    None if GMRES stops short of its tolerance."""
+
+    def spend(x: np.ndarray) -> np.ndarray:
+        return b * (phi @ (x / delta))
+
+    rhs = lam * spend(unskilled)
+    y, relative = gmres(lambda v: v - lam * spend(v), rhs, rtol=1e-13, restart=40)
+    return spend(y + unskilled) if relative <= 1e-12 else None
+
+
+def log_real_reward_jacobian(
+    shares: np.ndarray,
+    immobile: np.ndarray,
+    T: np.ndarray,
+    sigma: float,
+    mu: float,
+    *,
+    phi: np.ndarray | None = None,
+) -> np.ndarray:
+    """d ln V_r / d λ_k across short-run equilibria, analytically (Baldwin et al. 2003,
+    ch. 4, the equations of ``short_run_equilibrium`` differentiated).
+
+    With Δ = φᵀλ, M = bφD⁻¹ and E = (1-μ)a + λπ: dΔ_s/dλ_k = φ_ks, dE = λ dπ + e_k π_k,
+    and π = ME gives (I - M diag λ) dπ/dλ = M diag(π) - bφ diag(E/Δ²) φᵀ. Then
+    ln V = ln π + μ/(σ-1) ln Δ: d ln V_r/dλ_k = (dπ_r/dλ_k)/π_r + μ/(σ-1) φ_kr/Δ_r.
+    """
+    eq = short_run_equilibrium(shares, immobile, T, sigma, mu, phi=phi)
+    lam, _, phi = as_inputs(shares, immobile, T, sigma, "FE", phi)
+    b = mu / sigma
+    delta = phi.T @ lam
+    profit, income = eq.wage, eq.income
+    m = b * phi / delta[None, :]
+    rhs = m * profit[None, :] - (b * phi * (income / delta**2)[None, :]) @ phi.T
+    d_profit = np.linalg.solve(np.eye(lam.size) - m * lam[None, :], rhs)
+    return d_profit / profit[:, None] + mu / (sigma - 1.0) * phi.T / delta[:, None]
 
 
 def two_region_real_rewards(lam1: np.ndarray, T: np.ndarray, sigma: float, mu: float) -> np.ndarray:
@@ -166,6 +222,13 @@ class FootlooseEntrepreneur(ClosedFormEconomy):
 
     def check_no_black_hole(self, sigma: float, mu: float) -> None:
         check_no_black_hole(sigma, mu)
+
+    def payoff_jacobian(
+        self, shares, immobile, T, sigma, mu, *, housing_share=0.0, housing=None, phi=None
+    ):
+        """``log_real_reward_jacobian``: entrepreneurs compare real rewards."""
+        self.check_inputs(None, housing_share)
+        return log_real_reward_jacobian(shares, immobile, T, sigma, mu, phi=phi)
 
     def thresholds(self, sigma, mu, housing_share=0.0):
         """Baldwin et al. (2003) ch. 4: one break point (closed form), one sustain point."""

@@ -16,7 +16,7 @@ from matplotlib.figure import Figure
 from negsim.effects import EFFECT_COLUMNS
 from negsim.plots.common import figure_axes
 from negsim.plots.labels import aim_label, label_directions, untangle_labels
-from negsim.plots.maps import MAP_MARKER_AREA, _geographic_positions
+from negsim.plots.maps import MAP_MARKER_AREA, MAX_NAMED_PLACES, _geographic_positions
 from negsim.record import Result
 
 _PERCENT = EFFECT_COLUMNS[4]
@@ -48,17 +48,13 @@ def plot_effects(result: Result, ax: Axes | None = None) -> Figure:
         ax.scatter(pos[:, 0], pos[:, 1], s=sizes, c=colours, edgecolors="0.3", zorder=2)
         ax.set_aspect(1.0 / np.cos(np.radians(float(pos[:, 1].mean()))), adjustable="datalim")
         ax.margins(0.15)
-        _label_places(
-            ax,
-            pos,
-            [n + _change_text(v, p) for n, v, p in zip(names, change, pp, strict=True)],
-            sizes,
-        )
-        ax.set_xlabel(
-            "longitude (°E)\nmarker area ∝ the larger of the two shares; ring: empty in the "
-            "baseline",
-            fontsize=9,
-        )
+        texts = [n + _change_text(v, p) for n, v, p in zip(names, change, pp, strict=True)]
+        named = _most_changed(change, pp)
+        _label_places(ax, pos, texts, sizes, named)
+        caption = "marker area ∝ the larger of the two shares; ring: empty in the baseline"
+        if named.size < len(names):
+            caption += f"\nnamed: the {named.size} places whose share changed most (in %)"
+        ax.set_xlabel(f"longitude (°E)\n{caption}", fontsize=9)
         ax.set_ylabel("latitude (°N)")
         ax.margins(0.15)
     else:
@@ -88,15 +84,27 @@ def plot_effects(result: Result, ax: Axes | None = None) -> Figure:
     return fig
 
 
-def _label_places(ax: Axes, pos: np.ndarray, texts: list[str], sizes: np.ndarray) -> None:
-    """Labels beside the markers, moved apart where they would overlap (as the maps do)."""
+def _most_changed(change: np.ndarray, pp: np.ndarray) -> np.ndarray:
+    """The places to name, in map order: all of them up to ``MAX_NAMED_PLACES``, else those
+    with the largest |change in %| (a place new to the policy run counts as the largest)."""
+    if change.size <= MAX_NAMED_PLACES:
+        return np.arange(change.size)
+    size = np.where(np.isfinite(change), np.abs(change), np.where(pp != 0, np.inf, 0.0))
+    return np.sort(np.argsort(-size, kind="stable")[:MAX_NAMED_PLACES])
+
+
+def _label_places(
+    ax: Axes, pos: np.ndarray, texts: list[str], sizes: np.ndarray, named: np.ndarray
+) -> None:
+    """Labels of the places ``named`` beside their markers, moved apart where they would
+    overlap (as the maps do)."""
     radii = np.sqrt(sizes) / 2 + 3  # points
     box = ax.get_window_extent()
     x_range, y_range = np.ptp(pos[:, 0]) or 1.0, np.ptp(pos[:, 1]) or 1.0
     points_per_unit = min(box.width / x_range, box.height / y_range) * 72.0 / ax.figure.dpi
-    directions = label_directions(pos, [], None, radii / points_per_unit)
+    directions = label_directions(pos, [], None, radii / points_per_unit)[named]
     labels = []
-    for k, direction in enumerate(directions):
+    for k, direction in zip(named, directions, strict=True):
         text = ax.annotate(
             texts[k],
             pos[k],
@@ -107,7 +115,7 @@ def _label_places(ax: Axes, pos: np.ndarray, texts: list[str], sizes: np.ndarray
         )
         aim_label(text, direction, radii[k])
         labels.append(text)
-    untangle_labels(ax, labels, [], pos, radii, directions, (1.0, 1.8, 2.8), True)
+    untangle_labels(ax, labels, [], pos[named], radii[named], directions, (1.0, 1.8, 2.8), True)
 
 
 def _change_text(percent: float, pp: float) -> str:

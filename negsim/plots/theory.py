@@ -25,14 +25,15 @@ def plot_tomahawk(
     ax: Axes | None = None,
     *,
     simulated: pd.DataFrame | None = None,
-    model: str = "cp",
+    model: str | economies.Economy = "cp",
     housing_share: float = 0.0,
     expenditure_share: float = 0.6,
 ) -> Figure:
     """The bifurcation ("tomahawk") diagram of two symmetric regions: long-run equilibria λ
     against transport cost T, stable and unstable, break/sustain points marked.
 
-    ``model`` picks the economy (cp, fe, fc); ``housing_share`` adds cp's congestion force
+    ``model`` picks the economy (cp, fe, fc, cpvl; or an ``Economy`` with its own parameters
+    bound, e.g. cpvl's input share); ``housing_share`` adds cp's congestion force
     (the bell-shaped diagram). For fc, whose symmetric regions never break apart, the
     diagram is the home-market curve: region 1's equilibrium share of firms when it holds a
     share ``expenditure_share`` of spending. ``simulated`` (columns ``transport_cost`` and
@@ -78,10 +79,12 @@ def plot_tomahawk(
         ax.axvline(t.T, color="0.3", ls="--", lw=1, label=f"break point $T_B$ = {t.T:.3f}")
     for t in sustains:
         ax.axvline(t.T, color="0.3", ls=":", lw=1, label=f"sustain point $T_S$ = {t.T:.3f}")
-    ax.set_xlabel("transport cost T (iceberg factor, ≥ 1)")
+    ax.set_xlabel(economy.cost_label)
     ax.set_ylabel(f"share of {economy.mobile.label} in region 1, λ")
     title = economy.title + (": home-market effect" if economy.home_market else " tomahawk")
     extra = f", η={housing_share:g}" if housing_share else ""
+    if hasattr(economy, "input_share"):
+        extra += f", α={economy.input_share:g}"
     ax.set_title(f"{title} (σ={sigma:g}, μ={mu:g}{extra})")
     ax.set_ylim(-0.03, 1.03)
     ax.grid(alpha=0.3)
@@ -109,7 +112,8 @@ def plot_hysteresis(loop: pd.DataFrame, ax: Axes | None = None) -> Figure:
     pair = theory.break_and_sustain(economy, sigma, mu, float(first.get("housing_share", 0.0)))
     if pair is not None:
         t_b, t_s = pair
-        ax.axvspan(t_b, t_s, color="0.92", zorder=0, label="both stable ($T_B$ < T < $T_S$)")
+        if t_b < t_s:  # ql's pitchfork has neither stable between T_S and T_B
+            ax.axvspan(t_b, t_s, color="0.92", zorder=0, label="both stable ($T_B$ < T < $T_S$)")
         ax.axvline(t_b, color="0.3", ls="--", lw=1, label=f"break point $T_B$ = {t_b:.3f}")
         ax.axvline(t_s, color="0.3", ls=":", lw=1, label=f"sustain point $T_S$ = {t_s:.3f}")
         lo, hi = float(loop["transport_cost"].min()), float(loop["transport_cost"].max())
@@ -132,7 +136,7 @@ def plot_hysteresis(loop: pd.DataFrame, ax: Axes | None = None) -> Figure:
                 arrowprops=dict(arrowstyle="-|>", color=style.get("color", "0.3"), lw=1.5),
             )
     mobile = mobile_label(economy)
-    ax.set_xlabel("transport cost T (iceberg factor, ≥ 1)")
+    ax.set_xlabel(economies.get(economy).cost_label)
     ax.set_ylabel(f"rest-point share of {mobile} in {first['region']}, λ")
     ax.set_ylim(-0.03, 1.08)
     ax.set_title(f"Hysteresis: agglomeration persists as T rises (σ={sigma:g}, μ={mu:g})")

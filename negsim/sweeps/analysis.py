@@ -9,7 +9,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from negsim import theory
+from negsim import economies, theory
 from negsim.scenario import Scenario, validate
 from negsim.sweeps.spec import SweepPlan, loads_resolved, plan_sweep
 from negsim.sweeps.store import RESOLVED, read_runs, read_timeseries
@@ -60,7 +60,10 @@ def two_region_thresholds(
     if scenario.n_regions != 2 or scenario.farmer_shares() != [0.5, 0.5]:
         return None
     return theory.break_and_sustain(
-        economy.model, economy.sigma, economy.mu if mu is None else mu, economy.housing_share
+        economies.get(economy.model).with_parameters(economy),
+        economy.sigma,
+        economy.mu if mu is None else mu,
+        economy.housing_share,
     )
 
 
