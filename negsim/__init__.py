@@ -23,6 +23,7 @@ _HOMES = {
     "run_with_baseline": "negsim.runner",
     "save_run": "negsim.output",
     "sweep": "negsim.sweeps",
+    "verify": "negsim.verification",
 }
 
 __all__ = sorted(_HOMES)

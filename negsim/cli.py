@@ -1,5 +1,5 @@
-"""The ``negsim`` command line: run | rest-point | calibrate | tomahawk | racetrack | validate |
-list | init | schema | places.
+"""The ``negsim`` command line: run | rest-point | calibrate | tomahawk | racetrack | verify |
+validate | list | init | schema | places.
 
 User mistakes (bad scenario, bad parameters, unwritable output) print one line per
 problem on stderr, prefixed ``negsim: error:``, and exit with code 2 — never a traceback.
@@ -116,6 +116,13 @@ def _parser() -> argparse.ArgumentParser:
     )
     tom.add_argument("--json", action="store_true", help="print JSON")
     tom.add_argument("--plot", type=Path, metavar="FILE.png", help="draw the bifurcation diagram")
+    tom.add_argument(
+        "--welfare",
+        type=Path,
+        metavar="FILE.png",
+        help="draw utilitarian welfare of agglomeration vs dispersion against trade freeness, "
+        "and report where the ranking changes",
+    )
 
     race = sub.add_parser("racetrack", help="stability of the even spread on a racetrack, by mode")
     race.add_argument("--regions", type=int, required=True, help="number of places R on the circle")
@@ -127,6 +134,13 @@ def _parser() -> argparse.ArgumentParser:
     race.add_argument("--housing-share", type=float, default=0.0, help="housing share η")
     race.add_argument("--json", action="store_true", help="print JSON")
     add_force_argument(race)
+
+    ver = sub.add_parser(
+        "verify",
+        help="recompute every published anchor (thresholds, closed forms) by an independent "
+        "route; exit 1 on any failure",
+    )
+    ver.add_argument("--json", action="store_true", help="print JSON")
 
     val = sub.add_parser("validate", help="check scenario files without running them")
     val.add_argument("scenarios", type=Path, nargs="+", help="files or shipped scenario names")
@@ -170,8 +184,9 @@ def cmd_run(args: argparse.Namespace) -> int:
     scenario = load_scenario(shipped.resolve(args.scenario, "scenarios"), args.overrides, args.seed)
     check_run(scenario, str(args.scenario), force=args.force)
     with claim(args.out or Path("runs") / folder_name(scenario.name), scenario) as out:
+        baseline = None
         if args.baseline:
-            result, _ = run_with_baseline(scenario, progress=not args.quiet)
+            result, baseline = run_with_baseline(scenario, progress=not args.quiet)
         else:
             result = run(scenario, progress=not args.quiet)
         write_results(result, out)
@@ -180,6 +195,10 @@ def cmd_run(args: argparse.Namespace) -> int:
     print(_human_summary(result.summary))
     if args.baseline:
         print(_effect_line(result.summary["policy_effect"]))
+    if baseline is not None and len(baseline.welfare):
+        from negsim.effects import welfare_line
+
+        print(f"  against the baseline: {welfare_line(baseline.welfare, result.welfare)}")
     print(f"  wrote {out}/: {' '.join(output_files(scenario, args.baseline))}")
     return 0
 
@@ -350,6 +369,8 @@ def cmd_tomahawk(args: argparse.Namespace) -> int:
         except OSError as exc:
             raise UsageError(f"--plot {args.plot}: cannot write: {exc.strerror or exc}") from None
 
+    crossings = _tomahawk_welfare(args) if args.welfare else None
+
     def as_dict(t):
         return None if t is None else {"T": t.T, "phi": t.phi}
 
@@ -368,6 +389,8 @@ def cmd_tomahawk(args: argparse.Namespace) -> int:
     if full is not None:
         out["expenditure_share"] = args.expenditure_share
         out["full_agglomeration_point"] = as_dict(full)
+    if crossings is not None:
+        out["welfare_crossings"] = [as_dict(t) for t in crossings]
     if args.json:
         print(json.dumps(out))
         return 0
@@ -391,7 +414,33 @@ def cmd_tomahawk(args: argparse.Namespace) -> int:
         )
     if args.plot:
         print(f"  wrote {args.plot}")
+    for t in crossings or []:
+        print(
+            f"  welfare:       φ_W = {t.phi:.6f}   T_W = {t.T:.6f}  (utilitarian ranking of "
+            "agglomeration vs dispersion changes sign)"
+        )
+    if args.welfare:
+        print(f"  wrote {args.welfare}")
     return 0
+
+
+def _tomahawk_welfare(args: argparse.Namespace) -> list:
+    """Draw ``tomahawk --welfare FILE.png``; the φ where the utilitarian ranking flips."""
+    from negsim import theory
+    from negsim.plots import plot_welfare, save_figure
+
+    if economies.get(args.model).welfare_groups is None:
+        raise UsageError(f"--welfare: not available for the {args.model} economy (cp, fe, fc)")
+    if not args.welfare.parent.is_dir():
+        raise UsageError(f"--welfare {args.welfare}: folder {args.welfare.parent} does not exist")
+    kwargs = dict(model=args.model, housing_share=args.housing_share)
+    try:
+        atomic_write(
+            args.welfare, lambda p: save_figure(plot_welfare(args.sigma, args.mu, **kwargs), p)
+        )
+    except OSError as exc:
+        raise UsageError(f"--welfare {args.welfare}: cannot write: {exc.strerror or exc}") from None
+    return theory.welfare_crossings(args.model, args.sigma, args.mu, args.housing_share)
 
 
 def cmd_racetrack(args: argparse.Namespace) -> int:
@@ -422,6 +471,14 @@ def cmd_racetrack(args: argparse.Namespace) -> int:
         f"through mode k = {result.critical_mode}"
     )
     return 0
+
+
+def cmd_verify(args: argparse.Namespace) -> int:
+    from negsim.verification import format_table, timed_verify, to_json
+
+    rows, seconds = timed_verify()
+    print(to_json(rows, seconds) if args.json else format_table(rows, seconds))
+    return 0 if all(r.passed for r in rows) else 1
 
 
 def cmd_validate(args: argparse.Namespace) -> int:
@@ -557,6 +614,7 @@ COMMANDS = {
     "calibrate": cmd_calibrate,
     "tomahawk": cmd_tomahawk,
     "racetrack": cmd_racetrack,
+    "verify": cmd_verify,
     "validate": cmd_validate,
     "list": cmd_list,
     "init": cmd_init,

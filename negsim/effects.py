@@ -9,6 +9,13 @@ policy share s¹_r (shares of the mobile factor):
 - ``change_percent`` = 100 · (s¹_r − s⁰_r) / s⁰_r, empty where s⁰_r = 0;
 - ``real_wage_change`` = ω¹_r − ω⁰_r, the change in the real wage (model units).
 
+Who gains and who loses (``welfare_effect_rows``, more columns of effects.csv, from the
+two runs' welfare.csv at their last steps): per place and group, the change in one
+resident's indirect utility V = y/P (``Economy.group_welfare``) in percent,
+100 · (V¹/V⁰ − 1) (utility is defined up to a constant factor, so percentages are what
+compare), and the change in the place's Σ of utilities Y_r/P_r (its residents come and go
+with the policy). Market incomes only: a subsidy's payment and its tax are not counted.
+
 The summary block ``policy_effect`` adds the largest gainer and loser (in percentage
 points), the total absolute change Σ_r |s¹_r − s⁰_r| (twice the share of the mobile factor
 the policy moved) and the regime of each run.
@@ -73,3 +80,44 @@ def policy_effect(baseline: dict[str, Any], policy: dict[str, Any]) -> dict[str,
         "regime_baseline": baseline["regime"],
         "regime_policy": policy["regime"],
     }
+
+
+#: The welfare columns effects.csv adds (``welfare_effect_rows``), units in brackets.
+WELFARE_EFFECT_COLUMNS = (
+    "mobile_utility_change [percent]",
+    "immobile_utility_change [percent]",
+    "region_welfare_change [model units]",
+)
+
+
+def final_welfare(table: Any) -> dict[str, dict[str, float]]:
+    """The last step of a run's welfare table (``record.WELFARE_COLUMNS``), by region."""
+    last = table[table["step"] == table["step"].max()]
+    return {str(row["region"]): row for row in last.to_dict("records")}
+
+
+def welfare_effect_rows(baseline: Any, policy: Any) -> list[dict[str, float | None]]:
+    """``WELFARE_EFFECT_COLUMNS`` per place (the policy run's order) from the two runs'
+    welfare tables; a percentage is None where the baseline utility is 0."""
+    before, after = final_welfare(baseline), final_welfare(policy)
+
+    def percent(new: float, old: float) -> float | None:
+        return 100.0 * (new / old - 1.0) if old > 0 else None
+
+    rows = []
+    for name, w1 in after.items():
+        w0 = before[name]
+        values = (
+            percent(w1["mobile_utility"], w0["mobile_utility"]),
+            percent(w1["immobile_utility"], w0["immobile_utility"]),
+            w1["region_welfare"] - w0["region_welfare"],
+        )
+        rows.append(dict(zip(WELFARE_EFFECT_COLUMNS, values, strict=True)))
+    return rows
+
+
+def welfare_line(baseline: Any, policy: Any) -> str:
+    """One printed line: the utilitarian total without and with the policies."""
+    w0 = float(baseline["total_welfare"].iloc[-1])
+    w1 = float(policy["total_welfare"].iloc[-1])
+    return f"utilitarian welfare {w0:.6g} → {w1:.6g} ({100.0 * (w1 / w0 - 1.0):+.3f} %)"

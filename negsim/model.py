@@ -19,19 +19,20 @@ from typing import Any
 
 import mesa
 import numpy as np
+import pandas as pd
 
 from negsim import economies
 from negsim.agents import Worker
 from negsim.amenities import log_amenities
 from negsim.convergence import Convergence
-from negsim.economies.base import Equilibrium, EquilibriumError, Solver
+from negsim.economies.base import Equilibrium, EquilibriumError, GroupWelfare, Solver
 from negsim.firm_slots import FirmSlots
 from negsim.frictions import cost_matrix
 from negsim.geography import neighbours, transport_costs
 from negsim.metrics import cluster_centres
 from negsim.own_speed_firms import OwnSpeedFirms
 from negsim.policies import UNCHANGED, Schedule, displace
-from negsim.record import RegionState
+from negsim.record import RegionState, welfare_frame
 from negsim.rest_point import JACOBIAN_MAX_PLACES, residual, tolerance
 from negsim.rules import (
     apportion,
@@ -155,6 +156,7 @@ class NEGModel(mesa.Model):
         self.emerging_step: int | None = None
         self.emerging_clusters: list[int] = []
         self._watch_emergence()
+        self.welfare_record: list[tuple[int, GroupWelfare]] = []
         self.datacollector = mesa.DataCollector(
             model_reporters={
                 "largest_share": lambda m: float(m.shares.max()),
@@ -508,8 +510,21 @@ class NEGModel(mesa.Model):
         if len(centres) > len(self.emerging_clusters):
             self.emerging_clusters = centres
 
+    def group_welfare(self) -> GroupWelfare:
+        """Indirect utility of each group in each region now (``Economy.group_welfare``)."""
+        econ = self.spec.economy
+        return self.economy.group_welfare(
+            self.equilibrium, self.shares, self.farmers, econ.mu, econ.housing_share
+        )
+
+    def welfare_table(self) -> pd.DataFrame:
+        """welfare.csv: one row per recorded step per region (``record.welfare_frame``)."""
+        return welfare_frame(self.region_names, self.welfare_record)
+
     def _collect(self) -> None:
         self.datacollector.collect(self)
+        if self.economy.welfare_groups is not None:
+            self.welfare_record.append((self.steps, self.group_welfare()))
         eq = self.equilibrium
         workers, firms, shares = self.worker_counts, self.firm_counts, self.shares
         events = ";".join(self.policy_events)

@@ -1,5 +1,6 @@
 """Writing a run's files: the output directory claimed before the run, atomic writes, and
-``save_run`` (timeseries.csv, summary.json, scenario.resolved.toml, shares.png, regions.png;
+``save_run`` (timeseries.csv, summary.json, welfare.csv, scenario.resolved.toml, shares.png,
+regions.png;
 places.geojson too when the geography is a table of places; effects.csv and effects.png for
 a run against its baseline).
 
@@ -30,6 +31,7 @@ if TYPE_CHECKING:  # annotations only: writing files needs neither pandas nor py
 OUTPUT_FILES = (
     "timeseries.csv",
     "summary.json",
+    "welfare.csv",
     "scenario.resolved.toml",
     "shares.png",
     "regions.png",
@@ -111,12 +113,15 @@ def write_results(result: Result, out: Path) -> list[Path]:
     and effects.png for a run against its baseline (``result.effects``)."""
     from negsim.place_geojson import GEOJSON_FILE, geojson_text, has_places
     from negsim.plots import plot_effects, plot_regions, plot_shares, save_figure
+    from negsim.record import welfare_frame
 
+    welfare = result.welfare if result.welfare is not None else welfare_frame([], [])
     writers: dict[str, Callable[[Path], None]] = {
         "timeseries.csv": lambda p: result.timeseries.to_csv(p, index=False),
         "summary.json": lambda p: p.write_text(
             json.dumps(result.summary, indent=2) + "\n", encoding="utf-8"
         ),
+        "welfare.csv": lambda p: welfare.to_csv(p, index=False),
         "shares.png": lambda p: save_figure(plot_shares(result), p),
         "regions.png": lambda p: save_figure(plot_regions(result), p),
     }

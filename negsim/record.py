@@ -12,6 +12,7 @@ import numpy as np
 import pandas as pd
 
 from negsim import economies
+from negsim.economies.base import GroupWelfare
 from negsim.geography import transport_costs
 from negsim.scenario import Scenario
 
@@ -20,12 +21,15 @@ from negsim.scenario import Scenario
 class Result:
     """A finished run: ``timeseries`` (one row per step per region) and ``summary``;
     ``effects`` (one row per place, ``negsim.effects.EFFECT_COLUMNS``) when the run was
-    compared with its baseline (``negsim.runner.run_with_baseline``)."""
+    compared with its baseline (``negsim.runner.run_with_baseline``); ``welfare`` (one row
+    per step per region, ``WELFARE_COLUMNS``)."""
 
     scenario: Scenario
     timeseries: pd.DataFrame
     summary: dict[str, Any]
     effects: pd.DataFrame | None = None
+    welfare: pd.DataFrame | None = None
+    """welfare.csv: per step and region, each group's indirect utility (``welfare_frame``)."""
 
     def region_state(self, step: int | None = None) -> RegionState:
         """Where the mobile agents were at ``step`` (default: the last step)."""
@@ -109,3 +113,44 @@ def mobile_label(model: str) -> str:
     """What the mobile agents of economy ``model`` are called on axes ("mobile workers")."""
     known = economies.REGISTRY.get(model)
     return "mobile factor" if known is None else known.mobile.label
+
+
+WELFARE_COLUMNS = (
+    "step",
+    "region",
+    "mobile_mass",
+    "mobile_utility",
+    "immobile_mass",
+    "immobile_utility",
+    "region_welfare",
+    "total_welfare",
+)
+"""welfare.csv: the residents of each group (``Economy.welfare_groups``: mobile first) and
+the indirect utility of one of them, the region's Σ of utilities (its real income Y_r/P_r)
+and the utilitarian total over all regions at that step (repeated on each of its rows)."""
+
+
+def welfare_frame(names: list[str], record: list[tuple[int, GroupWelfare]]) -> pd.DataFrame:
+    """One row per (step, region) of a run's recorded ``GroupWelfare`` (``WELFARE_COLUMNS``)."""
+    n = len(names)
+    if not record:
+        return pd.DataFrame(columns=list(WELFARE_COLUMNS))
+    steps = np.repeat([step for step, _ in record], n)
+    fields = [[getattr(w, f) for _, w in record] for f in GroupWelfare.__dataclass_fields__]
+    by_region = np.concatenate([w.by_region for _, w in record])
+    totals = np.repeat([w.total for _, w in record], n)
+    return pd.DataFrame(
+        dict(
+            zip(
+                WELFARE_COLUMNS,
+                [
+                    steps,
+                    np.tile(names, len(record)),
+                    *map(np.concatenate, fields),
+                    by_region,
+                    totals,
+                ],
+                strict=True,
+            )
+        )
+    )

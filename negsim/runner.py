@@ -10,7 +10,7 @@ import pandas as pd
 from tqdm.auto import tqdm
 
 from negsim.economies.base import EquilibriumError
-from negsim.effects import effect_rows, policy_effect
+from negsim.effects import effect_rows, policy_effect, welfare_effect_rows
 from negsim.metrics import (
     CORE_TIE_TOLERANCE,
     classify_regime,
@@ -58,7 +58,11 @@ def run_with_baseline(
     with one_blas_thread():
         policy = _run(scenario, progress)
         baseline = _run(without_policies(scenario), progress)
-    policy.effects = pd.DataFrame(effect_rows(baseline.summary, policy.summary))
+    effects = pd.DataFrame(effect_rows(baseline.summary, policy.summary))
+    if len(policy.welfare) and len(baseline.welfare):  # economies that report welfare
+        welfare = pd.DataFrame(welfare_effect_rows(baseline.welfare, policy.welfare))
+        effects = pd.concat([effects, welfare], axis=1)
+    policy.effects = effects
     policy.summary["policy_effect"] = policy_effect(baseline.summary, policy.summary)
     return policy, baseline
 
@@ -76,7 +80,12 @@ def _run(scenario: Scenario, progress: bool) -> Result:
             model.step()
             bar.update(1)
     timeseries = model.datacollector.get_table_dataframe("regions")
-    return Result(scenario=scenario, timeseries=timeseries, summary=summarise(model))
+    return Result(
+        scenario=scenario,
+        timeseries=timeseries,
+        summary=summarise(model),
+        welfare=model.welfare_table(),
+    )
 
 
 def summarise(model: NEGModel) -> dict[str, Any]:

@@ -15,7 +15,8 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from negsim import economies
-from negsim.economies.base import PATH_DEPENDENT, Economy, Threshold
+from negsim.economies.base import PATH_DEPENDENT, Economy, Threshold, roots_in
+from negsim.geography import two_region
 
 if TYPE_CHECKING:
     from negsim.scenario import Scenario
@@ -34,6 +35,8 @@ __all__ = [
     "thresholds",
     "tomahawk",
     "two_region_theory",
+    "welfare_crossings",
+    "welfare_of_patterns",
 ]
 
 
@@ -111,3 +114,43 @@ def two_region_theory(scenario: Scenario) -> dict[str, Any] | None:
         symmetric,
         scenario.farmer_shares()[0],
     )
+
+
+def welfare_of_patterns(
+    model: str, sigma: float, mu: float, phi: np.ndarray, housing_share: float = 0.0
+) -> tuple[np.ndarray, np.ndarray]:
+    """Utilitarian welfare W = Σ_r Y_r/P_r (``Economy.welfare``) of full agglomeration
+    λ = (1, 0) and of the even spread λ = (1/2, 1/2) of two symmetric regions, at each trade
+    freeness φ = T^(1-σ) in ``phi``, from the economy's short-run equilibria.
+
+    Charlot, Gaigné, Robert-Nicoud & Thisse (2006) compare exactly these two market outcomes
+    of the CP model with the utilitarian (Benthamite) criterion: agglomeration is socially
+    preferred once trade is free enough, dispersion when it is costly."""
+    economy = economies.get(model)
+    if economy.welfare_groups is None:
+        raise ValueError(f"welfare of agglomeration vs dispersion: not available for {model}")
+    even = np.array([0.5, 0.5])
+    out = np.empty((2, np.size(phi)))
+    for k, f in enumerate(np.asarray(phi, dtype=float).ravel()):
+        T = two_region(f ** (1.0 / (1.0 - sigma)))
+        for row, shares in enumerate((np.array([1.0, 0.0]), even)):
+            eq = economy.equilibrium(shares, even, T, sigma, mu, housing_share=housing_share)
+            out[row, k] = economy.welfare(eq)
+    return out[0], out[1]
+
+
+def welfare_crossings(
+    model: str, sigma: float, mu: float, housing_share: float = 0.0
+) -> list[Threshold]:
+    """The trade freeness values in (0, 1) at which the utilitarian ranking of agglomeration
+    and dispersion (``welfare_of_patterns``) changes sign, ascending in φ (as Thresholds:
+    T and φ). For CP without housing one crossing: below it dispersion is the better
+    outcome, above it agglomeration (Charlot et al. 2006)."""
+    economies.get(model).check(sigma, mu, housing_share)
+
+    def gap(phi: float) -> float:
+        agg, disp = welfare_of_patterns(model, sigma, mu, np.array([phi]), housing_share)
+        return float(agg[0] - disp[0])
+
+    roots = roots_in(gap, 1e-4, 1.0 - 1e-6, n=200)
+    return [Threshold(T=f ** (1.0 / (1.0 - sigma)), phi=f) for f in roots]

@@ -12,7 +12,7 @@ import pandas as pd
 import pytest
 
 from negsim.cli import main
-from negsim.effects import EFFECT_COLUMNS, effect_rows, policy_effect
+from negsim.effects import EFFECT_COLUMNS, WELFARE_EFFECT_COLUMNS, effect_rows, policy_effect
 from negsim.output import ALL_FILES, EFFECT_FILES
 from negsim.plots import plot_effects
 from negsim.runner import run, run_with_baseline, without_policies
@@ -143,7 +143,7 @@ def test_cli_baseline_writes_effects_and_cleans_their_strays(tmp_path: Path, cap
     assert set(EFFECT_FILES) <= set(ALL_FILES)
     assert main(args) == 0
     table = pd.read_csv(out / "effects.csv")
-    assert list(table.columns) == list(EFFECT_COLUMNS)
+    assert list(table.columns) == list(EFFECT_COLUMNS + WELFARE_EFFECT_COLUMNS)
     summary = json.loads((out / "summary.json").read_text())
     assert summary["policy_effect"]["largest_loser"] == "Core"
     core = table.set_index("region").loc["Core"]

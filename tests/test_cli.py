@@ -30,7 +30,14 @@ DATA = Path(__file__).resolve().parent / "data"
 SCENARIO = DATA / "two_region.toml"
 SHIPPED = sorted((ROOT / "scenarios").glob("*.toml"))
 SMALL = ["--set", "population.workers=2000", "--set", "run.steps=600"]
-OUTPUTS = ("timeseries.csv", "summary.json", "scenario.resolved.toml", "shares.png", "regions.png")
+OUTPUTS = (
+    "timeseries.csv",
+    "summary.json",
+    "welfare.csv",
+    "scenario.resolved.toml",
+    "shares.png",
+    "regions.png",
+)
 COLUMNS = [
     "step",
     "region",

@@ -237,6 +237,31 @@ class MobileFactor:
     unit: str
 
 
+@dataclass(frozen=True)
+class GroupWelfare:
+    """Welfare by region and group at one short-run equilibrium (``Economy.group_welfare``).
+
+    ``mobile_mass``/``immobile_mass`` are the residents of each group in each region (model
+    units: FKV's μλ_r workers and (1-μ)a_r farmers in cp), ``mobile_utility`` and
+    ``immobile_utility`` the indirect utility of one resident (income over the consumer
+    price index; where a group is absent, what one member would get there)."""
+
+    mobile_mass: np.ndarray
+    mobile_utility: np.ndarray
+    immobile_mass: np.ndarray
+    immobile_utility: np.ndarray
+
+    @property
+    def by_region(self) -> np.ndarray:
+        """Σ over a region's residents of their utility: its real income Y_r/P_r."""
+        return self.mobile_mass * self.mobile_utility + self.immobile_mass * self.immobile_utility
+
+    @property
+    def total(self) -> float:
+        """The utilitarian total Σ_r (Y_r/P_r), ``Economy.welfare``."""
+        return float(np.sum(self.by_region))
+
+
 class Solver(Protocol):
     """An economy's short-run equilibrium with its parameters, immobile population and
     transport costs bound: ``solve(shares, wage0=None, firms=None)``. ``wage0`` warm-starts
@@ -404,6 +429,50 @@ class Economy(ABC):
         two regions are in ``tests/test_welfare.py``.
         """
         return float(np.sum(eq.income / eq.price_level))
+
+    welfare_groups: ClassVar[tuple[str, str] | None] = None
+    """Who the groups of ``group_welfare`` are, mobile first (e.g. workers, farmers); None
+    where the economy does not report welfare by group (its indirect utility is not income
+    over ``price_level``, or its groups are not yet written down): then welfare.csv holds
+    its header only."""
+
+    def mobile_income(
+        self, eq: Equilibrium, shares: np.ndarray, immobile: np.ndarray, mu: float, eta: float
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """(mass, income per head) of the mobile factor's owners resident in each region:
+        here λ_r owners each earning the reward ``eq.wage`` (fe's entrepreneurs and their
+        operating profit π_r). cp (μλ_r workers) and fc (owners who stay put) override it."""
+        return np.asarray(shares, dtype=float), eq.wage / (1.0 - eta)
+
+    def group_welfare(
+        self,
+        eq: Equilibrium,
+        shares: np.ndarray,
+        immobile: np.ndarray,
+        mu: float,
+        housing_share: float = 0.0,
+    ) -> GroupWelfare:
+        """Indirect utility of each group in each region, and their masses.
+
+        With Cobb–Douglas preferences over the manufactures' CES composite (share μ), the
+        farm good (and housing, share η) a resident with income y in region r has indirect
+        utility V = y / P_r, P_r = G_r^μ (q_r^η) the consumer price index, up to the constant
+        μ^-μ(1-μ)^-(1-μ) (FKV 1999 ch. 5: the real wage ω_r = w_r G_r^-μ is a worker's
+        indirect utility). Mobile: ``mobile_income``. Immobile ((1-μ)a_r residents: farmers,
+        unskilled workers): the rest of the region's income Y_r, a farmer's unit wage plus
+        the profits and rents that accrue to them; where none live, the unit wage
+        (/(1-η)). Summed with the masses this is ``welfare``, the utilitarian
+        (Benthamite) total of Charlot, Gaigné, Robert-Nicoud & Thisse (2006).
+        """
+        if self.welfare_groups is None:
+            raise ValueError(f"welfare by group is not available for the {self.name} economy")
+        a = np.asarray(immobile, dtype=float)
+        m_mass, m_income = self.mobile_income(eq, shares, a, mu, housing_share)
+        i_mass = (1.0 - mu) * a
+        rest = eq.income - m_mass * m_income
+        with np.errstate(divide="ignore", invalid="ignore"):
+            i_income = np.where(i_mass > 0, rest / i_mass, 1.0 / (1.0 - housing_share))
+        return GroupWelfare(m_mass, m_income / eq.price_level, i_mass, i_income / eq.price_level)
 
     # --- two symmetric regions ---------------------------------------------------------
     @abstractmethod

@@ -696,8 +696,16 @@ class CorePeriphery(Economy):
     has_firm_dynamics = True
     empty_region_potential = True
 
+    welfare_groups = ("workers", "farmers")
+
     def check_no_black_hole(self, sigma: float, mu: float) -> None:
         check_no_black_hole(sigma, mu)
+
+    def mobile_income(self, eq, shares, immobile, mu, eta):
+        """FKV's μλ_r workers (ch. 5, eq. (5.1)), each earning the wage w_r plus her share of
+        the rents, rebated in proportion to labour income: w_r/(1-η) (0 where no firm
+        employs her; an empty region's potential wage)."""
+        return mu * np.asarray(shares, dtype=float), eq.wage / (1.0 - eta)
 
     def payoff_jacobian(
         self, shares, immobile, T, sigma, mu, *, housing_share=0.0, housing=None, phi=None

@@ -104,6 +104,15 @@ class FootlooseCapital(ClosedFormEconomy):
     mobile = MobileFactor(name="capital", label="capital (firms)", unit="firms")
     firms_are_mobile = True
     home_market = True
+    welfare_groups = ("capital owners", "workers")
+
+    def mobile_income(self, eq, shares, immobile, mu, eta):
+        """Capital's owners stay where they live (a_r of the one unit of capital in region
+        r) and each earns the average reward Σ_k λ_k π_k = (μ/σ)E_w (Baldwin et al. 2003,
+        ch. 3: E_s = a_s E_w), wherever her capital is employed."""
+        a = np.asarray(immobile, dtype=float)
+        average = float(np.dot(np.asarray(shares, dtype=float), eq.wage))
+        return a, np.full(a.shape, average)
 
     def check_no_black_hole(self, sigma: float, mu: float) -> None:
         """No black hole is possible (no demand linkage); σ > 1 and 0 < μ < 1 only."""

@@ -218,6 +218,7 @@ class FootlooseEntrepreneur(ClosedFormEconomy):
     closed_form = staticmethod(short_run_equilibrium)
     title = "Footloose entrepreneur"
     mobile = MobileFactor(name="entrepreneurs", label="entrepreneurs", unit="entrepreneurs")
+    welfare_groups = ("entrepreneurs", "unskilled workers")
 
     def check_no_black_hole(self, sigma: float, mu: float) -> None:
         check_no_black_hole(sigma, mu)

@@ -5,7 +5,8 @@ accepts an Axes to draw into; figures read records (``negsim.record``) and the t
 - ``common``: the Figure and Axes to draw into (``figure_axes``), ``save_figure``;
 - ``timeseries``: one run over time, ``plot_shares`` (a region × step heat map beyond
   ``MAX_LINES`` = 8 regions), ``plot_wages``, ``shade_policies``;
-- ``theory``: the two-region ``plot_tomahawk`` and the agents' ``plot_hysteresis`` loop;
+- ``theory``: the two-region ``plot_tomahawk``, the agents' ``plot_hysteresis`` loop and
+  ``plot_welfare`` (agglomeration vs dispersion against trade freeness);
 - ``maps``: where the mobile agents are at one step, ``plot_regions`` drawn by geography
   kind (``REGION_MAPS``), ``MAP_MARKER_AREA``; a places run's start/end pair of maps,
   ``plot_places_start_end``;
@@ -31,6 +32,7 @@ _HOMES = {
     "plot_shares": "negsim.plots.timeseries",
     "plot_tomahawk": "negsim.plots.theory",
     "plot_wages": "negsim.plots.timeseries",
+    "plot_welfare": "negsim.plots.theory",
     "save_figure": "negsim.plots.common",
     "shade_policies": "negsim.plots.timeseries",
 }

@@ -145,3 +145,39 @@ def plot_hysteresis(loop: pd.DataFrame, ax: Axes | None = None) -> Figure:
     ax.grid(alpha=0.3)
     ax.legend(loc="center left", fontsize=8)
     return fig
+
+
+def plot_welfare(
+    sigma: float,
+    mu: float,
+    ax: Axes | None = None,
+    *,
+    model: str = "cp",
+    housing_share: float = 0.0,
+    n: int = 200,
+) -> Figure:
+    """Utilitarian welfare of full agglomeration and of the even spread of two symmetric
+    regions against trade freeness φ (``theory.welfare_of_patterns``; Charlot, Gaigné,
+    Robert-Nicoud & Thisse 2006), with the φ where the ranking changes sign and, where the
+    economy has them, the break and sustain points (as φ)."""
+    economy = economies.get(model)
+    economy.check(sigma, mu, housing_share)
+    phi = np.linspace(0.005, 1.0, n)
+    agg, disp = theory.welfare_of_patterns(model, sigma, mu, phi, housing_share)
+    fig, ax = figure_axes(ax)
+    ax.plot(phi, agg, color="tab:red", label="agglomeration λ = (1, 0)")
+    ax.plot(phi, disp, color="tab:blue", label="dispersion λ = (½, ½)")
+    for t in theory.welfare_crossings(model, sigma, mu, housing_share):
+        ax.axvline(t.phi, color="black", lw=1.2, label=f"ranking changes: $φ_W$ = {t.phi:.4f}")
+    breaks, sustains = theory.thresholds(model, sigma, mu, housing_share)
+    for t in breaks:
+        ax.axvline(t.phi, color="0.3", ls="--", lw=1, label=f"break point $φ_B$ = {t.phi:.4f}")
+    for t in sustains:
+        ax.axvline(t.phi, color="0.3", ls=":", lw=1, label=f"sustain point $φ_S$ = {t.phi:.4f}")
+    ax.set_xlabel("trade freeness φ = $T^{1-σ}$ (0: no trade, 1: free trade)")
+    ax.set_ylabel("welfare W = Σ real income $Y_r/P_r$ (model units)")
+    extra = f", η={housing_share:g}" if housing_share else ""
+    ax.set_title(f"{economy.title}: utilitarian welfare (σ={sigma:g}, μ={mu:g}{extra})")
+    ax.grid(alpha=0.3)
+    ax.legend(loc="lower right", fontsize=8)
+    return fig
