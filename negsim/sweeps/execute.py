@@ -45,6 +45,20 @@ SUMMARY_COLUMNS: list[tuple[str, pa.DataType]] = [
 ]
 """Columns of runs.parquet after the run id, the varied parameters, replication and seed."""
 
+EFFECT_COLUMNS: list[tuple[str, pa.DataType]] = [
+    ("baseline_regime", pa.string()),
+    ("baseline_largest_share", pa.float64()),
+    ("baseline_final_shares", pa.list_(pa.float64())),
+    ("largest_gainer", pa.string()),
+    ("largest_gain_pp", pa.float64()),
+    ("largest_loser", pa.string()),
+    ("largest_loss_pp", pa.float64()),
+    ("total_absolute_change", pa.float64()),
+]
+"""Columns runs.parquet adds with ``[record] effects = true``: the run against its baseline,
+the same scenario and seed without its ``[[policies]]`` (``runner.run_with_baseline``;
+the definitions are ``negsim.effects.policy_effect``'s)."""
+
 DOMAIN_ERRORS: tuple[type[BaseException], ...] = (EquilibriumError, FloatingPointError)
 """Failures that belong to a run (recorded in its ``error`` column) rather than to the sweep."""
 
@@ -62,17 +76,24 @@ class RunOutput:
     timeseries: pd.DataFrame | None
 
 
-def execute_run(run_id: int, scenario: Scenario, timeseries_every: int = 0) -> RunOutput:
-    """Run one scenario and summarise it as one row (runs in the worker process).
+def execute_run(
+    run_id: int, scenario: Scenario, timeseries_every: int = 0, effects: bool = False
+) -> RunOutput:
+    """Run one scenario and summarise it as one row (runs in the worker process); with
+    ``effects`` also its baseline on the same seed, and the ``EFFECT_COLUMNS``.
 
     ``n_clusters`` is the summary's own count where the runner provides it; otherwise 1 for
     an agglomerated, 0 for a dispersed and null for a partial outcome.
     """
-    from negsim.runner import run
+    from negsim.runner import run, run_with_baseline
 
     start = time.perf_counter()
+    baseline = None
     try:
-        result = run(scenario)
+        if effects:
+            result, baseline = run_with_baseline(scenario)
+        else:
+            result = run(scenario)
     except DOMAIN_ERRORS as exc:
         row = dict.fromkeys(name for name, _ in SUMMARY_COLUMNS)
         row["wall_time"] = time.perf_counter() - start
@@ -96,6 +117,14 @@ def execute_run(run_id: int, scenario: Scenario, timeseries_every: int = 0) -> R
         "wall_time": wall,
         "error": None,
     }
+    if baseline is not None:
+        effect = summary["policy_effect"]
+        row.update(
+            baseline_regime=baseline.summary["regime"],
+            baseline_largest_share=float(baseline.summary["largest_share"]),
+            baseline_final_shares=[float(s) for s in baseline.summary["final_shares"].values()],
+            **{name: effect[name] for name, _ in EFFECT_COLUMNS[3:]},
+        )
     return RunOutput(run_id, row, _thin(result.timeseries, timeseries_every, run_id))
 
 
@@ -328,7 +357,8 @@ def runs_schema(plan: SweepPlan) -> pa.Schema:
     fields += [("replication", pa.int64()), ("seed", pa.int64())]
     if plan.design == "continuation":
         fields += [("path_index", pa.int64()), ("leg", pa.int64())]
-    return pa.schema(fields + SUMMARY_COLUMNS)
+    effects = EFFECT_COLUMNS if plan.spec.record.effects else []
+    return pa.schema(fields + SUMMARY_COLUMNS + effects)
 
 
 def _number(v: Any) -> bool:
@@ -390,7 +420,7 @@ class _Runner:
 
     def run(self) -> tuple[pa.Table, pa.Table | None]:
         plan = self.plan
-        every = plan.spec.record.timeseries_every
+        every, effects = plan.spec.record.timeseries_every, plan.spec.record.effects
         successor = {r.previous: r for r in plan.runs if r.previous is not None}
         ready: deque = deque(
             r
@@ -422,7 +452,7 @@ class _Runner:
                                     ready.append(successor[run.run_id])
                                 continue
                         future = self.executor.submit(
-                            execute_run, run.run_id, plan.scenario(run, start), every
+                            execute_run, run.run_id, plan.scenario(run, start), every, effects
                         )
                         in_flight[future] = run
                     if not in_flight:

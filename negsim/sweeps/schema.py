@@ -50,6 +50,11 @@ class RecordTable(_Strict):
     timeseries_every: int = Field(
         0, ge=0, le=10_000_000, description="Keep every k-th step of the time series (0 = none)"
     )
+    effects: bool = Field(
+        False,
+        description="Also run each run's baseline (its [[policies]] removed, the same seed) "
+        "and record the policy's effect (runs.parquet's baseline_* and effect columns)",
+    )
     sensitivity_output: Literal["largest_share", "herfindahl"] = Field(
         "largest_share", description="sobol: the result whose Sobol' indices are computed"
     )

@@ -18,6 +18,7 @@ what to record::
 
     [record]
     timeseries_every = 0      # k > 0: keep every k-th step of each run's time series
+    effects = false           # true: each run also against its baseline (no [[policies]])
 
 Designs: ``grid`` is the full factorial of value lists and stepped ranges (the last
 parameter varies fastest); ``lhs`` draws ``samples`` points of a Latin hypercube
