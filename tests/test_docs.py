@@ -171,6 +171,7 @@ def test_ci_fails_when_the_docs_build_fails_and_lints_nothing_after_it(tmp_path)
         "python": f'#!/bin/sh\nif [ "$1" = "-m" ]; then exit 0; fi\nexec {sys.executable} "$@"\n',
         "mkdocs": f'#!/bin/sh\necho "$@" > {tmp_path}/mkdocs-args\necho broken >&2\nexit 1\n',
         "ruff": f"#!/bin/sh\ntouch {tmp_path}/ruff-ran\n",
+        "negsim": "#!/bin/sh\nexit 0\n",  # negsim verify passes
     }
     for name, text in fakes.items():
         (bin_ / name).write_text(text)
