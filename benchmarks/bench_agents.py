@@ -8,7 +8,8 @@ noise 0, no early stop), negsim against bench_two_region.py's plain-numpy refere
 - stepping time per step, negsim / numpy (target ≤ 1.0x);
 - the whole run, creation included, negsim / numpy (target ≤ 1.5x).
 
-In a fresh process each (so that peak memory is the run's own, ``resource.getrusage``):
+In a fresh process each (so that peak memory is the run's own: VmHWM of /proc/self/status,
+as ``resource.getrusage``'s ru_maxrss survives exec on Linux):
 
 - creation time and memory of a ``NEGModel`` at ``--workers`` and at ``--big`` (default
   10 000 000) workers, and ``--big-steps`` (default 200) steps of the latter
@@ -50,24 +51,29 @@ STEP_TARGET, RUN_TARGET = 1.0, 1.5
 BIG_SECONDS, BIG_CREATE_SECONDS, BIG_MEMORY = 60.0, 5.0, 2**30
 
 CHILD = """
-import json, resource, sys, time
+import json, sys, time
 sys.path.insert(0, {here!r})
 from bench_two_region import load_negsim_scenario
 from negsim import NEGModel
+
+def peak():  # VmHWM: this process's peak resident memory (ru_maxrss survives exec on Linux)
+    for line in open("/proc/self/status"):
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) * 1024
+
 workers, steps = int(sys.argv[1]), int(sys.argv[2])
 scenario = load_negsim_scenario(workers, max(steps, 1))
-rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
+rss = peak()
 start = time.process_time()
 model = NEGModel(scenario)
 created = time.process_time()
-rss_created = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
+rss_created = peak()
 for _ in range(steps):
     model.step()
 done = time.process_time()
 print(json.dumps(dict(
     create=created - start, step=done - created, rss_before=rss, rss_created=rss_created,
-    rss_peak=resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024,
-    largest_share=float(model.shares.max()), steps=model.steps,
+    rss_peak=peak(), largest_share=float(model.shares.max()), steps=model.steps,
 )))
 """
 
@@ -113,6 +119,7 @@ def child(workers: int, steps: int) -> dict:
     done = subprocess.run(
         [sys.executable, "-c", CHILD.format(here=str(HERE)), str(workers), str(steps)],
         env=env,
+        cwd=HERE,  # negsim from PYTHONPATH, not from the working directory
         capture_output=True,
         text=True,
     )
@@ -161,7 +168,7 @@ def main(argv: list[str] | None = None) -> int:
         f"(target <= {RUN_TARGET:g}x: {verdict(run_ratio <= RUN_TARGET)})\n"
     )
 
-    print("fresh process each (peak memory = ru_maxrss of that process):")
+    print("fresh process each (peak memory: VmHWM of that process):")
     print(
         f"{'workers':>12}{'steps':>7}{'create s':>10}{'step s':>9}{'total s':>9}"
         f"{'+create':>10}{'peak':>10}{'largest':>9}"
