@@ -422,8 +422,10 @@ class NEGModel(mesa.Model):
             self.equilibrium = self._solve(self.equilibrium.wage)
 
     def _mobile_agents_decide(self) -> None:
-        """A share of the mobile agents reconsiders where to be (``negsim.rules.migrate``)."""
+        """A share of the mobile agents reconsiders where to be (``negsim.rules.migrate``);
+        the counts follow from the moves, without a tally of every agent."""
         behaviour = self.spec.behaviour
+        counts = (self.firm_counts if self.firms_move else self.worker_counts).copy()
         self.moves, self.drift = migrate(
             self.mobile_region,
             self.log_payoff(),
@@ -433,8 +435,13 @@ class NEGModel(mesa.Model):
             self.rng,
             self.migration_cost,
             self._gain_scale,
+            counts,
         )
-        self._count()
+        if self.firms_move:
+            self.firm_counts = counts
+        else:
+            self.worker_counts = counts
+        self.shares = counts / self.mobile_region.size
 
     def _firms_decide(self) -> None:
         """Firms that adjust at their own speed see where the workers now are, at the wages

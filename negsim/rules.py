@@ -55,8 +55,10 @@ def migrate(
     rng: np.random.Generator,
     cost: np.ndarray | None = None,
     gain_scale: np.ndarray | None = None,
+    counts: np.ndarray | None = None,
 ) -> tuple[int, np.ndarray]:
-    """Apply one step of worker reconsideration in place (rule in the module docstring).
+    """Apply one step of worker reconsideration in place (rule in the module docstring);
+    ``counts`` (agents per region, if given) is updated in place from the moves.
 
     Returns the number of agents who moved and the expected net inflow per region as a
     share of all of them, estimated from the reconsidering agents' move probabilities (with
@@ -80,6 +82,9 @@ def migrate(
     ) / region.size
     move = rng.random(movers.size) < p
     region[movers[move]] = there[move]
+    if counts is not None:
+        counts += np.bincount(there[move], minlength=n_regions)
+        counts -= np.bincount(here[move], minlength=n_regions)
     return int(move.sum()), drift
 
 

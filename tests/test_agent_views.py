@@ -147,3 +147,35 @@ def test_migrate_on_small_integers_equals_migrate_on_int64():
     np.testing.assert_array_equal(a[1], b[1])
     np.testing.assert_array_equal(narrow, wide)
     assert narrow.dtype == np.int8
+
+
+# --- counts follow from the moves ------------------------------------------------------------
+def test_migrate_updates_the_counts_from_the_moves():
+    rng = np.random.default_rng(3)
+    region = rng.integers(0, 5, size=20_000).astype(np.int8)
+    counts = np.bincount(region, minlength=5)
+    log_payoff = np.array([0.0, 0.3, -0.2, 0.1, 0.05])
+    total = 0
+    for _ in range(10):
+        before = region.copy()
+        moved, _ = migrate(region, log_payoff, None, 0.2, 2.0, rng, counts=counts)
+        assert moved == np.count_nonzero(before != region)
+        total += moved
+        np.testing.assert_array_equal(counts, np.bincount(region, minlength=5))
+    assert total > 0
+
+
+@pytest.mark.parametrize("name", ["racetrack_12", "anhui_ip_towns", "baoji_titanium"])
+def test_model_counts_equal_a_fresh_tally_every_step(name):
+    model = NEGModel(load(name))
+    R, moves = model.n_regions, 0
+    for _ in range(15):
+        model.step()
+        moves += model.moves
+        workers = np.bincount(model.worker_region, minlength=R)
+        firms = np.bincount(model.firm_region, minlength=R + 1)[:R]
+        np.testing.assert_array_equal(model.worker_counts, workers)
+        np.testing.assert_array_equal(model.firm_counts, firms)
+        mobile = firms if model.firms_move else workers
+        np.testing.assert_array_equal(model.shares, mobile / model.mobile_region.size)
+    assert moves > 0
