@@ -426,7 +426,7 @@ class NEGModel(mesa.Model):
         the counts follow from the moves, without a tally of every agent."""
         behaviour = self.spec.behaviour
         counts = (self.firm_counts if self.firms_move else self.worker_counts).copy()
-        self.moves, self.drift = migrate(
+        self.moves, drift = migrate(
             self.mobile_region,
             self.log_payoff(),
             self.mobile_taste,
@@ -436,7 +436,10 @@ class NEGModel(mesa.Model):
             self.migration_cost,
             self._gain_scale,
             counts,
+            estimate_drift=not self._exact_drift,
         )
+        if drift is not None:
+            self.drift = drift
         if self.firms_move:
             self.firm_counts = counts
         else:
@@ -474,10 +477,15 @@ class NEGModel(mesa.Model):
         )
         self.firm_counts = target  # relocation leaves exactly the target in each region
 
+    @property
+    def _exact_drift(self) -> bool:
+        """The expected drift has an exact form (``mean_field_drift``): no tastes, no
+        productivity-scaled gains."""
+        return self.mobile_taste is None and self._gain_scale is None
+
     def _record(self) -> None:
         """The expected drift, the data row, emerging clusters and whether the run settled."""
-        if self.mobile_taste is None and self._gain_scale is None:
-            # exact expected drift from the state just reached
+        if self._exact_drift:  # from the state just reached
             behaviour = self.spec.behaviour
             self.drift = mean_field_drift(
                 self.shares,
