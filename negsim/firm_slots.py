@@ -87,7 +87,8 @@ class FirmSlots:
             self.idle_steps = np.concatenate([self.idle_steps, np.zeros(extra, np.int64)])
             if self.productivity is not None:
                 self.productivity = np.concatenate([self.productivity, np.ones(extra)])
-            self._by_slot += [None] * extra
+            if self.agents is not None:
+                self._by_slot += [None] * extra
         size = self.region.size
         slots = np.concatenate([free, np.arange(size - extra, size)])
         self.region[slots] = regions
