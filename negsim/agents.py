@@ -1,10 +1,13 @@
 """Worker and firm agents: Mesa agents that *view* one entry of the model's numpy arrays.
 
-Hot state lives in numpy arrays owned by the model (one entry per agent); ``Worker`` and
-``Firm`` are Mesa agents that view one entry, so ``model.agents``, ``AgentSet`` and
-``DataCollector`` work as usual while a step touches only the arrays. How they decide is
-in ``negsim.rules``. An agent's ``model`` is the ``NEGModel`` that created it; the views
-read its arrays by name (``worker_region``, ``firm_region``, ``firm_productivity``,
+Hot state lives in numpy arrays owned by the model (one entry per agent, regions in the
+smallest integer type that holds them, ``region_dtype``); ``Worker`` and ``Firm`` are Mesa
+agents that view one entry. The model creates them only when a user asks for them
+(``model.agents``, ``agents_by_type``, ``workers``, ``firms``): a step and a batch run touch
+only the arrays. Once created they are live views, not snapshots: an agent reads its entry
+whenever it is asked, so it stays in sync as the model steps. How agents decide is in
+``negsim.rules``. An agent's ``model`` is the ``NEGModel`` that created it; the views read
+its arrays by name (``worker_region``, ``firm_region``, ``firm_productivity``,
 ``equilibrium``, ``mobile_taste``, ``firms_move``, ``region_names``).
 """
 
@@ -12,6 +15,15 @@ from __future__ import annotations
 
 import mesa
 import numpy as np
+
+
+def region_dtype(n_regions: int) -> np.dtype:
+    """The smallest signed integer type holding the region indices 0 … ``n_regions`` (R
+    itself marks a closed firm slot): int8 up to 127 regions, int16 up to 32,767."""
+    for dtype in (np.int8, np.int16, np.int32):
+        if n_regions <= np.iinfo(dtype).max:
+            return np.dtype(dtype)
+    return np.dtype(np.int64)
 
 
 class _Located(mesa.Agent):

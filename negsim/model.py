@@ -22,7 +22,7 @@ import numpy as np
 import pandas as pd
 
 from negsim import economies
-from negsim.agents import Worker
+from negsim.agents import Worker, region_dtype
 from negsim.amenities import log_amenities
 from negsim.convergence import Convergence
 from negsim.economies.base import Equilibrium, EquilibriumError, GroupWelfare, Solver
@@ -65,13 +65,16 @@ class NEGModel(mesa.Model):
     ``model.step()`` advances one period; ``model.shares``, ``model.equilibrium`` and
     ``model.datacollector`` (table "regions", one row per region per step) show the state.
     ``seed`` replaces the scenario's ``run.seed``; the model's ``spec`` always holds the
-    seed it runs with.
+    seed it runs with. The state lives in numpy arrays (``worker_region``, ``firm_region``);
+    the Mesa agents (``model.agents``, ``agents_by_type``, ``workers``, ``firms``) are live
+    views on them, created the first time a user asks for them (``negsim.agents``).
     """
 
     EMERGENCE_LEVEL = 1.0
 
     def __init__(self, scenario: Scenario, *, seed: int | None = None) -> None:
         scenario = scenario.with_seed(seed)
+        self._workers: mesa.agent.AgentSet | None = None
         super().__init__(rng=scenario.run.seed)
         self.spec = scenario
         self.region_names = scenario.region_names
@@ -89,12 +92,9 @@ class NEGModel(mesa.Model):
         initial = self._initial_shares()
         n_workers, n_firms = scenario.population.workers, scenario.population.firms
         worker_start = self.farmers if self.firms_move else initial
-        self.worker_region = np.repeat(
-            np.arange(self.n_regions), apportion(worker_start, n_workers)
-        ).astype(np.int64)
-        firm_region = np.repeat(np.arange(self.n_regions), apportion(initial, n_firms)).astype(
-            np.int64
-        )
+        regions = np.arange(self.n_regions, dtype=region_dtype(self.n_regions))
+        self.worker_region = np.repeat(regions, apportion(worker_start, n_workers))
+        firm_region = np.repeat(regions, apportion(initial, n_firms))
         self.mobile_region = firm_region if self.firms_move else self.worker_region
         noise = scenario.behaviour.noise
         self.mobile_taste = (
@@ -109,7 +109,6 @@ class NEGModel(mesa.Model):
             if self.firms_move and productivity is not None
             else None
         )
-        self.workers = Worker.create_agents(self, n_workers, np.arange(n_workers))
         own_speed = scenario.firms.adjustment_speed is not None
         self.firm_slots = FirmSlots(
             self,
@@ -117,9 +116,7 @@ class NEGModel(mesa.Model):
             productivity,
             self.n_regions,
             lambda n: draw_productivity(scenario.firms, n, self.rng),
-            track_agents=own_speed,
         )
-        self.firms = self.firm_slots.agents
         # cp with firms.adjustment_speed: firm numbers are a state of their own
         self.own_speed = (
             OwnSpeedFirms(
@@ -169,6 +166,41 @@ class NEGModel(mesa.Model):
             tables={"regions": self.region_columns},
         )
         self._collect()
+
+    # --- the Mesa agents: live views on the arrays, created on first use ------------------
+    def _create_views(self) -> None:
+        if self._workers is None:
+            n = self.worker_region.size
+            self._workers = Worker.create_agents(self, n, np.arange(n))
+            self.firm_slots.views()
+
+    @property
+    def agents(self) -> mesa.agent.AgentSet:
+        """All Mesa agents (workers, then firms); creates the views on first use."""
+        self._create_views()
+        return super().agents
+
+    @property
+    def agents_by_type(self) -> dict[type, mesa.agent.AgentSet]:
+        self._create_views()
+        return super().agents_by_type
+
+    @property
+    def agent_types(self) -> list[type]:
+        self._create_views()
+        return super().agent_types
+
+    @property
+    def workers(self) -> mesa.agent.AgentSet:
+        """The ``Worker`` agents, one per entry of ``worker_region``."""
+        self._create_views()
+        return self._workers
+
+    @property
+    def firms(self) -> mesa.agent.AgentSet:
+        """The ``Firm`` agents of the open firm slots."""
+        self._create_views()
+        return self.firm_slots.agents
 
     # --- views of the state --------------------------------------------------------------
     @property
@@ -398,9 +430,11 @@ class NEGModel(mesa.Model):
             self.equilibrium = self._solve(self.equilibrium.wage)
 
     def _mobile_agents_decide(self) -> None:
-        """A share of the mobile agents reconsiders where to be (``negsim.rules.migrate``)."""
+        """A share of the mobile agents reconsiders where to be (``negsim.rules.migrate``);
+        the counts follow from the moves, without a tally of every agent."""
         behaviour = self.spec.behaviour
-        self.moves, self.drift = migrate(
+        counts = (self.firm_counts if self.firms_move else self.worker_counts).copy()
+        self.moves, drift = migrate(
             self.mobile_region,
             self.log_payoff(),
             self.mobile_taste,
@@ -409,8 +443,16 @@ class NEGModel(mesa.Model):
             self.rng,
             self.migration_cost,
             self._gain_scale,
+            counts,
+            estimate_drift=not self._exact_drift,
         )
-        self._count()
+        if drift is not None:
+            self.drift = drift
+        if self.firms_move:
+            self.firm_counts = counts
+        else:
+            self.worker_counts = counts
+        self.shares = counts / self.mobile_region.size
 
     def _firms_decide(self) -> None:
         """Firms that adjust at their own speed see where the workers now are, at the wages
@@ -443,10 +485,15 @@ class NEGModel(mesa.Model):
         )
         self.firm_counts = target  # relocation leaves exactly the target in each region
 
+    @property
+    def _exact_drift(self) -> bool:
+        """The expected drift has an exact form (``mean_field_drift``): no tastes, no
+        productivity-scaled gains."""
+        return self.mobile_taste is None and self._gain_scale is None
+
     def _record(self) -> None:
         """The expected drift, the data row, emerging clusters and whether the run settled."""
-        if self.mobile_taste is None and self._gain_scale is None:
-            # exact expected drift from the state just reached
+        if self._exact_drift:  # from the state just reached
             behaviour = self.spec.behaviour
             self.drift = mean_field_drift(
                 self.shares,

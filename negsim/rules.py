@@ -57,17 +57,24 @@ def migrate(
     rng: np.random.Generator,
     cost: np.ndarray | None = None,
     gain_scale: np.ndarray | None = None,
-) -> tuple[int, np.ndarray]:
-    """Apply one step of worker reconsideration in place (rule in the module docstring).
+    counts: np.ndarray | None = None,
+    estimate_drift: bool = True,
+) -> tuple[int, np.ndarray | None]:
+    """Apply one step of worker reconsideration in place (rule in the module docstring);
+    ``counts`` (agents per region, if given) is updated in place from the moves.
 
     Returns the number of agents who moved and the expected net inflow per region as a
     share of all of them, estimated from the reconsidering agents' move probabilities (with
-    tastes there is no cheaper exact form; without them see ``mean_field_drift``).
+    tastes there is no cheaper exact form; without them see ``mean_field_drift``), or None
+    unless ``estimate_drift``.
     """
     n_regions = log_real_wage.size
     movers = np.flatnonzero(rng.random(region.size) < adjustment_speed)
     here = region[movers]
-    there = (here + rng.integers(1, n_regions, size=movers.size)) % n_regions
+    if n_regions == 2:  # the other region; integers(1, 2) would draw no random number
+        there = 1 - here
+    else:
+        there = (here + rng.integers(1, n_regions, size=movers.size)) % n_regions
     gain = log_real_wage[there] - log_real_wage[here]
     if taste is not None:
         gain += taste[movers, there] - taste[movers, here]
@@ -76,12 +83,17 @@ def migrate(
     if cost is not None:  # migration frictions, C[from, to] (negsim.frictions)
         gain -= cost[here, there]
     p = np.minimum(1.0, response * np.maximum(gain, 0.0))
-    drift = (
-        np.bincount(there, weights=p, minlength=n_regions)
-        - np.bincount(here, weights=p, minlength=n_regions)
-    ) / region.size
+    drift = None
+    if estimate_drift:
+        drift = (
+            np.bincount(there, weights=p, minlength=n_regions)
+            - np.bincount(here, weights=p, minlength=n_regions)
+        ) / region.size
     move = rng.random(movers.size) < p
     region[movers[move]] = there[move]
+    if counts is not None:
+        counts += np.bincount(there[move], minlength=n_regions)
+        counts -= np.bincount(here[move], minlength=n_regions)
     return int(move.sum()), drift
 
 
