@@ -24,8 +24,16 @@ SOURCE = "derived here from FKV (1999) ch. 14's equations (KV 1995)"
 
 
 def wages(lam: np.ndarray, a: np.ndarray, T: np.ndarray, sigma: float, mu: float, alpha: float):
-    """Industrial wages w_r of KV (1995) / FKV ch. 14 for R regions (labour a_r, share λ_r of
-    the world's industrial labour μ; an empty region's wage is what a first firm could pay):
+    """The industrial wages of ``equilibrium``."""
+    return equilibrium(lam, a, T, sigma, mu, alpha)[0]
+
+
+def equilibrium(
+    lam: np.ndarray, a: np.ndarray, T: np.ndarray, sigma: float, mu: float, alpha: float
+) -> tuple[np.ndarray, np.ndarray]:
+    """(w, G): industrial wages and price indices of KV (1995) / FKV ch. 14 for R regions
+    (labour a_r, share λ_r of the world's industrial labour μ; an empty region's wage is what
+    a first firm could pay):
 
         c_r = w_r^(1-α) G_r^α,  n_r = μλ_r w_r / ((1-α) c_r σF),  σF = μ/(1-α)
         Y_s = (a_s - μλ_s)·1 + μλ_s w_s,  E_s = μY_s + α n_s c_s σF
@@ -49,7 +57,7 @@ def wages(lam: np.ndarray, a: np.ndarray, T: np.ndarray, sigma: float, mu: float
     sol = solve(residuals, np.zeros(2 * R), method="hybr", tol=1e-15)
     if np.max(np.abs(residuals(sol.x))) > 1e-12:
         raise RuntimeError("independent CPVL solve did not converge")
-    return np.exp(sol.x[:R])
+    return np.exp(sol.x[:R]), np.exp(sol.x[R:])
 
 
 def _gap(lam1: float, T: float, sigma: float, mu: float, alpha: float) -> float:
