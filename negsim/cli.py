@@ -369,7 +369,7 @@ def cmd_tomahawk(args: argparse.Namespace) -> int:
         except OSError as exc:
             raise UsageError(f"--plot {args.plot}: cannot write: {exc.strerror or exc}") from None
 
-    crossings = _tomahawk_welfare(args) if args.welfare else None
+    crossings = _tomahawk_welfare(args, economy) if args.welfare else None
 
     def as_dict(t):
         return None if t is None else {"T": t.T, "phi": t.phi}
@@ -424,23 +424,23 @@ def cmd_tomahawk(args: argparse.Namespace) -> int:
     return 0
 
 
-def _tomahawk_welfare(args: argparse.Namespace) -> list:
+def _tomahawk_welfare(args: argparse.Namespace, economy: economies.Economy) -> list:
     """Draw ``tomahawk --welfare FILE.png``; the φ where the utilitarian ranking flips."""
     from negsim import theory
     from negsim.plots import plot_welfare, save_figure
 
-    if economies.get(args.model).welfare_groups is None:
-        raise UsageError(f"--welfare: not available for the {args.model} economy (cp, fe, fc)")
+    if economy.welfare_groups is None:
+        raise UsageError(f"--welfare: not available for the {args.model} economy")
     if not args.welfare.parent.is_dir():
         raise UsageError(f"--welfare {args.welfare}: folder {args.welfare.parent} does not exist")
-    kwargs = dict(model=args.model, housing_share=args.housing_share)
+    kwargs = dict(model=economy, housing_share=args.housing_share)
     try:
         atomic_write(
             args.welfare, lambda p: save_figure(plot_welfare(args.sigma, args.mu, **kwargs), p)
         )
     except OSError as exc:
         raise UsageError(f"--welfare {args.welfare}: cannot write: {exc.strerror or exc}") from None
-    return theory.welfare_crossings(args.model, args.sigma, args.mu, args.housing_share)
+    return theory.welfare_crossings(economy, args.sigma, args.mu, args.housing_share)
 
 
 def cmd_racetrack(args: argparse.Namespace) -> int:

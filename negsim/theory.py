@@ -119,9 +119,11 @@ def two_region_theory(scenario: Scenario) -> dict[str, Any] | None:
 def welfare_of_patterns(
     model: str, sigma: float, mu: float, phi: np.ndarray, housing_share: float = 0.0
 ) -> tuple[np.ndarray, np.ndarray]:
-    """Utilitarian welfare W = Σ_r Y_r/P_r (``Economy.welfare``) of full agglomeration
-    λ = (1, 0) and of the even spread λ = (1/2, 1/2) of two symmetric regions, at each trade
-    freeness φ = T^(1-σ) in ``phi``, from the economy's short-run equilibria.
+    """Utilitarian welfare W, the sum of every resident's indirect utility
+    (``Economy.group_welfare``; Σ_r Y_r/P_r with Cobb–Douglas preferences), of full
+    agglomeration λ = (1, 0) and of the even spread λ = (1/2, 1/2) of two symmetric regions,
+    at each trade freeness φ in ``phi`` (T = φ^(1/(1-σ)), ``Economy.transport_cost_at``),
+    from the economy's short-run equilibria.
 
     Charlot, Gaigné, Robert-Nicoud & Thisse (2006) compare exactly these two market outcomes
     of the CP model with the utilitarian (Benthamite) criterion: agglomeration is socially
@@ -132,10 +134,10 @@ def welfare_of_patterns(
     even = np.array([0.5, 0.5])
     out = np.empty((2, np.size(phi)))
     for k, f in enumerate(np.asarray(phi, dtype=float).ravel()):
-        T = two_region(f ** (1.0 / (1.0 - sigma)))
+        T = two_region(economy.transport_cost_at(f, sigma, mu))
         for row, shares in enumerate((np.array([1.0, 0.0]), even)):
             eq = economy.equilibrium(shares, even, T, sigma, mu, housing_share=housing_share)
-            out[row, k] = economy.welfare(eq)
+            out[row, k] = economy.group_welfare(eq, shares, even, mu, housing_share).total
     return out[0], out[1]
 
 
@@ -146,11 +148,12 @@ def welfare_crossings(
     and dispersion (``welfare_of_patterns``) changes sign, ascending in φ (as Thresholds:
     T and φ). For CP without housing one crossing: below it dispersion is the better
     outcome, above it agglomeration (Charlot et al. 2006)."""
-    economies.get(model).check(sigma, mu, housing_share)
+    economy = economies.get(model)
+    economy.check(sigma, mu, housing_share)
 
     def gap(phi: float) -> float:
         agg, disp = welfare_of_patterns(model, sigma, mu, np.array([phi]), housing_share)
         return float(agg[0] - disp[0])
 
     roots = roots_in(gap, 1e-4, 1.0 - 1e-6, n=200)
-    return [Threshold(T=f ** (1.0 / (1.0 - sigma)), phi=f) for f in roots]
+    return [Threshold(T=economy.transport_cost_at(f, sigma, mu), phi=f) for f in roots]

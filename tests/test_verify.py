@@ -17,7 +17,7 @@ import negsim
 from negsim.anchors import ANCHORS, Anchor
 from negsim.anchors import cp as cp_anchors
 from negsim.cli import main
-from negsim.economies import cp, fc, fe
+from negsim.economies import cp, cpvl, fc, fcvl, fe, linear, ql
 from negsim.verification import verify
 
 
@@ -42,10 +42,13 @@ def test_published_figures_are_in_the_table(verify_rows):
 
 
 def perturbed(original, factor=1.01):
-    """``original`` returning a Threshold with T (and φ) scaled by ``factor``."""
+    """``original`` returning a Threshold with T (and φ) scaled by ``factor`` (a number or
+    array, such as linear's τ* or ql's branch: itself scaled)."""
 
     def wrapper(*args, **kwargs):
         t = original(*args, **kwargs)
+        if isinstance(t, (float, np.ndarray)):
+            return t * factor
         return type(t)(T=t.T * factor, phi=t.phi * factor)
 
     return wrapper
@@ -53,12 +56,25 @@ def perturbed(original, factor=1.01):
 
 @pytest.mark.parametrize(
     ("module", "name", "marker", "rows"),
-    [(cp, "break_point", "cp break point", 4), (fe, "break_point", "fe break point", 3)],
+    [
+        (cp, "break_point", "cp break point", 4),
+        (fe, "break_point", "fe break point", 3),
+        (cpvl, "break_point", "cpvl break point", 3),
+        (cpvl, "sustain_point", "cpvl sustain point", 3),
+        (fcvl, "break_point", "fcvl break point", 3),
+        (fcvl, "sustain_point", "fcvl sustain point", 3),
+        (ql, "break_point", "ql break point", 3),
+        (ql, "sustain_point", "ql sustain point", 3),
+        (ql, "interior_share", "ql pitchfork branch", 3),
+        (linear, "break_point", "linear threshold τ*", 3),
+        (linear, "trade_threshold", "linear trade threshold", 3),
+    ],
 )
 def test_a_perturbed_threshold_fails_its_rows_and_exits_1(
     monkeypatch, capsys, verify_rows, module, name, marker, rows
 ):
-    """The published figure and the three root-finds (cp), the three root-finds (fe)."""
+    """The published figure and the three root-finds (cp), three root-finds each for the
+    others: every row of that threshold fails, every other row (but the racetrack's) passes."""
     monkeypatch.setattr(module, name, perturbed(getattr(module, name)))
     assert main(["verify"]) == 1
     out = capsys.readouterr().out

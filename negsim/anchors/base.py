@@ -4,7 +4,8 @@ on the model's own definitions, or the published figure itself) and negsim's own
 (``computed``: what the code users run returns), compared with a relative tolerance.
 
 An economy's anchors live in one module of ``negsim.anchors`` (``cp.py``, ``fe.py``,
-``fc.py``) as a tuple ``ANCHORS``; ``negsim.anchors.ANCHORS`` collects them.
+``fc.py``, ``cpvl.py``, ``fcvl.py``, ``ql.py``, ``linear.py``) as a tuple ``ANCHORS``;
+``negsim.anchors.ANCHORS`` collects them.
 """
 
 from __future__ import annotations

@@ -444,6 +444,19 @@ class Economy(ABC):
         operating profit π_r). cp (μλ_r workers) and fc (owners who stay put) override it."""
         return np.asarray(shares, dtype=float), eq.wage / (1.0 - eta)
 
+    def immobile_mass(self, shares: np.ndarray, immobile: np.ndarray, mu: float) -> np.ndarray:
+        """Residents of the immobile group in each region: (1-μ)a_r (farmers, unskilled
+        workers); cpvl's farm workers are what industry leaves of a region's labour."""
+        return (1.0 - mu) * np.asarray(immobile, dtype=float)
+
+    def transport_cost_at(self, phi: float, sigma: float, mu: float) -> float:
+        """The two-region transport cost T at trade freeness φ, as ``Threshold.phi`` reports
+        it: T = φ^(1/(1-σ)) for iceberg costs (linear: its own freeness)."""
+        return phi ** (1.0 / (1.0 - sigma))
+
+    freeness_label: ClassVar[str] = "trade freeness φ = $T^{1-σ}$ (0: no trade, 1: free trade)"
+    """How figures name trade freeness φ (``transport_cost_at``)."""
+
     def group_welfare(
         self,
         eq: Equilibrium,
@@ -468,7 +481,7 @@ class Economy(ABC):
             raise ValueError(f"welfare by group is not available for the {self.name} economy")
         a = np.asarray(immobile, dtype=float)
         m_mass, m_income = self.mobile_income(eq, shares, a, mu, housing_share)
-        i_mass = (1.0 - mu) * a
+        i_mass = self.immobile_mass(shares, a, mu)
         rest = eq.income - m_mass * m_income
         with np.errstate(divide="ignore", invalid="ignore"):
             i_income = np.where(i_mass > 0, rest / i_mass, 1.0 / (1.0 - housing_share))

@@ -371,8 +371,21 @@ class CorePeripheryVerticalLinkages(Economy):
     has_input_share = True
     symbols = {"input_share": "α"}
 
+    welfare_groups = ("industrial workers", "farm workers")
+
     def __init__(self, input_share: float = DEFAULT_INPUT_SHARE) -> None:
         self.input_share = float(input_share)
+
+    def mobile_income(self, eq, shares, immobile, mu, eta):
+        """The μλ_r industrial workers of r, each earning the industrial wage w_r (an empty
+        region's: what a first firm could pay). Consumers are Cobb–Douglas over the
+        manufactures' composite (share μ) and the farm good (price 1) (FKV 1999 ch. 14, as
+        ch. 5), so V = y/G_r^μ (``Equilibrium.price_level``) up to a constant."""
+        return mu * np.asarray(shares, dtype=float), eq.wage
+
+    def immobile_mass(self, shares, immobile, mu):
+        """Farm workers a_r - μλ_r: the labour industry leaves in region r (wage 1)."""
+        return np.asarray(immobile, dtype=float) - mu * np.asarray(shares, dtype=float)
 
     def with_parameters(self, table: Any) -> CorePeripheryVerticalLinkages:
         """This economy with the scenario's ``economy.input_share`` (default if unset)."""

@@ -402,11 +402,22 @@ class FootlooseCapitalVerticalLinkages(Economy):
     firms_are_mobile = True
     has_input_share = True
     symbols = {"input_share": "α"}
+    welfare_groups = ("capital owners", "workers")
 
     def __init__(self, input_share: float | None = None) -> None:
         if input_share is not None:
             check_input_share(input_share)
         self.input_share = input_share
+
+    def mobile_income(self, eq, shares, immobile, mu, eta):
+        """As in fc (Baldwin et al. 2003, ch. 3; ch. 8 for FCVL): capital's owners stay
+        where they live (a_r of the one unit of capital in region r) and each earns the
+        average reward Σ_k λ_k π_k wherever her capital is employed. Consumers are
+        Cobb–Douglas over the manufactures' composite (share μ, price index G_r) and the
+        numeraire, so V = y/G_r^μ; workers earn the unit wage."""
+        a = np.asarray(immobile, dtype=float)
+        average = float(np.dot(np.asarray(shares, dtype=float), eq.wage))
+        return a, np.full(a.shape, average)
 
     def alpha(self, mu: float) -> float:
         """The input share α: ``input_share``, or μ where it is not set."""

@@ -36,6 +36,7 @@ from negsim.economies.base import (
     Economy,
     Equilibrium,
     EquilibriumError,
+    GroupWelfare,
     MobileFactor,
     Threshold,
     brentq,
@@ -334,7 +335,29 @@ class LinearEconomy(Economy):
         return gaps
 
     def welfare(self, eq: Equilibrium) -> float:
-        raise ValueError("linear: welfare is not implemented yet")
+        """Not from the equilibrium alone: it needs each region's residents
+        (``group_welfare(...).total``)."""
+        raise ValueError("linear: welfare needs the shares; use group_welfare(...).total")
+
+    welfare_groups = ("skilled workers", "unskilled workers")
+
+    def group_welfare(self, eq, shares, immobile, mu, housing_share=0.0):
+        """OTT (2002): with quasi-linear utility a resident's indirect utility is her
+        consumer surplus CS_r (``short_run_equilibrium``) plus her income (plus the
+        numeraire endowment, a constant left out). Skilled (Lλ_r, income the operating
+        profit π_r: V = ``real_wage``), unskilled (A a_r, wage 1: V = CS_r + 1). Money-
+        metric: differences, not ratios, compare states."""
+        self.check_inputs(None, housing_share)
+        d = self.demand(mu)
+        lam, a = np.asarray(shares, dtype=float), np.asarray(immobile, dtype=float)
+        surplus = eq.real_wage - eq.wage
+        return GroupWelfare(d.L * lam, eq.real_wage, d.A * a, surplus + 1.0)
+
+    freeness_label = "trade freeness φ = 1 - τ/τ_trade (0: no trade, 1: free trade)"
+
+    def transport_cost_at(self, phi: float, sigma: float, mu: float) -> float:
+        """T = 1 + τ with τ = (1 - φ)τ_trade: the freeness ``thresholds`` report."""
+        return 1.0 + (1.0 - phi) * trade_threshold(self.demand(mu))
 
 
 ECONOMY = LinearEconomy()

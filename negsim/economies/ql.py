@@ -24,6 +24,7 @@ from negsim.economies.base import (
     ClosedFormEconomy,
     Equilibrium,
     EquilibriumError,
+    GroupWelfare,
     MobileFactor,
     Threshold,
     as_inputs,
@@ -268,6 +269,20 @@ class QuasiLinear(ClosedFormEconomy):
         """Not from the equilibrium alone: quasi-linear welfare needs each region's residents
         (``welfare`` in this module takes them)."""
         raise ValueError("ql: welfare needs the shares; use negsim.economies.ql.welfare")
+
+    welfare_groups = ("skilled workers", "unskilled workers")
+
+    def group_welfare(self, eq, shares, immobile, mu, housing_share=0.0):
+        """Pflüger (2004): U = μ ln C_M + C_A, so a resident of r with income y buys
+        C_M = μ/G_r of the manufactures' composite and spends the rest, y - μ, on the
+        numeraire (assumed positive, as the paper does), for V = y + μ ln μ - μ - μ ln G_r.
+        Skilled (μλ_r, income the operating profit w_r of their firm: ``indirect_utility``),
+        unskilled ((1-μ)a_r, wage 1). Utility is money-metric: the total is ``welfare``
+        (this module's) and differences, not ratios, compare states."""
+        self.check_inputs(None, housing_share)
+        lam, a = np.asarray(shares, dtype=float), np.asarray(immobile, dtype=float)
+        common = mu * np.log(mu) - mu - mu * np.log(eq.price_index)
+        return GroupWelfare(mu * lam, eq.wage + common, (1.0 - mu) * a, 1.0 + common)
 
 
 def welfare(shares: np.ndarray, immobile: np.ndarray, eq: Equilibrium, mu: float) -> float:

@@ -174,8 +174,8 @@ def plot_welfare(
         ax.axvline(t.phi, color="0.3", ls="--", lw=1, label=f"break point $φ_B$ = {t.phi:.4f}")
     for t in sustains:
         ax.axvline(t.phi, color="0.3", ls=":", lw=1, label=f"sustain point $φ_S$ = {t.phi:.4f}")
-    ax.set_xlabel("trade freeness φ = $T^{1-σ}$ (0: no trade, 1: free trade)")
-    ax.set_ylabel("welfare W = Σ real income $Y_r/P_r$ (model units)")
+    ax.set_xlabel(economy.freeness_label)
+    ax.set_ylabel("welfare W = Σ residents' indirect utility (model units)")
     extra = f", η={housing_share:g}" if housing_share else ""
     ax.set_title(f"{economy.title}: utilitarian welfare (σ={sigma:g}, μ={mu:g}{extra})")
     ax.grid(alpha=0.3)
