@@ -5,6 +5,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import numpy as np
+import pytest
+
+import negsim
 from negsim.runner import run
 from negsim.scenario import load_scenario
 
@@ -69,3 +73,39 @@ def test_the_qinba_expressway_concentrates_industry_in_xian():
     assert max(kept.values()) < 0.5 and sum(v > 0.1 for v in kept.values()) == 3
     assert road.summary["herfindahl"] > none.summary["herfindahl"] + 0.4
     assert road.summary["regime"] == scenario.expected_regime
+
+
+CALIBRATED = ["qinba_road_calibrated", "baoji_titanium_cluster_calibrated"]
+
+
+@pytest.mark.parametrize("name", CALIBRATED)
+def test_a_calibrated_variant_carries_a_fresh_calibration_of_itself(name):
+    """The shipped amenities are what `negsim calibrate` recovers from the file now: the
+    population shares are the agents' logit rest point, and a stable one."""
+    scenario = load_scenario(PLACES / f"{name}.toml")
+    fresh = negsim.calibrate(scenario)
+    np.testing.assert_allclose(scenario.amenities(), fresh.amenities, rtol=1e-10)
+    assert fresh.stable and scenario.behaviour.noise > 0
+    shares = np.asarray(scenario.initial_shares(), dtype=float)
+    np.testing.assert_allclose(shares / shares.sum(), fresh.observed, rtol=1e-12)
+
+
+def _effects(name: str, seed: int) -> dict[str, float]:
+    policy, _ = negsim.run_with_baseline(load_scenario(PLACES / f"{name}.toml"), seed=seed)
+    table = policy.effects
+    return dict(zip(table["region"], table["change [percentage points]"], strict=True))
+
+
+@pytest.mark.parametrize("seed", [8, 9])
+def test_from_the_observed_map_the_qinba_expressway_moves_industry_to_its_corridor(seed):
+    change = _effects("qinba_road_calibrated", seed)
+    assert change["Chongqing"] > 5 and change["Xi’an"] > 2 and change["Ankang"] > 1
+    assert change["Chengdu"] < -3 and change["Wuhan"] < 0
+    assert max(change, key=change.get) == "Chongqing"
+
+
+@pytest.mark.parametrize("seed", [22, 23])
+def test_from_the_observed_map_the_baoji_programme_builds_a_titanium_centre(seed):
+    change = _effects("baoji_titanium_cluster_calibrated", seed)
+    assert change["Baoji"] > 50 and change["Xi’an"] < -20
+    assert max(change, key=change.get) == "Baoji"
