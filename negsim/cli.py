@@ -92,7 +92,7 @@ def _parser() -> argparse.ArgumentParser:
     add_force_argument(cal)
 
     tom = sub.add_parser("tomahawk", help="break and sustain points of two symmetric regions")
-    tom.add_argument("--model", choices=economies.NAMES, default="cp", help="economy")
+    _add_model_arguments(tom)
     tom.add_argument(
         "--sigma", type=float, default=5.0, help="elasticity of substitution σ > 1 (default 5)"
     )
@@ -107,12 +107,6 @@ def _parser() -> argparse.ArgumentParser:
         type=float,
         default=0.6,
         help="fc: region 1's share of expenditure s_E (the home-market effect needs ≠ 1/2)",
-    )
-    tom.add_argument(
-        "--input-share",
-        type=float,
-        help="cpvl, fcvl: firms' cost share α of intermediate inputs (cpvl: in (0, (σ-1)/σ), "
-        "default 0.3; fcvl: in (0, 0.95], default μ)",
     )
     tom.add_argument("--json", action="store_true", help="print JSON")
     tom.add_argument("--plot", type=Path, metavar="FILE.png", help="draw the bifurcation diagram")
@@ -132,6 +126,7 @@ def _parser() -> argparse.ArgumentParser:
     race.add_argument("--sigma", type=float, default=5.0, help="σ (default 5)")
     race.add_argument("--mu", type=float, default=0.4, help="μ (default 0.4)")
     race.add_argument("--housing-share", type=float, default=0.0, help="housing share η")
+    _add_model_arguments(race)
     race.add_argument("--json", action="store_true", help="print JSON")
     add_force_argument(race)
 
@@ -327,9 +322,9 @@ def _human_summary(summary: dict) -> str:
     return "\n".join(lines)
 
 
-def cmd_tomahawk(args: argparse.Namespace) -> int:
-    from negsim import theory
-
+def _economy_of(args: argparse.Namespace) -> economies.Economy:
+    """The economy ``--model`` names, with ``--input-share`` bound (UsageError where the
+    economy takes none or the share is out of its range)."""
     economy = economies.get(args.model)
     if args.input_share is not None:
         if not economy.has_input_share:
@@ -337,8 +332,26 @@ def cmd_tomahawk(args: argparse.Namespace) -> int:
             raise UsageError(f"--input-share: only for --model {models} (got {args.model})")
         try:
             economy = economy.with_parameters(args)
+            economy.check_input_share(args.sigma, args.mu)
         except ValueError as exc:
             raise UsageError(f"--input-share {args.input_share}: {exc}") from None
+    return economy
+
+
+def _add_model_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--model", choices=economies.NAMES, default="cp", help="economy")
+    parser.add_argument(
+        "--input-share",
+        type=float,
+        help="cpvl, fcvl: firms' cost share α of intermediate inputs (cpvl: in (0, (σ-1)/σ), "
+        "default 0.3; fcvl: in (0, 0.95], default μ)",
+    )
+
+
+def cmd_tomahawk(args: argparse.Namespace) -> int:
+    from negsim import theory
+
+    economy = _economy_of(args)
     try:
         theory.check(economy, args.sigma, args.mu, args.housing_share)
         breaks, sustains = theory.thresholds(economy, args.sigma, args.mu, args.housing_share)
@@ -450,7 +463,12 @@ def cmd_racetrack(args: argparse.Namespace) -> int:
     check_racetrack(args.regions, force=args.force)
     try:
         result = racetrack.analyse(
-            args.regions, args.transport_cost, args.sigma, args.mu, args.housing_share
+            args.regions,
+            args.transport_cost,
+            args.sigma,
+            args.mu,
+            args.housing_share,
+            _economy_of(args),
         )
     except ValueError as exc:
         raise UsageError(f"racetrack: {exc}") from None
@@ -459,7 +477,7 @@ def cmd_racetrack(args: argparse.Namespace) -> int:
         return 0
     print(
         f"Racetrack of {args.regions} places, T = {args.transport_cost:g} between neighbours "
-        f"(σ = {args.sigma:g}, μ = {args.mu:g})"
+        f"({args.model}, σ = {args.sigma:g}, μ = {args.mu:g})"
     )
     for k, rate in result.growth_rates.items():
         mark = "  ← fastest" if k == result.fastest_mode else ""

@@ -9,6 +9,11 @@ k ≥ 1 is the eigenvalue ν_k = Σ_j J_0j cos(2π j k / R). As T falls the even
 loses stability through the mode whose ν_k crosses zero first — k = R/2 for the CP model,
 the "spatial period doubling" of Akamatsu, Takayama & Ikeda (2012) — and the fastest
 growing mode predicts how many agglomerations emerge.
+
+Any economy of the registry: cp's J is analytic (``cp.log_real_wage_jacobian``); for the
+others J = d ln payoff / dλ (what their agents compare) by central differences of their
+short-run equilibrium. With two places the racetrack is the two-region model, so the
+critical T is the economy's break point (tested for every economy).
 """
 
 from __future__ import annotations
@@ -18,9 +23,11 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from negsim import economies
 from negsim.economies import cp
-from negsim.economies.base import brentq, check_sigma, check_trade_freeness
+from negsim.economies.base import Economy, brentq, check_sigma, check_trade_freeness
 from negsim.geography import racetrack
+from negsim.stability import ln_payoff
 
 
 @dataclass(frozen=True)
@@ -47,32 +54,70 @@ class RacetrackStability:
 
 
 def growth_rates(
-    regions: int, T: float, sigma: float, mu: float, housing_share: float = 0.0
+    regions: int,
+    T: float,
+    sigma: float,
+    mu: float,
+    housing_share: float = 0.0,
+    economy: str | Economy = "cp",
 ) -> np.ndarray:
-    """ν_k for k = 1..R//2: eigenvalues of d ln ω/dλ at the even spread, mode by mode.
+    """ν_k for k = 1..R//2: eigenvalues of d ln payoff/dλ at the even spread, mode by mode.
 
-    J comes from ``cp.log_real_wage_jacobian`` (implicit differentiation of FKV's
-    equilibrium); being symmetric and circulant, its eigenvalues are the real DFT of a row.
+    For cp J comes from ``cp.log_real_wage_jacobian`` (implicit differentiation of FKV's
+    equilibrium), for the other economies from ``_first_row``; being symmetric and
+    circulant, its eigenvalues are the real DFT of a row.
     """
     even = np.full(regions, 1.0 / regions)
-    J = cp.log_real_wage_jacobian(
-        even, even, racetrack(regions, T), sigma, mu, housing_share=housing_share
-    )
-    spectrum = np.fft.fft(J[0]).real
+    econ = economies.get(economy)
+    if econ.name == "cp":
+        row = cp.log_real_wage_jacobian(
+            even, even, racetrack(regions, T), sigma, mu, housing_share=housing_share
+        )[0]
+    else:
+        row = _first_row(econ, regions, T, sigma, mu, housing_share)
+    spectrum = np.fft.fft(row).real
     return spectrum[1 : regions // 2 + 1]
 
 
+def _first_row(
+    economy: Economy, regions: int, T: float, sigma: float, mu: float, eta: float, h: float = 1e-5
+) -> np.ndarray:
+    """d ln payoff_0 / d λ_j at the even spread by central differences (error O(h²)): one
+    row is the whole circulant J."""
+    even = np.full(regions, 1.0 / regions)
+    solve = economy.solver(even, racetrack(regions, T), sigma, mu, housing_share=eta)
+    row = np.empty(regions)
+    for j in range(regions):
+        up, down = even.copy(), even.copy()
+        up[j] += h
+        down[j] -= h
+        row[j] = (ln_payoff(solve(up))[0] - ln_payoff(solve(down))[0]) / (2.0 * h)
+    return row
+
+
+FD_NOISE = 1e-8
+"""Growth rates from central differences below this are indistinguishable from 0 (the
+rounding error of a difference of ln payoffs over 2h = 2e-5 is about 1e-11)."""
+
+
 def critical_transport_cost(
-    regions: int, sigma: float, mu: float, housing_share: float = 0.0
+    regions: int,
+    sigma: float,
+    mu: float,
+    housing_share: float = 0.0,
+    economy: str | Economy = "cp",
 ) -> tuple[float, int]:
     """The largest T at which some mode's growth rate reaches zero, and that mode.
 
     Scans T downwards on a geometric grid from a T at which the even spread is stable,
-    then refines the first crossing of max_k ν_k with Brent's method.
+    then refines the first crossing of max_k ν_k with Brent's method. Growth rates from
+    central differences count as positive only above ``FD_NOISE`` (near T = 1 every rate
+    tends to 0 and rounding would otherwise read as a crossing).
     """
+    noise = 0.0 if economies.get(economy).name == "cp" else FD_NOISE
 
     def top(t: float) -> float:
-        return float(growth_rates(regions, t, sigma, mu, housing_share).max())
+        return float(growth_rates(regions, t, sigma, mu, housing_share, economy).max())
 
     hi = 2.0
     while top(hi) >= 0.0:
@@ -82,26 +127,35 @@ def critical_transport_cost(
     grid = 1.0 + (hi - 1.0) * np.geomspace(1.0, 1e-4, 400)
     values = [top(t) for t in grid]
     for i in range(1, grid.size):
-        if values[i] >= 0.0:
+        if values[i] >= noise:
             t_c = brentq(top, grid[i], grid[i - 1], xtol=1e-12, rtol=1e-12)
-            below = growth_rates(regions, t_c * (1.0 - 1e-6), sigma, mu, housing_share)
+            below = growth_rates(regions, t_c * (1.0 - 1e-6), sigma, mu, housing_share, economy)
             return float(t_c), int(np.argmax(below)) + 1
     raise ValueError("the even spread stays stable down to T = 1")
 
 
 def analyse(
-    regions: int, T: float, sigma: float, mu: float, housing_share: float = 0.0
+    regions: int,
+    T: float,
+    sigma: float,
+    mu: float,
+    housing_share: float = 0.0,
+    economy: str | Economy = "cp",
 ) -> RacetrackStability:
-    """Growth rates at T, the fastest mode, and the critical transport cost and mode."""
+    """Growth rates at T, the fastest mode, and the critical transport cost and mode
+    (ValueError, one line, for parameters the economy does not admit)."""
     if regions < 2:
         raise ValueError(f"a racetrack needs at least 2 regions (got {regions})")
     if T < 1:
         raise ValueError(f"transport cost must be ≥ 1 (got {T})")
+    econ = economies.get(economy)
     check_sigma(sigma)
-    cp.check_no_black_hole(sigma, mu)
+    econ.check_no_black_hole(sigma, mu)
+    econ.check_housing(mu, housing_share)
+    econ.check_immobile(mu, [1.0 / regions] * regions)
     check_trade_freeness(sigma, (regions // 2) * math.log10(T), f"T^{regions // 2}")
-    rates = growth_rates(regions, T, sigma, mu, housing_share)
-    t_c, k_c = critical_transport_cost(regions, sigma, mu, housing_share)
+    rates = growth_rates(regions, T, sigma, mu, housing_share, econ)
+    t_c, k_c = critical_transport_cost(regions, sigma, mu, housing_share, econ)
     return RacetrackStability(
         regions=regions,
         transport_cost=T,

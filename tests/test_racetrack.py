@@ -139,3 +139,41 @@ def test_racetrack_cli_rejects_bad_input(capsys):
     assert "transport cost" in capsys.readouterr().err
     assert main(["racetrack", "--regions", "12", "--transport-cost", "1.5", "--mu", "0.9"]) == 2
     assert "no-black-hole" in capsys.readouterr().err
+
+
+MODELS = [("fe", 0.3, None), ("cpvl", 0.3, 0.3), ("fcvl", 0.3, 0.5), ("ql", 0.3, None)]
+MODELS += [("linear", 0.1, None)]
+
+
+@pytest.mark.parametrize("model,mu,alpha", MODELS)
+def test_every_economy_on_two_places_breaks_at_its_own_break_point(model, mu, alpha):
+    """Two places on a racetrack are the two-region model: the critical T of the even spread,
+    found from the economy's payoff Jacobian by central differences, is the closed-form break
+    point of its module."""
+    economy = negsim.economies.get(model)
+    if alpha is not None:
+        economy = economy.with_parameters(type("Table", (), {"input_share": alpha})())
+    t_c, k_c = racetrack.critical_transport_cost(2, 5.0, mu, economy=economy)
+    (break_point,) = economy.thresholds(5.0, mu)[0]
+    assert k_c == 1 and t_c == pytest.approx(break_point.T, rel=1e-7)
+
+
+def test_fe_on_twelve_places_loses_stability_through_half_the_regions():
+    """The period doubling of Akamatsu, Takayama & Ikeda (2012) also in the FE model: the
+    mode R/2 turns unstable first, and its growth rate changes sign at the critical T."""
+    t_c, k_c = racetrack.critical_transport_cost(12, 5.0, 0.3, economy="fe")
+    assert k_c == 6
+    above = racetrack.growth_rates(12, t_c * 1.001, 5.0, 0.3, economy="fe")
+    below = racetrack.growth_rates(12, t_c * 0.999, 5.0, 0.3, economy="fe")
+    assert above.max() < 0 < below[5]
+
+
+def test_racetrack_cli_refuses_what_an_economy_does_not_admit(capsys):
+    args = ["racetrack", "--regions", "12", "--transport-cost", "1.5"]
+    assert main([*args, "--model", "cpvl"]) == 2  # μ = 0.4 above each place's labour 1/12
+    err = capsys.readouterr().err
+    assert "cpvl needs mu < every region's labour share" in err and len(err.splitlines()) == 1
+    assert main([*args, "--model", "fc"]) == 2  # no circular causality: never breaks
+    assert "stays stable down to T = 1" in capsys.readouterr().err
+    assert main([*args, "--model", "fe", "--input-share", "0.3"]) == 2
+    assert "--input-share: only for --model cpvl or fcvl" in capsys.readouterr().err
