@@ -15,6 +15,7 @@ average is printed first, and a busy machine (other jobs) will show less.
 
     python benchmarks/bench_sweep.py                 # ~1 minute on 2 cores
     python benchmarks/bench_sweep.py --runs 100 --steps 200
+    python benchmarks/bench_sweep.py --sweep tomahawk --no-dask   # issue #15 item 4
 """
 
 from __future__ import annotations
@@ -29,7 +30,8 @@ from pathlib import Path
 import pandas as pd
 import pyarrow as pa
 
-from negsim.sweeps import dask_executor, plan_sweep, process_executor, run_sweep
+from negsim import shipped
+from negsim.sweeps import dask_executor, load_sweep, plan_sweep, process_executor, run_sweep
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -92,14 +94,22 @@ def main() -> None:
     parser.add_argument("--steps", type=int, default=450)
     parser.add_argument("--agents", type=int, default=2000, help="worker agents per run")
     parser.add_argument("--no-dask", action="store_true")
+    parser.add_argument(
+        "--sweep",
+        metavar="NAME",
+        help="time a shipped sweep instead (e.g. tomahawk: 62 runs of 2000 workers to rest)",
+    )
     args = parser.parse_args()
 
     load = os.getloadavg()
-    print(
-        f"{args.runs} runs × {args.steps} steps, {args.agents} worker agents; "
-        f"{os.cpu_count()} CPUs, load average {load[0]:.2f} {load[1]:.2f} {load[2]:.2f}"
-    )
-    plan = plan_sweep(sweep_spec(args.runs, args.steps, args.agents))
+    if args.sweep:
+        plan = load_sweep(shipped.path("sweeps", args.sweep))
+        what = f"the shipped sweep {args.sweep}: {len(plan.runs)} runs"
+    else:
+        plan = plan_sweep(sweep_spec(args.runs, args.steps, args.agents))
+        what = f"{args.runs} runs × {args.steps} steps, {args.agents} worker agents"
+    print(f"{what}; {os.cpu_count()} CPUs, load average {load[0]:.2f} {load[1]:.2f} {load[2]:.2f}")
+    args.runs = len(plan.runs)
     results, rows = {}, []
     configs: list[tuple[str, Callable[[], object], int]] = [
         ("1 process", lambda: process_executor(1), 1),
