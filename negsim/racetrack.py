@@ -10,10 +10,11 @@ loses stability through the mode whose ν_k crosses zero first — k = R/2 for t
 the "spatial period doubling" of Akamatsu, Takayama & Ikeda (2012) — and the fastest
 growing mode predicts how many agglomerations emerge.
 
-Any economy of the registry: cp's J is analytic (``cp.log_real_wage_jacobian``); for the
-others J = d ln payoff / dλ (what their agents compare) by central differences of their
-short-run equilibrium. With two places the racetrack is the two-region model, so the
-critical T is the economy's break point (tested for every economy).
+Any economy of the registry: J = d ln payoff / dλ (what its agents compare), analytic where
+the economy has it (``Economy.payoff_jacobian``: cp's ``log_real_wage_jacobian``, fe, fc),
+else by central differences of its short-run equilibrium. With two places the racetrack is
+the two-region model, so the critical T is the economy's break point (tested for every
+economy).
 """
 
 from __future__ import annotations
@@ -24,7 +25,6 @@ from dataclasses import dataclass
 import numpy as np
 
 from negsim import economies
-from negsim.economies import cp
 from negsim.economies.base import Economy, brentq, check_sigma, check_trade_freeness
 from negsim.geography import racetrack
 from negsim.stability import ln_payoff
@@ -63,20 +63,24 @@ def growth_rates(
 ) -> np.ndarray:
     """ν_k for k = 1..R//2: eigenvalues of d ln payoff/dλ at the even spread, mode by mode.
 
-    For cp J comes from ``cp.log_real_wage_jacobian`` (implicit differentiation of FKV's
-    equilibrium), for the other economies from ``_first_row``; being symmetric and
-    circulant, its eigenvalues are the real DFT of a row.
+    J is the economy's analytic Jacobian (for cp ``cp.log_real_wage_jacobian``, implicit
+    differentiation of FKV's equilibrium) or, where it has none, ``_first_row``; being
+    symmetric and circulant, its eigenvalues are the real DFT of a row.
     """
-    even = np.full(regions, 1.0 / regions)
     econ = economies.get(economy)
-    if econ.name == "cp":
-        row = cp.log_real_wage_jacobian(
-            even, even, racetrack(regions, T), sigma, mu, housing_share=housing_share
-        )[0]
-    else:
-        row = _first_row(econ, regions, T, sigma, mu, housing_share)
+    J = _analytic_jacobian(econ, regions, T, sigma, mu, housing_share)
+    row = J[0] if J is not None else _first_row(econ, regions, T, sigma, mu, housing_share)
     spectrum = np.fft.fft(row).real
     return spectrum[1 : regions // 2 + 1]
+
+
+def _analytic_jacobian(
+    economy: Economy, regions: int, T: float, sigma: float, mu: float, eta: float
+) -> np.ndarray | None:
+    """The economy's analytic d ln payoff/dλ at the even spread (``Economy.payoff_jacobian``:
+    cp's ``log_real_wage_jacobian``, fe's and fc's), or None where it has none."""
+    even = np.full(regions, 1.0 / regions)
+    return economy.payoff_jacobian(even, even, racetrack(regions, T), sigma, mu, housing_share=eta)
 
 
 def _first_row(
@@ -114,7 +118,9 @@ def critical_transport_cost(
     central differences count as positive only above ``FD_NOISE`` (near T = 1 every rate
     tends to 0 and rounding would otherwise read as a crossing).
     """
-    noise = 0.0 if economies.get(economy).name == "cp" else FD_NOISE
+    econ = economies.get(economy)
+    exact = _analytic_jacobian(econ, regions, 2.0, sigma, mu, housing_share) is not None
+    noise = 0.0 if exact else FD_NOISE
 
     def top(t: float) -> float:
         return float(growth_rates(regions, t, sigma, mu, housing_share, economy).max())
