@@ -547,8 +547,8 @@ def _list_shipped() -> int:
             description = (data.get("sweep", {}) if kind == "sweeps" else data).get("description")
             print(f"  {name:<{width}}  {description or ''}".rstrip())
         places = shipped.folder(kind) / "places"
-        if kind == "scenarios" and places.is_dir():  # on real maps: run by path
-            print(f"  on tables of real places (negsim run {places}/NAME.toml):")
+        if kind == "scenarios" and places.is_dir():  # on real maps: a bare name finds them too
+            print(f"  on tables of real places (negsim run NAME; files in {places}):")
             files = sorted(places.glob("*.toml"))
             inner = max((len(p.stem) for p in files), default=0)
             for path in files:
