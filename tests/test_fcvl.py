@@ -250,7 +250,7 @@ def test_workers_and_owners_stay_put():
         (['economy.model="fcvl"', "economy.input_share=0"], "economy.input_share"),
         (
             ['economy.model="fcvl"', "economy.mu=0.97"],
-            "(got 0.97) (unset, it is mu: set economy.input_share)",
+            "(got 0.97) (unset, it defaults to mu)",
         ),
     ],
 )
@@ -270,7 +270,7 @@ def test_scenario_accepts_a_high_mu_with_its_own_input_share():
     [
         (["--model", "fcvl", "--input-share", "1.2"], "input_share must be in (0, 0.95]"),
         (["--model", "fe", "--input-share", "0.5"], "--input-share: only for --model cpvl or fcvl"),
-        (["--model", "fcvl", "--mu", "0.97"], "(it defaults to mu)"),
+        (["--model", "fcvl", "--mu", "0.97"], "(unset, it defaults to mu)"),
     ],
 )
 def test_cli_refuses_bad_input_shares_with_exit_2(capsys, args, message):

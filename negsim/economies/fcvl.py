@@ -436,9 +436,7 @@ class FootlooseCapitalVerticalLinkages(Economy):
         try:
             check_input_share(self.alpha(mu))
         except ValueError as exc:
-            default = (
-                " (unset, it is mu: set economy.input_share)" if self.input_share is None else ""
-            )
+            default = " (unset, it defaults to mu)" if self.input_share is None else ""
             raise ValueError(f"{exc}{default}") from None
 
     def check_no_black_hole(self, sigma: float, mu: float) -> None:
@@ -453,10 +451,9 @@ class FootlooseCapitalVerticalLinkages(Economy):
         (0, ``INPUT_SHARE_MAX``]."""
         super().check(sigma, mu, housing_share)
         try:
-            check_input_share(self.alpha(mu))
+            self.check_input_share(sigma, mu)
         except ValueError as exc:
-            default = " (it defaults to mu)" if self.input_share is None else ""
-            raise BlackHoleError(f"{exc}{default}") from None
+            raise BlackHoleError(str(exc)) from None
 
     def equilibrium(
         self,
