@@ -55,11 +55,17 @@ class DivisionGradient:
     """Distance to the nearest place on the other side."""
     change_percent: np.ndarray
     """100 · (s¹ − s⁰)/s⁰ per place: s¹ with the border, s⁰ without (baseline)."""
-    near: float
-    """Mean change (percent) of the places within ``km`` of the other side."""
-    far: float
-    """Mean change (percent) of the places beyond ``km``."""
     km: float
+
+    @property
+    def near(self) -> float:
+        """Mean change (percent) of the places within ``km`` of the other side."""
+        return float(self.change_percent[self.distance_km <= self.km].mean())
+
+    @property
+    def far(self) -> float:
+        """Mean change (percent) of the places beyond ``km``."""
+        return float(self.change_percent[self.distance_km > self.km].mean())
 
     def bands(self, edges: tuple[float, ...] = (0.0, 75.0, 150.0, 300.0, np.inf)) -> list:
         """(lower km, upper km, places, mean change in percent) per distance band."""
@@ -89,15 +95,11 @@ def division_gradient(
     keep = ~np.isnan(distance)
     s1 = _shares_at(policy, step, names)[keep]
     s0 = _shares_at(baseline, step, names)[keep]
-    change = 100.0 * (s1 - s0) / s0
-    d = distance[keep]
     return DivisionGradient(
         step=step,
         names=[n for n, k in zip(names, keep, strict=True) if k],
-        distance_km=d,
-        change_percent=change,
-        near=float(change[d <= km].mean()),
-        far=float(change[d > km].mean()),
+        distance_km=distance[keep],
+        change_percent=100.0 * (s1 - s0) / s0,
         km=km,
     )
 
@@ -121,19 +123,16 @@ class Recovery:
 def recovery(result: Result, shocked: list[str], shock_step: int) -> Recovery:
     """How the places ``shocked`` at ``shock_step`` fare: their shares in the step before,
     in the shock's step, and at the run's last step."""
-    last = int(result.timeseries["step"].max())
     return Recovery(
         names=list(shocked),
         before=_shares_at(result, shock_step - 1, shocked),
         after=_shares_at(result, shock_step, shocked),
-        end=_shares_at(result, last, shocked),
+        end=_shares_at(result, None, shocked),
     )
 
 
-def _shares_at(result: Result, step: int, names: list[str]) -> np.ndarray:
-    ts = result.timeseries
-    rows = ts[ts["step"] == step]
-    if rows.empty:
-        raise ValueError(f"no step {step} in this run (steps 0–{int(ts['step'].max())})")
-    share = dict(zip(rows["region"].astype(str), rows["share"].to_numpy(float), strict=True))
+def _shares_at(result: Result, step: int | None, names: list[str]) -> np.ndarray:
+    """The shares of the places ``names`` at ``step`` (None: the last; ``Result.region_state``)."""
+    state = result.region_state(step)
+    share = dict(zip(state.names, state.shares, strict=True))
     return np.array([share[n] for n in names])
