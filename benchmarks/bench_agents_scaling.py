@@ -16,8 +16,6 @@ from __future__ import annotations
 import argparse
 import csv
 import sys
-import time
-import types
 from pathlib import Path
 
 import matplotlib
@@ -29,35 +27,27 @@ import numpy as np  # noqa: E402
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
-import bench_two_region  # noqa: E402
-from bench_agents import params_of  # noqa: E402
+from bench_agents import params_of, run_negsim_cpu, run_numpy_cpu  # noqa: E402
 from bench_many_places import machine  # noqa: E402
-from bench_two_region import load_negsim_scenario, run_numpy  # noqa: E402
+from bench_two_region import load_negsim_scenario  # noqa: E402
 
-bench_two_region.time = types.SimpleNamespace(perf_counter=time.process_time)  # CPU seconds
 RESULTS = HERE / "results"
 
 
 def measure(workers: int, steps: int) -> dict:
-    """negsim and the numpy reference at ``workers`` agents: creation and ms per step."""
-    from negsim import NEGModel
-
+    """negsim and the numpy reference at ``workers`` agents: creation and ms per step
+    (bench_agents.py's ``run_negsim_cpu`` and ``run_numpy_cpu``, CPU seconds)."""
     scenario = load_negsim_scenario(workers, steps)
-    t0 = time.process_time()
-    model = NEGModel(scenario)
-    t1 = time.process_time()
-    for _ in range(steps):
-        model.step()
-    t2 = time.process_time()
-    reference = run_numpy(params_of(scenario), steps)
+    negsim_run = run_negsim_cpu(scenario, steps)
+    reference = run_numpy_cpu(params_of(scenario), steps)
     return {
         "agents": workers,
         "steps": steps,
-        "create_s": t1 - t0,
-        "ms_per_step": 1000 * (t2 - t1) / steps,
+        "create_s": negsim_run["create"],
+        "ms_per_step": 1000 * negsim_run["step"] / steps,
         "numpy_ms_per_step": 1000 * reference["step"] / steps,
-        "ratio": (t2 - t1) / reference["step"],
-        "largest_share": float(model.shares.max()),
+        "ratio": negsim_run["step"] / reference["step"],
+        "largest_share": negsim_run["share"],
     }
 
 
