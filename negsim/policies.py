@@ -96,7 +96,7 @@ class Schedule:
     def effects(self, step: int, current_costs: np.ndarray) -> PolicyEffects:
         """What the policies do at ``step``, given the iceberg matrix in force before it."""
         out = PolicyEffects(events=[p.label for p in self.firing(step)], shocks=self.shocks(step))
-        ramping = any(p.start <= step <= max(p.start, p.end or p.start) for p in self._transport)
+        ramping = any(p.start <= step <= max(p.start, _last(p)) for p in self._transport)
         moving = any(step in (p.start, _last(p)) for p in self._borders)
         if ramping or moving:
             new = self.transport_costs(step)  # a transport policy fires or ramps, a border moves

@@ -46,10 +46,10 @@ def path(kind: Kind, name: str) -> Path:
     """The file of the shipped ``kind`` called ``name`` (a scenario on a table of real
     places, in ``scenarios/places/``, too); ScenarioError listing the shipped names when
     there is none."""
-    on_places = folder(kind) / "places" / f"{name}.toml"
-    if kind == "scenarios" and name not in names(kind) and on_places.is_file():
-        return on_places
     if name not in names(kind):
+        on_places = folder(kind) / "places" / f"{name}.toml"
+        if kind == "scenarios" and on_places.is_file():
+            return on_places
         from negsim.scenario import ScenarioError
 
         other: Kind = "sweeps" if kind == "scenarios" else "scenarios"
