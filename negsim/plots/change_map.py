@@ -56,7 +56,6 @@ def plot_effects(result: Result, ax: Axes | None = None) -> Figure:
             caption += f"\nnamed: the {named.size} places whose share changed most (in %)"
         ax.set_xlabel(f"longitude (°E)\n{caption}", fontsize=9)
         ax.set_ylabel("latitude (°N)")
-        ax.margins(0.15)
     else:
         y = np.arange(len(names))
         ax.barh(y, np.nan_to_num(change), color=colours, edgecolor="0.3")
