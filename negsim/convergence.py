@@ -11,7 +11,9 @@ from collections.abc import Callable
 
 import numpy as np
 
-from negsim.economies.base import DENSE_MAX_PLACES
+from negsim.economies.base import DENSE_MAX_PLACES, Equilibrium, Solver
+from negsim.rest_point import JACOBIAN_MAX_PLACES, residual, tolerance
+from negsim.stability import is_stable_rest_point
 
 
 def share_tolerance(tol: float, n_places: int) -> float:
@@ -24,6 +26,19 @@ def share_tolerance(tol: float, n_places: int) -> float:
     whole places still empty; the jump at ``DENSE_MAX_PLACES`` is the price of keeping the
     shipped outputs unchanged."""
     return tol if n_places <= DENSE_MAX_PLACES else tol * 2.0 / n_places
+
+
+def quiet(
+    moved: float | np.ndarray,
+    largest: float | np.ndarray,
+    then_drift: float | np.ndarray,
+    tol: float | np.ndarray,
+    window: int,
+) -> bool | np.ndarray:
+    """The state is quiet over the window: it moved (largest change of a share since the
+    window began) less than ``tol``, the largest expected drift over a window is below it too,
+    and the drift is not growing (``Convergence.update``; runs stacked in arrays alike)."""
+    return (moved < tol) & (largest * window < tol) & (largest <= then_drift)
 
 
 class Convergence:
@@ -90,19 +105,159 @@ class Convergence:
         if len(self._history) > self.window + 1:
             self._history.pop(0)
         then_state, then_drift = self._history[0]
-        self.converged = (
-            len(self._history) == self.window + 1
-            and step > self.quiet_after
-            and float(np.max(np.abs(state - then_state))) < self.tol
-            and largest * self.window < self.tol
-            and largest <= then_drift
-            and settled()
-            and at_equilibrium()
-            and (at_rest or self._stable(step, stable))
-        )
+        full = len(self._history) == self.window + 1 and step > self.quiet_after
+        moved = float(np.max(np.abs(state - then_state)))
+        self.converged = bool(
+            full and quiet(moved, largest, then_drift, self.tol, self.window)
+        ) and self.conclude(step, settled, at_rest, stable, at_equilibrium)
+        return self.converged
+
+    def conclude(
+        self,
+        step: int,
+        settled: Callable[[], bool],
+        at_rest: bool,
+        stable: Callable[[], bool],
+        at_equilibrium: Callable[[], bool] = lambda: True,
+    ) -> bool:
+        """The rest of the test once the state is ``quiet``: other movers at rest, the
+        equilibrium condition, and a stable rest point (``update``); sets ``converged``."""
+        self.converged = settled() and at_equilibrium() and (at_rest or self._stable(step, stable))
         return self.converged
 
     def _stable(self, step: int, check: Callable[[], bool]) -> bool:
         if self._stability is None or step - self._stability[0] >= self.window:
             self._stability = (step, check())
         return self._stability[1]
+
+
+class Settling:
+    """A run's settling test with its equilibrium condition and stability check: what
+    ``NEGModel`` and ``negsim.ensemble`` both ask once a step, so that a run stops at the
+    same step on either path.
+
+    ``check`` is the equilibrium condition (``negsim.rest_point``): the residual now, and
+    the tolerance of a population of ``n_mobile`` agents, which costs R + 1 solves and is
+    reused for a window of steps unless ``fresh``. ``update`` records a step in the
+    ``Convergence`` test, with the condition, and stability as ``is_stable_rest_point``.
+    """
+
+    def __init__(
+        self, convergence: Convergence, noise: float, n_mobile: int, n_places: int
+    ) -> None:
+        self.convergence = convergence
+        self.noise, self.n_mobile, self.n_places = noise, n_mobile, n_places
+        self._tolerance: tuple[int, float] | None = None
+
+    def criterion(self, cost: np.ndarray | None) -> str | None:
+        """ "equal payoffs" (ν = 0), "logit equilibrium" (ν > 0), or None: with tastes and
+        migration costs (no closed form), and with ν = 0 beyond ``JACOBIAN_MAX_PLACES``."""
+        if self.noise == 0:
+            return "equal payoffs" if self.n_places <= JACOBIAN_MAX_PLACES else None
+        return None if cost is not None else "logit equilibrium"
+
+    def check(
+        self,
+        step: int,
+        solver: Solver,
+        shares: np.ndarray,
+        log_payoff: Callable[[], np.ndarray],
+        cost: np.ndarray | None,
+        fresh: bool = False,
+    ) -> tuple[float, float] | None:
+        """(residual, tolerance) of the equilibrium condition at ``step``; None without a
+        criterion."""
+        if self.criterion(cost) is None:
+            return None
+        u = log_payoff()
+        window = self.convergence.window
+        if fresh or self._tolerance is None or step - self._tolerance[0] >= window:
+            self._tolerance = (step, tolerance(solver, shares, u, self.noise, self.n_mobile))
+        return residual(u, shares, self.noise, cost), self._tolerance[1]
+
+    def update(
+        self,
+        step: int,
+        state: np.ndarray,
+        drift: np.ndarray,
+        solver: Solver,
+        shares: np.ndarray,
+        log_payoff: Callable[[], np.ndarray],
+        cost: np.ndarray | None,
+        settled: Callable[[], bool] = lambda: True,
+    ) -> bool:
+        """Record ``step`` (``Convergence.update``) and say whether the run has settled."""
+
+        at_rest, at_equilibrium, stable = self._checks(
+            step, drift, solver, shares, log_payoff, cost
+        )
+        return self.convergence.update(
+            step,
+            state,
+            drift,
+            settled=settled,
+            at_rest=at_rest,
+            at_equilibrium=at_equilibrium,
+            stable=stable,
+        )
+
+    def conclude(
+        self,
+        step: int,
+        drift: np.ndarray,
+        solver: Solver,
+        shares: np.ndarray,
+        log_payoff: Callable[[], np.ndarray],
+        cost: np.ndarray | None,
+    ) -> bool:
+        """``update``'s last part for a run whose state an ensemble found ``quiet``
+        (``Convergence.conclude``); a run not quiet has not settled."""
+        at_rest, at_equilibrium, stable = self._checks(
+            step, drift, solver, shares, log_payoff, cost
+        )
+        return self.convergence.conclude(step, lambda: True, at_rest, stable, at_equilibrium)
+
+    def _checks(
+        self,
+        step: int,
+        drift: np.ndarray,
+        solver: Solver,
+        shares: np.ndarray,
+        log_payoff: Callable[[], np.ndarray],
+        cost: np.ndarray | None,
+    ) -> tuple[bool, Callable[[], bool], Callable[[], bool]]:
+        """(at rest, at equilibrium, stable): a frictions-held rest point, the equilibrium
+        condition within its tolerance, ``is_stable_rest_point``."""
+
+        solver = _Remembering(solver)  # the tolerance and the stability share solves
+
+        def at_equilibrium() -> bool:
+            check = self.check(step, solver, shares, log_payoff, cost)
+            return check is None or check[0] <= check[1]
+
+        def stable() -> bool:
+            return is_stable_rest_point(solver, shares, self.noise, log_payoff(), cost)
+
+        return cost is not None and not np.any(drift), at_equilibrium, stable
+
+
+class _Remembering:
+    """A solver that remembers its solves: the equilibrium condition's tolerance and the
+    stability check ask for the same finite-difference solves at the same step."""
+
+    def __init__(self, solver: Solver) -> None:
+        self.solver = solver
+        self._solved: dict[tuple[bytes, bytes | None], Equilibrium] = {}
+
+    def __call__(
+        self, shares: np.ndarray, wage0: np.ndarray | None = None, firms: np.ndarray | None = None
+    ) -> Equilibrium:
+        if firms is not None:
+            return self.solver(shares, wage0, firms)
+        key = (shares.tobytes(), None if wage0 is None else np.asarray(wage0).tobytes())
+        if key not in self._solved:
+            self._solved[key] = self.solver(shares, wage0)
+        return self._solved[key]
+
+    def __getattr__(self, name: str):
+        return getattr(self.solver, name)

@@ -70,3 +70,37 @@ def gini(shares: np.ndarray) -> float:
     n = x.size
     ranks = np.arange(1, n + 1)
     return float(np.sum((2 * ranks - n - 1) * x) / (n * x.sum()))
+
+
+def outcome(
+    shares: np.ndarray,
+    names: list[str],
+    neighbours: list[list[int]],
+    agglomerated_share: float = 0.9,
+    dispersed_tolerance: float = 0.1,
+) -> dict:
+    """What a run's final shares say, as summary.json (and a sweep's row) reports it: the
+    regime, the shares by name, the largest share, the core (None where dispersed or where
+    several places tie, which are then listed under ``cores``), the clusters and the
+    concentration indices."""
+    shares = np.asarray(shares, dtype=float)
+    regime = classify_regime(shares, agglomerated_share, dispersed_tolerance)
+    centres = cluster_centres(shares, neighbours, dispersed_tolerance)
+    largest = int(shares.argmax())
+    tied = [] if regime == "dispersed" else tied_cores(shares)
+    return {
+        "regime": regime,
+        "final_shares": {n: float(s) for n, s in zip(names, shares, strict=True)},
+        "largest_share": float(shares[largest]),
+        "core": None if regime == "dispersed" or len(tied) > 1 else names[largest],
+        # no one core: name them all (keys only in this case: old files stay)
+        **(
+            {"cores": [names[r] for r in tied], "core_tie_tolerance": CORE_TIE_TOLERANCE}
+            if len(tied) > 1
+            else {}
+        ),
+        "n_clusters": len(centres),
+        "cluster_regions": [names[r] for r in centres],
+        "herfindahl": herfindahl(shares),
+        "gini": gini(shares),
+    }

@@ -24,7 +24,7 @@ import pandas as pd
 from negsim import economies
 from negsim.agents import Worker, region_dtype
 from negsim.amenities import log_amenities
-from negsim.convergence import Convergence
+from negsim.convergence import Convergence, Settling
 from negsim.economies.base import Equilibrium, EquilibriumError, GroupWelfare, Solver
 from negsim.firm_slots import FirmSlots
 from negsim.frictions import cost_matrix
@@ -33,17 +33,19 @@ from negsim.metrics import cluster_centres
 from negsim.own_speed_firms import OwnSpeedFirms
 from negsim.policies import UNCHANGED, Schedule, displace
 from negsim.record import RegionState, welfare_frame
-from negsim.rest_point import JACOBIAN_MAX_PLACES, residual, tolerance
 from negsim.rules import (
     apportion,
     draw_productivity,
     mean_field_drift,
     migrate,
+    migrate_counts,
     productivity_scale,
     relocate_firms,
+    relocate_movers,
 )
 from negsim.scenario import Scenario
-from negsim.stability import floored_log, is_stable_rest_point, ln_payoff
+from negsim.stability import floored_log, ln_payoff
+from negsim.start import bound_solver, initial_shares
 
 REGION_COLUMNS = [
     "step",
@@ -76,6 +78,7 @@ class NEGModel(mesa.Model):
         scenario = scenario.with_seed(seed)
         self._workers: mesa.agent.AgentSet | None = None
         super().__init__(rng=scenario.run.seed)
+        self._who = self.rng.spawn(1)[0]  # which agents move: a stream of its own
         self.spec = scenario
         self.region_names = scenario.region_names
         self.n_regions = len(self.region_names)
@@ -89,7 +92,7 @@ class NEGModel(mesa.Model):
         self.migration_cost = cost_matrix(scenario)
         self.log_amenity = log_amenities(scenario)
 
-        initial = self._initial_shares()
+        initial = initial_shares(scenario, self.rng)
         n_workers, n_firms = scenario.population.workers, scenario.population.firms
         worker_start = self.farmers if self.firms_move else initial
         regions = np.arange(self.n_regions, dtype=region_dtype(self.n_regions))
@@ -149,7 +152,9 @@ class NEGModel(mesa.Model):
             self.n_regions,
         )
         self.convergence.start(self._settling_state())
-        self._tolerance: tuple[int, float] | None = None
+        self._settling = Settling(
+            self.convergence, scenario.behaviour.noise, self.mobile_region.size, self.n_regions
+        )
         self.emerging_step: int | None = None
         self.emerging_clusters: list[int] = []
         self._watch_emergence()
@@ -231,28 +236,15 @@ class NEGModel(mesa.Model):
         with tastes and migration costs, whose rest point has no closed form (then the
         shares' quiet window alone judges), and with ν = 0 beyond
         ``rest_point.JACOBIAN_MAX_PLACES`` places, whose tolerance costs R + 1 solves."""
-        noise = self.spec.behaviour.noise
-        if noise == 0:
-            return "equal payoffs" if self.n_regions <= JACOBIAN_MAX_PLACES else None
-        return None if self.migration_cost is not None else "logit equilibrium"
+        return self._settling.criterion(self.migration_cost)
 
     def equilibrium_check(self, fresh: bool = False) -> tuple[float, float] | None:
         """(residual, tolerance) of the equilibrium condition now; None without a
         criterion. The tolerance costs R + 1 solves, so it is reused for a window of steps
-        unless ``fresh``."""
-        if self.equilibrium_criterion is None:
-            return None
-        noise = self.spec.behaviour.noise
-        u = self.log_payoff()
-        window = self.spec.run.convergence_window
-        if fresh or self._tolerance is None or self.steps - self._tolerance[0] >= window:
-            n = self.mobile_region.size
-            self._tolerance = (self.steps, tolerance(self._solver, self.shares, u, noise, n))
-        return residual(u, self.shares, noise, self.migration_cost), self._tolerance[1]
-
-    def _at_equilibrium(self) -> bool:
-        check = self.equilibrium_check()
-        return check is None or check[0] <= check[1]
+        unless ``fresh`` (``negsim.convergence.Settling``)."""
+        return self._settling.check(
+            self.steps, self._solver, self.shares, self.log_payoff, self.migration_cost, fresh
+        )
 
     @property
     def firm_region(self) -> np.ndarray:
@@ -278,26 +270,7 @@ class NEGModel(mesa.Model):
 
     def _bind_solver(self, transport_costs: np.ndarray) -> Solver:
         """The economy's short-run equilibrium with the scenario's parameters bound."""
-        econ, settings = self.spec.economy, self.spec.solver
-        return self.economy.solver(
-            self.farmers,
-            transport_costs,
-            econ.sigma,
-            econ.mu,
-            housing_share=econ.housing_share,
-            housing=np.asarray(self.spec.housing_shares(), dtype=float),
-            tol=settings.tol,
-            max_iter=settings.max_iter,
-        )
-
-    def _initial_shares(self) -> np.ndarray:
-        """Scenario's initial shares, scaled by 1 + ε·U(-1, 1) and renormalised if ε > 0."""
-        shares = np.asarray(self.spec.initial_shares(), dtype=float)
-        eps = self.spec.population.initial_perturbation
-        if eps > 0:
-            shares = shares * (1.0 + eps * self.rng.uniform(-1.0, 1.0, size=shares.size))
-            shares /= shares.sum()
-        return shares
+        return bound_solver(self.spec, self.economy, self.farmers, transport_costs)
 
     def _count(self) -> None:
         """Tally agents per region once per step; ``shares`` are the mobile factor's. Firms
@@ -430,24 +403,38 @@ class NEGModel(mesa.Model):
             self.equilibrium = self._solve(self.equilibrium.wage)
 
     def _mobile_agents_decide(self) -> None:
-        """A share of the mobile agents reconsiders where to be (``negsim.rules.migrate``);
-        the counts follow from the moves, without a tally of every agent."""
+        """A share of the mobile agents reconsiders where to be: interchangeable agents place
+        by place (``negsim.rules.migrate_counts``, who moves from ``_who``), agents with
+        tastes or productivities of their own one by one (``migrate``); the counts follow
+        from the moves, without a tally of every agent."""
         behaviour = self.spec.behaviour
         counts = (self.firm_counts if self.firms_move else self.worker_counts).copy()
-        self.moves, drift = migrate(
-            self.mobile_region,
-            self.log_payoff(),
-            self.mobile_taste,
-            behaviour.adjustment_speed,
-            behaviour.response,
-            self.rng,
-            self.migration_cost,
-            self._gain_scale,
-            counts,
-            estimate_drift=not self._exact_drift,
-        )
-        if drift is not None:
-            self.drift = drift
+        if self._exact_drift:
+            cost = self.migration_cost
+            _, origin, destination = migrate_counts(
+                counts[None],
+                self.log_payoff()[None],
+                np.array([behaviour.adjustment_speed]),
+                np.array([behaviour.response]),
+                [self.rng],
+                None if cost is None else cost[None],
+            )
+            relocate_movers(self.mobile_region, origin, destination, self._who)
+            counts += np.bincount(destination, minlength=self.n_regions)
+            counts -= np.bincount(origin, minlength=self.n_regions)
+            self.moves = int(origin.size)
+        else:
+            self.moves, self.drift = migrate(
+                self.mobile_region,
+                self.log_payoff(),
+                self.mobile_taste,
+                behaviour.adjustment_speed,
+                behaviour.response,
+                self.rng,
+                self.migration_cost,
+                self._gain_scale,
+                counts,
+            )
         if self.firms_move:
             self.firm_counts = counts
         else:
@@ -479,7 +466,7 @@ class NEGModel(mesa.Model):
         self.firm_moves = relocate_firms(
             self.firm_region,
             target,
-            self.rng,
+            self._who,
             productivity=self.firm_productivity,
             attraction=self.equilibrium.wage,
         )
@@ -516,24 +503,18 @@ class NEGModel(mesa.Model):
         (``equilibrium_check``) and a stable rest point — with frictions, a state nobody
         gains from leaving is one small disturbances do not undo; where firms adjust on
         their own they must be at rest too. A run never stops before its last policy has acted."""
-        shares = self.shares
         own = self.own_speed
-        settled = self.convergence.update(
+        settled = self._settling.update(
             self.steps,
             self._settling_state(),
             self.drift,
+            self._solver,
+            self.shares,
+            self.log_payoff,
+            self.migration_cost,
             settled=lambda: (
                 own is None
-                or own.settled(shares, self.firm_counts, self.equilibrium.potential_wage)
-            ),
-            at_rest=self.migration_cost is not None and not np.any(self.drift),
-            at_equilibrium=self._at_equilibrium,
-            stable=lambda: is_stable_rest_point(
-                self._solver,
-                shares,
-                self.spec.behaviour.noise,
-                self.log_payoff(),
-                self.migration_cost,
+                or own.settled(self.shares, self.firm_counts, self.equilibrium.potential_wage)
             ),
         )
         if settled and self.spec.run.stop_when_converged:

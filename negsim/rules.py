@@ -32,6 +32,8 @@ speed of their own (relocation, entry, exit) follow ``negsim.firm_dynamics`` ins
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import numpy as np
 
 from negsim.economies.base import DENSE_MAX_PLACES
@@ -97,30 +99,108 @@ def migrate(
     return int(move.sum()), drift
 
 
+def migrate_counts(
+    counts: np.ndarray,
+    log_payoff: np.ndarray,
+    adjustment_speed: np.ndarray,
+    response: np.ndarray,
+    rngs: Sequence[np.random.Generator],
+    cost: np.ndarray | None = None,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """One step of ``migrate`` for exchangeable agents (no tastes, no productivity-scaled
+    gains), drawn place by place: only the reconsidering agents are drawn.
+
+    The number reconsidering in r is Binomial(n_r, α) (α = ``adjustment_speed``); each draws
+    a candidate s uniformly among the other places and moves with probability
+    p(r→s) = min(1, κ max(0, u_s - u_r - C_rs)). Agents who share a place and a payoff are
+    interchangeable, so this is ``migrate``'s distribution exactly (the moves out of r are
+    multinomial, n_r trials with probabilities α p(r→s)/(R-1)), at O(R + αN) draws instead
+    of N; ``mean_field_drift`` is its exact expectation. Which agents of r move does not
+    change the counts: ``relocate_movers`` picks them from a stream of its own.
+
+    Runs are stacked (``negsim.ensemble``; one run is K = 1): ``counts`` and ``log_payoff``
+    are (K, R), α and κ have K entries, ``cost`` is (K, R, R) or None, and run k draws from
+    ``rngs[k]``, in this order: R binomials, then (R > 2) a candidate per reconsidering
+    agent, then a uniform per reconsidering agent, so a run draws the same numbers alone or
+    in a stack. Returns each mover's run, origin and destination, ordered by run and origin.
+    """
+    k, places = counts.shape
+    drawn: list = []
+    candidates, uniforms = [], []
+    speeds = np.ravel(adjustment_speed).tolist()
+    for rng, row, speed in zip(rngs, counts.tolist(), speeds, strict=True):
+        if places <= 8:  # scalar draws are quicker; an array draws the same numbers
+            m = [rng.binomial(c, speed) for c in row]
+        else:
+            m = rng.binomial(row, speed)
+        drawn.append(m)
+        total = int(sum(m))
+        if places > 2:
+            candidates.append(rng.integers(1, places, size=total))
+        uniforms.append(rng.random(total))
+    reconsidering = np.array(drawn, dtype=np.int64).reshape(k, places)
+    run_of = np.repeat(np.arange(k), reconsidering.sum(axis=1))
+    here = np.repeat(np.tile(np.arange(places), k), reconsidering.ravel())
+    if places == 2:  # the other place; integers(1, 2) would draw no random number
+        there = 1 - here
+    else:
+        there = (here + np.concatenate(candidates)) % places
+    gain = log_payoff[run_of, there] - log_payoff[run_of, here]
+    if cost is not None:
+        gain -= cost[run_of, here, there]
+    p = np.minimum(1.0, np.asarray(response)[run_of] * np.maximum(gain, 0.0))
+    move = np.concatenate(uniforms) < p
+    return run_of[move], here[move], there[move]
+
+
+def relocate_movers(
+    region: np.ndarray, origin: np.ndarray, destination: np.ndarray, rng: np.random.Generator
+) -> None:
+    """Move agents in place: for each entry of ``origin`` (ordered) one agent of that place,
+    chosen uniformly at random without replacement among those there now (``rng``), goes to
+    the matching ``destination`` (``migrate_counts``'s movers)."""
+    if origin.size == 0:
+        return
+    first = np.flatnonzero(np.diff(origin, prepend=-1))
+    places = origin[first]
+    movers = np.diff(np.append(first, origin.size))
+    if places.size <= 4:  # a pass over the agents per place beats a sort
+        members = [np.flatnonzero(region == r) for r in places]
+    else:
+        order = np.argsort(region, kind="stable")  # by place, ascending index within it
+        starts = np.concatenate(([0], np.cumsum(np.bincount(region))))
+        members = [order[starts[r] : starts[r + 1]] for r in places]
+    chosen = [m[rng.choice(m.size, k, replace=False)] for m, k in zip(members, movers, strict=True)]
+    region[np.concatenate(chosen)] = destination
+
+
 def mean_field_drift(
     shares: np.ndarray,
     log_payoff: np.ndarray,
-    adjustment_speed: float,
-    response: float,
+    adjustment_speed: float | np.ndarray,
+    response: float | np.ndarray,
     cost: np.ndarray | None = None,
 ) -> np.ndarray:
-    """Expected change of each region's share in one step of ``migrate`` without tastes.
+    """Expected change of each region's share in one step of ``migrate`` (and
+    ``migrate_counts``) without tastes.
 
     E[Δλ_r] = α/(R-1) Σ_s [λ_s p(s→r) - λ_r p(r→s)],
     p(s→r) = min(1, κ max(0, u_r - u_s - C_sr)), u = ln payoff, C the migration costs:
     an R×R computation, exact for the noise-free rule. Without migration costs and beyond
     ``DENSE_MAX_PLACES`` places the same sums come from sorted payoffs (``sorted_drift``,
-    O(R log R)).
+    O(R log R)). Runs stacked on leading axes (``negsim.ensemble``) pass ``shares`` and
+    ``log_payoff`` of shape (K, R), α of shape (K, 1) and κ of shape (K, 1, 1); each row is
+    what the run alone would give.
     """
-    n_regions = shares.size
+    n_regions = shares.shape[-1]
     if cost is None and n_regions > DENSE_MAX_PLACES:
         return sorted_drift(shares, log_payoff, adjustment_speed, response)
-    gain = log_payoff[None, :] - log_payoff[:, None]  # gain[s, r] of moving s → r
+    gain = log_payoff[..., None, :] - log_payoff[..., :, None]  # gain[s, r] of moving s → r
     if cost is not None:
         gain = gain - cost
     p = np.minimum(1.0, response * np.maximum(gain, 0.0))
-    flow = shares[:, None] * p  # flow[s, r] out of s into r
-    return adjustment_speed / (n_regions - 1) * (flow.sum(axis=0) - flow.sum(axis=1))
+    flow = shares[..., :, None] * p  # flow[s, r] out of s into r
+    return adjustment_speed / (n_regions - 1) * (flow.sum(axis=-2) - flow.sum(axis=-1))
 
 
 def sorted_drift(

@@ -11,14 +11,7 @@ from tqdm.auto import tqdm
 
 from negsim.economies.base import EquilibriumError
 from negsim.effects import effect_rows, policy_effect, welfare_effect_rows
-from negsim.metrics import (
-    CORE_TIE_TOLERANCE,
-    classify_regime,
-    cluster_centres,
-    gini,
-    herfindahl,
-    tied_cores,
-)
+from negsim.metrics import classify_regime, outcome
 from negsim.model import NEGModel
 from negsim.record import Result
 from negsim.rest_point import RestPoint, find_rest_point, tolerance, with_amenities
@@ -93,32 +86,23 @@ def summarise(model: NEGModel) -> dict[str, Any]:
     scenario = model.spec
     shares = model.shares
     analysis = scenario.analysis
-    regime = classify_regime(shares, analysis.agglomerated_share, analysis.dispersed_tolerance)
-    centres = cluster_centres(shares, model.neighbours, analysis.dispersed_tolerance)
-    largest = int(shares.argmax())
     names = model.region_names
-    tied = [] if regime == "dispersed" else tied_cores(shares)
+    state = outcome(
+        shares, names, model.neighbours, analysis.agglomerated_share, analysis.dispersed_tolerance
+    )
     summary: dict[str, Any] = {
         "scenario": scenario.name,
         "economy": scenario.economy.model,
         "mobile_factor": model.economy.mobile.name,
-        "regime": regime,
-        "final_shares": {n: float(s) for n, s in zip(names, shares, strict=True)},
-        "largest_share": float(shares[largest]),
-        "core": None if regime == "dispersed" or len(tied) > 1 else names[largest],
-        # no one core: name them all (keys only in this case: old files stay)
-        **(
-            {"cores": [names[r] for r in tied], "core_tie_tolerance": CORE_TIE_TOLERANCE}
-            if len(tied) > 1
-            else {}
-        ),
-        "n_clusters": len(centres),
-        "cluster_regions": [names[r] for r in centres],
+        **{key: state[key] for key in ("regime", "final_shares", "largest_share", "core")},
+        **{key: state[key] for key in ("cores", "core_tie_tolerance") if key in state},
+        "n_clusters": state["n_clusters"],
+        "cluster_regions": state["cluster_regions"],
         "emerging_step": model.emerging_step,
         "emerging_n_clusters": len(model.emerging_clusters),
         "emerging_cluster_regions": [names[r] for r in model.emerging_clusters],
-        "herfindahl": herfindahl(shares),
-        "gini": gini(shares),
+        "herfindahl": state["herfindahl"],
+        "gini": state["gini"],
         "final_real_wages": {
             n: float(w) for n, w in zip(names, model.equilibrium.real_wage, strict=True)
         },

@@ -42,7 +42,9 @@ LAYERS = [  # ARCHITECTURE.md: a module imports only from its own layer and earl
     ["negsim.record"],
     [
         "negsim.policies",
+        "negsim.start",
         "negsim.convergence",
+        "negsim.ensemble",
         "negsim.firm_slots",
         "negsim.own_speed_firms",
         "negsim.agents",

@@ -443,11 +443,12 @@ def test_dispersion_above_sustain_point_is_unchanged(start):
 def capture_policy_phase(monkeypatch, at_step):
     """Record the state between the policy phase and the migration of step ``at_step``."""
     seen = {}
-    real_migrate = negsim.model.migrate
+    real_migrate = negsim.model.migrate_counts  # interchangeable workers: drawn by place
 
-    def spy(region, *args, **kwargs):
+    def spy(*args, **kwargs):
         model = spy.model
         if model is not None and model.steps == at_step:
+            region = model.mobile_region
             seen.update(
                 mobile=region.copy(),
                 firm_counts=model.firm_counts.copy(),
@@ -456,10 +457,10 @@ def capture_policy_phase(monkeypatch, at_step):
                 profit=model.firm_profit(),
                 exits=model.firm_exits,
             )
-        return real_migrate(region, *args, **kwargs)
+        return real_migrate(*args, **kwargs)
 
     spy.model = None
-    monkeypatch.setattr(negsim.model, "migrate", spy)
+    monkeypatch.setattr(negsim.model, "migrate_counts", spy)
     return spy, seen
 
 

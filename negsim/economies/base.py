@@ -303,6 +303,9 @@ class Economy(ABC):
     has_input_share: ClassVar[bool] = False
     """Firms buy a composite of all varieties as an intermediate input whose cost share is a
     parameter of its own (``economy.input_share``; ``with_parameters`` reads it)."""
+    stacked_equilibria: ClassVar[Callable[..., tuple[Equilibrium, np.ndarray]] | None] = None
+    """The short-run equilibria of many runs stacked on a leading axis, run by run the
+    single solve bit for bit (``negsim.ensemble``; cp's ``short_run_equilibria``), or None."""
     home_market: ClassVar[bool] = False
     """Symmetric regions never break apart: what two regions show is the home-market effect
     of an asymmetric market (``home_market_share``), not a tomahawk."""

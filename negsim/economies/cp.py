@@ -51,6 +51,7 @@ __all__ = [
     "real_wage_gaps",
     "symmetric_slope",
     "short_run_equilibrium",
+    "short_run_equilibria",
     "sustain_point",
     "sustain_points",
     "sustain_ratio",
@@ -165,6 +166,105 @@ def short_run_equilibrium(
     return finite(eq, "CP", sigma)
 
 
+def short_run_equilibria(
+    shares: np.ndarray,
+    farmers: np.ndarray,
+    phi: np.ndarray,
+    sigma: np.ndarray,
+    mu: np.ndarray,
+    housing_share: np.ndarray,
+    housing: np.ndarray,
+    wage0: np.ndarray | None = None,
+    *,
+    tol: float = 1e-12,
+    max_iter: int = 100,
+) -> tuple[Equilibrium, np.ndarray]:
+    """``short_run_equilibrium`` of K economies at once (free entry, dense Newton): run k has
+    shares[k], farmers[k], φ[k] = T_k^(1-σ_k), σ[k], μ[k], η[k], housing[k] (arrays of K rows).
+
+    Every run takes the same damped Newton steps as ``short_run_equilibrium`` with
+    ``phi=φ[k]`` (FKV 1999 eqs. 5.1–5.4; its docstring), with its own iteration count and
+    step halvings, and the stacked products and LU solves are run by run the same BLAS and
+    LAPACK calls: the result of run k is that of the single solve, bit for bit
+    (``tests/test_ensemble.py``). Returns the equilibria (fields of K rows; ``iterations`` and
+    ``residual`` per run) and which runs failed (no convergence in ``max_iter`` iterations,
+    a stalled line search, numbers out of the floating-point range), whose rows are not to
+    be read: the single solve raises its ``EquilibriumError`` for them.
+    """
+    sigma, mu, eta = (np.asarray(x, dtype=float)[:, None] for x in (sigma, mu, housing_share))
+    m = _Markets(shares, farmers, phi, sigma, mu, eta, housing)
+    if wage0 is None:
+        u = np.zeros_like(m.lam)
+    else:
+        u = np.log(np.where(wage0 > 0, wage0, 1.0))
+    k = u.shape[0]
+    iterations = np.zeros(k, dtype=np.int64)
+    with np.errstate(over="ignore", divide="ignore", invalid="ignore"):
+        residual, jacobian = m.residual_and_jacobian(u)
+        failed = ~np.all(np.isfinite(residual), axis=1)
+        norm = np.max(np.abs(residual), axis=1)
+        while True:
+            todo = np.flatnonzero(~(norm < tol) & ~failed)
+            iterations[todo] += 1
+            failed[todo[iterations[todo] > max_iter]] = True
+            todo = todo[iterations[todo] <= max_iter]
+            if todo.size == 0:
+                break
+            direction = _newton_directions(jacobian[todo], residual[todo])
+            new = _line_searches(m.runs(todo), u[todo], direction, norm[todo])
+            u[todo], residual[todo], jacobian[todo], norm[todo] = new[:4]
+            failed[todo[new[4]]] = True
+        eq = m.equilibrium(u, iterations, norm)
+    values = (eq.wage, eq.price_index, eq.income, eq.real_wage, eq.payoff)
+    failed |= ~np.all([np.all(np.isfinite(x), axis=1) for x in values], axis=0)
+    failed |= ~np.all(eq.price_index > 0, axis=1)
+    return eq, failed
+
+
+def _newton_directions(jacobian: np.ndarray, residual: np.ndarray) -> np.ndarray:
+    """Newton steps J⁻¹(-F) run by run; a singular J falls back to F, as in the single solve."""
+    try:
+        return np.linalg.solve(jacobian, -residual[..., None])[..., 0]
+    except np.linalg.LinAlgError:
+        out = np.empty_like(residual)
+        for i in range(residual.shape[0]):
+            try:
+                out[i] = np.linalg.solve(jacobian[i], -residual[i])
+            except np.linalg.LinAlgError:
+                out[i] = residual[i]
+        return out
+
+
+def _line_searches(m: _Markets, u: np.ndarray, direction: np.ndarray, norm0: np.ndarray):
+    """``_Markets.line_search`` run by run: each halves its own step until its largest
+    residual falls. Returns (u, residual, Jacobian, largest residual, stalled) per run."""
+    u, direction = u.copy(), direction
+    residual = np.empty_like(u)
+    jacobian = np.empty(u.shape + u.shape[-1:])
+    norm = np.empty_like(norm0)
+    step = np.ones_like(norm0)
+    stalled = np.zeros(norm0.size, dtype=bool)
+    searching = np.arange(norm0.size)
+    while searching.size:
+        trial = u[searching] + step[searching, None] * direction[searching]
+        res, jac = m.runs(searching).residual_and_jacobian(trial)
+        n = np.max(np.abs(res), axis=1)
+        ok = np.isfinite(n) & (n < (1.0 - 1e-4 * step[searching]) * norm0[searching])
+        done = searching[ok]
+        u[done], residual[done], jacobian[done], norm[done] = trial[ok], res[ok], jac[ok], n[ok]
+        step[searching[~ok]] *= 0.5
+        searching = searching[~ok]
+        stalled[searching[~(step[searching] > 1e-10)]] = True
+        searching = searching[step[searching] > 1e-10]
+    return u, residual, jacobian, norm, stalled
+
+
+def _product(matrix: np.ndarray, vector: np.ndarray) -> np.ndarray:
+    """``matrix @ vector`` over any leading axes (runs stacked by ``short_run_equilibria``):
+    one BLAS product per run, the same one whether the runs are stacked or not."""
+    return np.matmul(matrix, vector[..., None])[..., 0]
+
+
 _TRANSPOSES: dict[int, tuple[weakref.ref, np.ndarray | None]] = {}
 
 
@@ -230,13 +330,13 @@ class _Markets:
 
     def __init__(self, lam, a, phi, sigma, mu, eta, housing, firms=None):
         self.lam, self.a, self.phi = lam, a, phi
-        self.phi_t = phi.T
+        self.phi_t = np.swapaxes(phi, -1, -2)
         self.sigma, self.mu, self.eta, self.housing = sigma, mu, eta, housing
         self.scale = 1.0 / (1.0 - eta)  # income per unit of labour income, rents included
         if firms is None:  # free entry: n = λ
             self.firms, self.earning = lam, mu * lam
             self.log_kappa = np.zeros_like(lam)
-            self.stranded = np.zeros(lam.size, dtype=bool)
+            self.stranded = np.zeros(lam.shape, dtype=bool)
             return
         n = np.minimum(np.asarray(firms, dtype=float), lam)  # surplus firms stay idle
         if not np.any(n > 0):
@@ -260,12 +360,24 @@ class _Markets:
             raise EquilibriumError(f"CP: firms must be {lam.size} non-negative masses")
         return cls(lam, a, phi, sigma, mu, eta, h, firms)
 
+    def runs(self, index: np.ndarray) -> _Markets:
+        """The markets of some of the runs stacked by ``short_run_equilibria`` (free entry)."""
+        return _Markets(
+            self.lam[index],
+            self.a[index],
+            self.phi[index],
+            self.sigma[index],
+            self.mu[index],
+            self.eta[index],
+            self.housing[index],
+        )
+
     def parts(self, u):
         """Wages w, incomes Y, P = G^(1-σ) and B = Σ_s φ_rs Y_s/P_s at log-wages u."""
         w = np.exp(u)
         income = self.scale * (self.earning * w + (1.0 - self.mu) * self.a)
-        p = self.phi_t @ (self.firms * w ** (1.0 - self.sigma))
-        b = self.phi @ (income / p)
+        p = _product(self.phi_t, self.firms * w ** (1.0 - self.sigma))
+        b = _product(self.phi, income / p)
         return w, income, p, b
 
     def residual_and_jacobian(self, u):
@@ -278,11 +390,16 @@ class _Markets:
         """
         sigma, phi = self.sigma, self.phi
         w, income, p, b = self.parts(u)
-        db_dw = phi * (self.scale * self.earning / p) - (phi * (income / p**2)) @ phi.T * (
-            (1.0 - sigma) * self.firms * w**-sigma
+        columns = (self.scale * self.earning / p)[..., None, :]
+        db_dw = (
+            phi * columns
+            - (phi * (income / p**2)[..., None, :])
+            @ self.phi_t
+            * ((1.0 - sigma) * self.firms * w**-sigma)[..., None, :]
         )
-        jac = db_dw * w / (sigma * b)[:, None]
-        jac[np.diag_indices_from(jac)] -= 1.0
+        jac = db_dw * w[..., None, :] / (sigma * b)[..., :, None]
+        diagonal = np.arange(u.shape[-1])
+        jac[..., diagonal, diagonal] -= 1.0
         return (self.log_kappa + np.log(b)) / sigma - u, jac
 
     def residual_at(self, u, parts):
@@ -336,10 +453,11 @@ class _Markets:
         price_index = p ** (1.0 / (1.0 - self.sigma))
         real = self.scale * w * price_index ** (-self.mu)
         price_level = price_index**self.mu
-        if self.eta > 0:
+        if np.any(self.eta > 0):  # runs stacked (``short_run_equilibria``) may mix η = 0 and η > 0
             rent = self.eta * income / self.housing
-            real = real * rent ** (-self.eta)
-            price_level = price_level * rent**self.eta
+            housed = np.broadcast_to(self.eta > 0, real.shape)
+            real = np.where(housed, real * rent ** (-self.eta), real)
+            price_level = np.where(housed, price_level * rent**self.eta, price_level)
         return Equilibrium(
             wage=w,
             price_index=price_index,
@@ -697,6 +815,7 @@ class CorePeriphery(Economy):
     empty_region_potential = True
 
     welfare_groups = ("workers", "farmers")
+    stacked_equilibria = staticmethod(short_run_equilibria)
 
     def check_no_black_hole(self, sigma: float, mu: float) -> None:
         check_no_black_hole(sigma, mu)

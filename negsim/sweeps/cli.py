@@ -49,6 +49,11 @@ def add_sweep_parsers(sub: Any) -> None:
         "--resume", action="store_true", help="finish an interrupted sweep in DIR (skip done runs)"
     )
     sw.add_argument("--quiet", action="store_true", help="no progress bar, no summary")
+    sw.add_argument(
+        "--no-ensemble",
+        action="store_true",
+        help="run every run alone, not in ensembles (the same results, slower)",
+    )
     add_force_argument(sw)
     sw.add_argument(
         "--flush-seconds",
@@ -90,7 +95,11 @@ def cmd_sweep(args: argparse.Namespace) -> int:
             flush=True,
         )
     options: dict[str, Any] = dict(
-        out=out, resume=args.resume, progress=not args.quiet, flush_seconds=args.flush_seconds
+        out=out,
+        resume=args.resume,
+        progress=not args.quiet,
+        flush_seconds=args.flush_seconds,
+        ensemble=not args.no_ensemble,
     )
     start = time.perf_counter()
     try:

@@ -59,6 +59,10 @@ EFFECT_COLUMNS: list[tuple[str, pa.DataType]] = [
 the same scenario and seed without its ``[[policies]]`` (``runner.run_with_baseline``;
 the definitions are ``negsim.effects.policy_effect``'s)."""
 
+ENSEMBLE_CHUNK = 1000
+"""The most runs one task steps as an ensemble (fewer where the sweep is small, so that
+every worker has several tasks)."""
+
 DOMAIN_ERRORS: tuple[type[BaseException], ...] = (EquilibriumError, FloatingPointError)
 """Failures that belong to a run (recorded in its ``error`` column) rather than to the sweep."""
 
@@ -99,24 +103,8 @@ def execute_run(
         row["wall_time"] = time.perf_counter() - start
         row["error"] = f"{type(exc).__name__}: {exc}"
         return RunOutput(run_id, row, None)
-    wall = time.perf_counter() - start
+    row = summary_row(result.summary, time.perf_counter() - start)
     summary = result.summary
-    regime = summary["regime"]
-    n_clusters = summary.get("n_clusters")
-    if n_clusters is None:
-        n_clusters = {"agglomerated": 1, "dispersed": 0}.get(regime)
-    row = {
-        "regime": regime,
-        "largest_share": float(summary["largest_share"]),
-        "n_clusters": n_clusters,
-        "herfindahl": float(summary["herfindahl"]),
-        "core": summary.get("core"),
-        "final_shares": [float(s) for s in summary["final_shares"].values()],
-        "steps": int(summary["steps"]),
-        "converged": bool(summary["converged"]),
-        "wall_time": wall,
-        "error": None,
-    }
     if baseline is not None:
         effect = summary["policy_effect"]
         row.update(
@@ -126,6 +114,58 @@ def execute_run(
             **{name: effect[name] for name, _ in EFFECT_COLUMNS[3:]},
         )
     return RunOutput(run_id, row, _thin(result.timeseries, timeseries_every, run_id))
+
+
+def summary_row(summary: dict[str, Any], wall_time: float) -> dict[str, Any]:
+    """A run's ``SUMMARY_COLUMNS`` from its summary (``runner.summarise``, or the same keys
+    of ``metrics.outcome`` with steps and converged from an ensemble)."""
+    regime = summary["regime"]
+    n_clusters = summary.get("n_clusters")
+    if n_clusters is None:
+        n_clusters = {"agglomerated": 1, "dispersed": 0}.get(regime)
+    return {
+        "regime": regime,
+        "largest_share": float(summary["largest_share"]),
+        "n_clusters": n_clusters,
+        "herfindahl": float(summary["herfindahl"]),
+        "core": summary.get("core"),
+        "final_shares": [float(s) for s in summary["final_shares"].values()],
+        "steps": int(summary["steps"]),
+        "converged": bool(summary["converged"]),
+        "wall_time": wall_time,
+        "error": None,
+    }
+
+
+def execute_ensemble(runs: list[tuple[int, Scenario]]) -> list[RunOutput]:
+    """Run scenarios in ensembles (``negsim.ensemble``: the rows ``execute_run`` would
+    give, run by run; ``wall_time`` is the ensemble's time shared equally); a run whose
+    equilibrium failed in the ensemble runs alone, which records its error."""
+    from negsim.ensemble import run_ensemble
+    from negsim.geography import neighbours
+    from negsim.metrics import outcome
+    from negsim.threads import one_blas_thread
+
+    start = time.perf_counter()
+    with one_blas_thread():
+        results = run_ensemble([scenario for _, scenario in runs])
+    wall = (time.perf_counter() - start) / max(len(runs), 1)
+    out = []
+    for (run_id, scenario), result in zip(runs, results, strict=True):
+        if result is None:
+            out.append(execute_run(run_id, scenario))
+            continue
+        analysis = scenario.analysis
+        summary = outcome(
+            result.shares,
+            scenario.region_names,
+            neighbours(scenario),
+            analysis.agglomerated_share,
+            analysis.dispersed_tolerance,
+        )
+        summary.update(steps=result.steps, converged=result.converged)
+        out.append(RunOutput(run_id, summary_row(summary, wall), None))
+    return out
 
 
 def _thin(timeseries: pd.DataFrame, every: int, run_id: int) -> pd.DataFrame | None:
@@ -165,7 +205,7 @@ def process_executor(workers: int) -> Executor:
     from concurrent.futures import ProcessPoolExecutor
 
     context = multiprocessing.get_context("forkserver")
-    context.set_forkserver_preload(["negsim.sweeps.execute", "negsim.runner"])
+    context.set_forkserver_preload(["negsim.sweeps.execute", "negsim.runner", "negsim.ensemble"])
     return ProcessPoolExecutor(
         max_workers=workers,
         mp_context=context,
@@ -279,6 +319,7 @@ def run_sweep(
     progress: bool = False,
     flush_seconds: float = 2.0,
     max_in_flight: int | None = None,
+    ensemble: bool = True,
 ) -> SweepResult:
     """Run a parameter sweep.
 
@@ -293,6 +334,8 @@ def run_sweep(
     ``sweep.resolved.toml``); ``resume=True`` finishes an interrupted sweep there,
     computing only the missing runs. A directory holding another sweep is refused
     (``OutputError``). ``progress`` shows a tqdm bar (runs done/total, runs/s, ETA).
+    ``ensemble``: runs an ensemble can step (``negsim.ensemble``) go in batches of up to
+    ``ENSEMBLE_CHUNK``, the others alone; the results are the same either way.
     """
     plan = spec if isinstance(spec, SweepPlan) else _plan(spec)
     if workers is not None and workers < 1:
@@ -307,7 +350,9 @@ def run_sweep(
         if max_in_flight is None:
             slots = getattr(executor, "slots", None) or getattr(executor, "_max_workers", None)
             max_in_flight = 4 * (slots or workers or os.cpu_count() or 1)
-        runner = _Runner(plan, executor, store, done, progress, flush_seconds, max_in_flight)
+        runner = _Runner(
+            plan, executor, store, done, progress, flush_seconds, max_in_flight, ensemble
+        )
         table, series = runner.run()
         runs = table.to_pandas()
         indices = _sensitivity(plan, runs)
@@ -397,6 +442,7 @@ class _Runner:
         progress: bool,
         flush_seconds: float,
         max_in_flight: int,
+        ensemble: bool = True,
     ) -> None:
         self.plan = plan
         self.executor = executor
@@ -414,6 +460,8 @@ class _Runner:
             ids = done.column("run_id").to_pylist()
             shares = done.column("final_shares").to_pylist()
             self.final_shares = dict(zip(ids, shares, strict=True))
+        self.ensemble = ensemble
+        self._pending: dict[int, Scenario] = {}
         self.rows: list[dict[str, Any]] = []
         self.series: list[pd.DataFrame] = []
         self.all_series: list[pa.Table] = []
@@ -427,8 +475,10 @@ class _Runner:
             for r in plan.runs
             if r.run_id not in self.done_ids and (r.previous is None or r.previous in self.done_ids)
         )
-        in_flight: dict[Future[RunOutput], Any] = {}
+        in_flight: dict[Future[Any], Any] = {}
         total = len(plan.runs)
+        batching = self.ensemble and plan.design != "continuation" and not every and not effects
+        chunk = min(ENSEMBLE_CHUNK, max(16, -(-len(ready) // self.max_in_flight)))
         last_flush = time.monotonic()
         with tqdm(
             total=total,
@@ -441,6 +491,15 @@ class _Runner:
             try:
                 while ready or in_flight:
                     while ready and len(in_flight) < self.max_in_flight:
+                        if batching:
+                            batch = self._batch(ready, chunk)
+                            if batch:
+                                items = [(r.run_id, scenario) for r, scenario in batch]
+                                future = self.executor.submit(execute_ensemble, items)
+                                in_flight[future] = [r for r, _ in batch]
+                                continue
+                            if not ready:
+                                break
                         run = ready.popleft()
                         start = None
                         if run.previous is not None:
@@ -451,8 +510,9 @@ class _Runner:
                                 if run.run_id in successor:
                                     ready.append(successor[run.run_id])
                                 continue
+                        scenario = self._pending.pop(run.run_id, None) or plan.scenario(run, start)
                         future = self.executor.submit(
-                            execute_run, run.run_id, plan.scenario(run, start), every, effects
+                            execute_run, run.run_id, scenario, every, effects
                         )
                         in_flight[future] = run
                     if not in_flight:
@@ -460,12 +520,16 @@ class _Runner:
                     timeout = max(0.05, self.flush_seconds - (time.monotonic() - last_flush))
                     finished, _ = wait(in_flight, timeout=timeout, return_when=FIRST_COMPLETED)
                     for future in finished:
-                        run = in_flight.pop(future)
-                        output = _result(future, run)
-                        self._record(run, output.row, output.timeseries)
-                        bar.update(1)
-                        if run.run_id in successor:
-                            ready.append(successor[run.run_id])
+                        runs = in_flight.pop(future)
+                        if isinstance(runs, list):  # an ensemble
+                            outputs = _result(future, runs[0])
+                        else:
+                            outputs, runs = [_result(future, runs)], [runs]
+                        for run, output in zip(runs, outputs, strict=True):
+                            self._record(run, output.row, output.timeseries)
+                            if run.run_id in successor:
+                                ready.append(successor[run.run_id])
+                        bar.update(len(runs))
                     if time.monotonic() - last_flush >= self.flush_seconds:
                         self._flush()
                         last_flush = time.monotonic()
@@ -477,6 +541,22 @@ class _Runner:
         table = table.sort_by("run_id")
         series = pa.concat_tables(self.all_series) if self.all_series else None
         return table, series
+
+    def _batch(self, ready: deque, size: int) -> list[tuple[Any, Scenario]]:
+        """Up to ``size`` runs from the front of ``ready`` that an ensemble can step
+        (``negsim.ensemble.unsupported``); a run that cannot stops the batch and is left
+        at the front, with its scenario kept, to run alone."""
+        from negsim.ensemble import unsupported
+
+        batch = []
+        while ready and len(batch) < size:
+            run = ready[0]
+            scenario = self.plan.scenario(run)
+            if unsupported(scenario) is not None:
+                self._pending[run.run_id] = scenario
+                break
+            batch.append((ready.popleft(), scenario))
+        return batch
 
     def _record(self, run: Any, row: dict[str, Any], series: pd.DataFrame | None) -> None:
         full: dict[str, Any] = {"run_id": run.run_id}
