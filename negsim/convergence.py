@@ -125,8 +125,12 @@ class Convergence:
         self.converged = settled() and at_equilibrium() and (at_rest or self._stable(step, stable))
         return self.converged
 
+    def stability_due(self, step: int) -> bool:
+        """The stability verdict is older than a window (``_stable`` would check again)."""
+        return self._stability is None or step - self._stability[0] >= self.window
+
     def _stable(self, step: int, check: Callable[[], bool]) -> bool:
-        if self._stability is None or step - self._stability[0] >= self.window:
+        if self.stability_due(step):
             self._stability = (step, check())
         return self._stability[1]
 
@@ -174,6 +178,15 @@ class Settling:
         if fresh or self._tolerance is None or step - self._tolerance[0] >= window:
             self._tolerance = (step, tolerance(solver, shares, u, self.noise, self.n_mobile))
         return residual(u, shares, self.noise, cost), self._tolerance[1]
+
+    def solves_at(self, step: int, cost: np.ndarray | None) -> bool:
+        """Whether the checks at ``step`` may solve (a tolerance or a stability verdict
+        older than a window): an ensemble then makes those solves stacked beforehand."""
+        window = self.convergence.window
+        tolerance = self.criterion(cost) is not None and (
+            self._tolerance is None or step - self._tolerance[0] >= window
+        )
+        return tolerance or self.convergence.stability_due(step)
 
     def update(
         self,
@@ -229,7 +242,8 @@ class Settling:
         """(at rest, at equilibrium, stable): a frictions-held rest point, the equilibrium
         condition within its tolerance, ``is_stable_rest_point``."""
 
-        solver = _Remembering(solver)  # the tolerance and the stability share solves
+        if not isinstance(solver, RememberingSolver):  # tolerance and stability share solves
+            solver = RememberingSolver(solver)
 
         def at_equilibrium() -> bool:
             check = self.check(step, solver, shares, log_payoff, cost)
@@ -241,9 +255,10 @@ class Settling:
         return cost is not None and not np.any(drift), at_equilibrium, stable
 
 
-class _Remembering:
+class RememberingSolver:
     """A solver that remembers its solves: the equilibrium condition's tolerance and the
-    stability check ask for the same finite-difference solves at the same step."""
+    stability check ask for the same finite-difference solves at the same step. An ensemble
+    hands it solves made stacked (``remember``), which are the same bits."""
 
     def __init__(self, solver: Solver) -> None:
         self.solver = solver
@@ -254,10 +269,18 @@ class _Remembering:
     ) -> Equilibrium:
         if firms is not None:
             return self.solver(shares, wage0, firms)
-        key = (shares.tobytes(), None if wage0 is None else np.asarray(wage0).tobytes())
+        key = self._key(shares, wage0)
         if key not in self._solved:
             self._solved[key] = self.solver(shares, wage0)
         return self._solved[key]
+
+    def remember(self, shares: np.ndarray, wage0: np.ndarray | None, eq: Equilibrium) -> None:
+        """Take ``eq`` as the solve at (``shares``, ``wage0``)."""
+        self._solved[self._key(shares, wage0)] = eq
+
+    @staticmethod
+    def _key(shares: np.ndarray, wage0: np.ndarray | None) -> tuple[bytes, bytes | None]:
+        return np.asarray(shares).tobytes(), None if wage0 is None else np.asarray(wage0).tobytes()
 
     def __getattr__(self, name: str):
         return getattr(self.solver, name)

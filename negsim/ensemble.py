@@ -37,14 +37,14 @@ import numpy as np
 
 from negsim import economies
 from negsim.amenities import log_amenities
-from negsim.convergence import Convergence, Settling, quiet
+from negsim.convergence import Convergence, RememberingSolver, Settling, quiet
 from negsim.economies.base import DENSE_MAX_PLACES, Equilibrium, Solver
 from negsim.frictions import cost_matrix
 from negsim.geography import transport_costs
 from negsim.policies import UNCHANGED, Schedule
 from negsim.rules import apportion, mean_field_drift, migrate_counts
 from negsim.scenario import Scenario
-from negsim.stability import floored_log
+from negsim.stability import floored_log, jacobian_points
 from negsim.start import bound_solver, initial_shares
 
 SUPPORTED_POLICIES = frozenset({"transport_cost", "border", "registration", "subsidy", "spillover"})
@@ -180,21 +180,47 @@ class Ensemble:
             self.cost[i] = 0.0 if cost is None else cost
             self.costly[i] = cost is not None
 
-    def _equilibria(self, index: np.ndarray, wage0: np.ndarray | None) -> Equilibrium:
-        eq, failed = self.solve(
-            self.shares[index],
-            self.farmers[index],
-            self.phi[index],
-            self.sigma[index],
-            self.mu[index],
-            self.eta[index],
-            self.housing[index],
+    def _stacked(
+        self, shares: np.ndarray, rows: np.ndarray, wage0: np.ndarray | None
+    ) -> tuple[Equilibrium, np.ndarray]:
+        """Equilibria at ``shares[j]`` in the economy of run ``rows[j]``, and which failed."""
+        return self.solve(
+            shares,
+            self.farmers[rows],
+            self.phi[rows],
+            self.sigma[rows],
+            self.mu[rows],
+            self.eta[rows],
+            self.housing[rows],
             wage0,
             tol=self._tol,
             max_iter=self._max_iter,
         )
+
+    def _equilibria(self, index: np.ndarray, wage0: np.ndarray | None) -> Equilibrium:
+        eq, failed = self._stacked(self.shares[index], index, wage0)
         self.failed[index] |= failed
         return eq
+
+    def _solvers(self, index: np.ndarray) -> dict[int, RememberingSolver]:
+        """Each run's solver, handed the solves its settling test asks for (the finite
+        differences of ``stability.payoff_jacobian``), made stacked for all the runs."""
+        places = self.places
+        base, failed = self._stacked(self.shares[index], index, None)
+        points = np.concatenate([jacobian_points(self.shares[i]) for i in index])
+        bumped, bumped_failed = self._stacked(
+            points, np.repeat(index, places), np.repeat(base.wage, places, axis=0)
+        )
+        solvers = {}
+        for j, i in enumerate(index):
+            solver = solvers[i] = RememberingSolver(self.runs[i].solver)
+            if failed[j]:
+                continue
+            solver.remember(self.shares[i], None, base.run(j))
+            for k in range(j * places, (j + 1) * places):
+                if not bumped_failed[k]:
+                    solver.remember(points[k], base.wage[j], bumped.run(k))
+        return solvers
 
     def _log_payoff(self, step: int, active: np.ndarray) -> np.ndarray:
         """``NEGModel.log_payoff`` of the active runs, one row each."""
@@ -255,13 +281,19 @@ class Ensemble:
                 candidates = (step > quiet_after[active]) & quiet(
                     moved, largest, drift_history[then, active], tol[active], window
                 )
+                due = [
+                    i
+                    for i in active[candidates]
+                    if self.runs[i].settling.solves_at(step, self.runs[i].cost)
+                ]
+                solvers = self._solvers(np.array(due, dtype=np.int64)) if due else {}
                 for row in np.flatnonzero(candidates):
                     i = active[row]
                     run = self.runs[i]
                     self.converged[i] = run.settling.conclude(
                         step,
                         drift[row],
-                        run.solver,
+                        solvers.get(i, run.solver),
                         self.shares[i],
                         lambda payoff=u[row]: payoff,
                         run.cost,

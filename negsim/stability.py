@@ -56,11 +56,17 @@ def payoff_jacobian(
     base = solve(shares, None)
     u0 = ln_payoff(base)
     J = np.empty((shares.size, shares.size))
-    for k in range(shares.size):
-        bumped = shares.copy()
-        bumped[k] += step
+    for k, bumped in enumerate(jacobian_points(shares, step)):
         J[:, k] = (ln_payoff(solve(bumped, base.wage)) - u0) / step
     return J
+
+
+def jacobian_points(shares: np.ndarray, step: float = 1e-6) -> np.ndarray:
+    """The shares ``payoff_jacobian`` solves at besides ``shares`` itself (each warm-started
+    from its wages): row k is λ + step·e_k."""
+    points = np.repeat(np.asarray(shares, dtype=float)[None, :], shares.size, axis=0)
+    points[np.diag_indices(shares.size)] += step
+    return points
 
 
 def empty_place_pays_more(

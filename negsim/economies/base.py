@@ -89,6 +89,24 @@ class Equilibrium:
     """What one unit of income buys the inverse of in each region: the consumer price index
     P_r = G_r^μ (times q_r^η with housing), so that Y_r/P_r is the region's real income."""
 
+    def run(self, k: int) -> Equilibrium:
+        """Run ``k`` of equilibria stacked on a leading axis (``Economy.stacked_equilibria``)."""
+
+        def pick(x: np.ndarray | None) -> np.ndarray | None:
+            return None if x is None else x[k]
+
+        return Equilibrium(
+            wage=self.wage[k],
+            price_index=self.price_index[k],
+            income=self.income[k],
+            real_wage=self.real_wage[k],
+            payoff=self.payoff[k],
+            iterations=int(self.iterations[k]),
+            residual=float(self.residual[k]),
+            potential_wage=pick(self.potential_wage),
+            price_level=pick(self.price_level),
+        )
+
 
 @dataclass(frozen=True)
 class Threshold:

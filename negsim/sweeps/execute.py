@@ -60,8 +60,8 @@ the same scenario and seed without its ``[[policies]]`` (``runner.run_with_basel
 the definitions are ``negsim.effects.policy_effect``'s)."""
 
 ENSEMBLE_CHUNK = 1000
-"""The most runs one task steps as an ensemble (fewer where the sweep is small, so that
-every worker has several tasks)."""
+"""The most runs one task steps as an ensemble (fewer where the sweep is small: every worker
+gets at least eight tasks, so that none idles long at the end)."""
 
 DOMAIN_ERRORS: tuple[type[BaseException], ...] = (EquilibriumError, FloatingPointError)
 """Failures that belong to a run (recorded in its ``error`` column) rather than to the sweep."""
@@ -478,7 +478,7 @@ class _Runner:
         in_flight: dict[Future[Any], Any] = {}
         total = len(plan.runs)
         batching = self.ensemble and plan.design != "continuation" and not every and not effects
-        chunk = min(ENSEMBLE_CHUNK, max(16, -(-len(ready) // self.max_in_flight)))
+        chunk = min(ENSEMBLE_CHUNK, max(16, -(-len(ready) // (2 * self.max_in_flight))))
         last_flush = time.monotonic()
         with tqdm(
             total=total,
