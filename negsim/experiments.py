@@ -1,8 +1,11 @@
 """Small experiments on the two-region economy: the agent model's rest points along the
 tomahawk, and the hysteresis loop traced when transport costs fall and rise again.
 
-Each experiment is a series of ordinary ``negsim.run`` calls on copies of one scenario that
-differ only in the transport cost T and the starting shares. Runs are laid out and seeded
+Each experiment is a series of runs of copies of one scenario that differ only in the
+transport cost T and the starting shares: the rest points step together as one ensemble
+(``negsim.ensemble``), the hysteresis loop's runs one after the other, each as an ensemble
+of one; a scenario an ensemble cannot take runs alone (``negsim.run``). The results are the
+same either way. Runs are laid out and seeded
 as in a sweep (``negsim.sweeps``): the rest points are a grid over T and the starting shares,
 the hysteresis loop a continuation along T; a run's seed derives from the experiment's seed
 and the run's values (and its place on the path) with ``run_seed``, so a table is
@@ -17,7 +20,9 @@ from typing import Any
 import pandas as pd
 from tqdm.auto import tqdm
 
-from negsim.runner import run
+from negsim.ensemble import run_ensemble, unsupported
+from negsim.geography import neighbours
+from negsim.metrics import outcome
 from negsim.scenario import Scenario, validate
 from negsim.sweeps.designs import continuation_path, grid
 from negsim.sweeps.seeds import run_seed
@@ -35,6 +40,31 @@ def variant(scenario: Scenario, transport_cost: float, start: float) -> Scenario
     data["economy"]["transport_cost"] = float(transport_cost)
     data["population"]["initial_shares"] = [float(start), 1.0 - float(start)]
     return validate(data, f"{scenario.name} (T={transport_cost:g}, start={start:g})")
+
+
+def _summaries(scenarios: list[Scenario]) -> list[dict[str, Any]]:
+    """The final state of each run (the keys of summary.json that ``_row`` reads)."""
+    if any(unsupported(s) is not None for s in scenarios):
+        from negsim.runner import run
+
+        return [run(s).summary for s in scenarios]
+    summaries = []
+    for scenario, result in zip(scenarios, run_ensemble(scenarios), strict=True):
+        if result is None:  # its equilibrium failed: alone, it raises the error
+            from negsim.runner import run
+
+            summaries.append(run(scenario).summary)
+            continue
+        analysis = scenario.analysis
+        summary = outcome(
+            result.shares,
+            scenario.region_names,
+            neighbours(scenario),
+            analysis.agglomerated_share,
+            analysis.dispersed_tolerance,
+        )
+        summaries.append({**summary, "steps": result.steps, "converged": result.converged})
+    return summaries
 
 
 def _row(scenario: Scenario, result_summary: dict[str, Any]) -> dict[str, Any]:
@@ -70,12 +100,23 @@ def rest_points(
             _INITIAL_SHARES: [[float(s), 1.0 - float(s)] for s in starts],
         }
     )
-    rows = []
-    for point in tqdm(points, desc="rest points", disable=None if progress else True):
-        t, start = point[_TRANSPORT_COST], point[_INITIAL_SHARES][0]
-        summary = run(variant(scenario, t, start), seed=run_seed(base_seed, point, 0)).summary
-        rows.append({"transport_cost": t, "start": start, **_row(scenario, summary)})
-    return pd.DataFrame(rows)
+    runs = [
+        variant(scenario, point[_TRANSPORT_COST], point[_INITIAL_SHARES][0]).with_seed(
+            run_seed(base_seed, point, 0)
+        )
+        for point in points
+    ]
+    with tqdm(total=len(runs), desc="rest points", disable=None if progress else True) as bar:
+        summaries = _summaries(runs)
+        bar.update(len(runs))
+    return pd.DataFrame(
+        {
+            "transport_cost": point[_TRANSPORT_COST],
+            "start": point[_INITIAL_SHARES][0],
+            **_row(scenario, summary),
+        }
+        for point, summary in zip(points, summaries, strict=True)
+    )
 
 
 def hysteresis_loop(
@@ -113,7 +154,7 @@ def hysteresis_loop(
     ):
         task_seed = run_seed(base_seed, {_TRANSPORT_COST: t}, 0, order)
         start = min(1.0, share + shock)
-        summary = run(variant(scenario, t, start), seed=task_seed).summary
+        (summary,) = _summaries([variant(scenario, t, start).with_seed(task_seed)])
         row = {"order": order, "leg": legs[leg], "transport_cost": t, "start": start}
         row.update(_row(scenario, summary))
         row.update(

@@ -211,7 +211,8 @@ def short_run_equilibria(
             if todo.size == 0:
                 break
             direction = _newton_directions(jacobian[todo], residual[todo])
-            new = _line_searches(m.runs(todo), u[todo], direction, norm[todo])
+            markets = m if todo.size == k else m.runs(todo)
+            new = _line_searches(markets, u[todo], direction, norm[todo])
             u[todo], residual[todo], jacobian[todo], norm[todo] = new[:4]
             failed[todo[new[4]]] = True
         eq = m.equilibrium(u, iterations, norm)
@@ -238,7 +239,7 @@ def _newton_directions(jacobian: np.ndarray, residual: np.ndarray) -> np.ndarray
 def _line_searches(m: _Markets, u: np.ndarray, direction: np.ndarray, norm0: np.ndarray):
     """``_Markets.line_search`` run by run: each halves its own step until its largest
     residual falls. Returns (u, residual, Jacobian, largest residual, stalled) per run."""
-    u, direction = u.copy(), direction
+    u = u.copy()
     residual = np.empty_like(u)
     jacobian = np.empty(u.shape + u.shape[-1:])
     norm = np.empty_like(norm0)
@@ -247,7 +248,8 @@ def _line_searches(m: _Markets, u: np.ndarray, direction: np.ndarray, norm0: np.
     searching = np.arange(norm0.size)
     while searching.size:
         trial = u[searching] + step[searching, None] * direction[searching]
-        res, jac = m.runs(searching).residual_and_jacobian(trial)
+        markets = m if searching.size == norm0.size else m.runs(searching)
+        res, jac = markets.residual_and_jacobian(trial)
         n = np.max(np.abs(res), axis=1)
         ok = np.isfinite(n) & (n < (1.0 - 1e-4 * step[searching]) * norm0[searching])
         done = searching[ok]
