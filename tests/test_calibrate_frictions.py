@@ -99,6 +99,20 @@ def test_the_shipped_file_carries_a_fresh_calibration_and_starts_there(reform) -
     assert shipped.frictions.registration[0].cost == BARRIER
 
 
+def test_the_cli_writes_the_calibration_with_its_header(
+    reform, tmp_path: Path, capsys: pytest.CaptureFixture
+) -> None:
+    out = tmp_path / "calibrated.toml"
+    assert main(["calibrate", "anhui_registration_reform", "--out", str(out)]) == 0
+    printed = capsys.readouterr().out
+    assert "UNSTABLE" in printed and "undisturbed nobody gains from a move" in printed
+    written = load_scenario(out)
+    np.testing.assert_array_equal(written.amenities(), reform.amenities)
+    assert written.frictions.registration[0].cost == BARRIER and written.policies
+    header = out.read_text(encoding="utf-8").split("\nname = ")[0]
+    assert "registration barrier bind" in header and "9000 agents" in header
+
+
 def test_a_baseline_run_stays_at_the_observed_integer_shares(reform) -> None:
     """Without the reform the exact mean-field drift is zero and no agent moves; the same map
     calibrated without the barrier drifts out of Hefei once the barrier is in force."""
@@ -178,6 +192,7 @@ def test_the_reform_grows_hefei_against_its_baseline_to_the_mean_field_rest_poin
     )
     assert change["Hefei"] > 0 and max(change, key=change.get) == "Hefei"
     assert policy.summary["policy_effect"]["largest_gainer"] == "Hefei"
+    assert policy.summary["regime"] == load_scenario(SHIPPED).expected_regime
 
     shipped = load_scenario(SHIPPED)
     twin = find_rest_point(
