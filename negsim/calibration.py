@@ -24,7 +24,8 @@ exactly h_r; migration costs as a wedge between places' utilities, Tombe & Zhu 2
 ``rules.apportion(observed, N)`` of the N mobile agents, so the rest point is exact for
 them and rounding starts no drift. With ν > 0 and migration costs there is no rest point
 to invert (with persistent tastes and costs, where an agent stays depends on where it has
-been): ``CalibrationError``.
+been): ``CalibrationError``. Where every move loses (a cost m of any move), the costs hold
+the state whatever the frictionless eigenvalue says (``Calibration.margin``).
 """
 
 from __future__ import annotations
@@ -40,7 +41,7 @@ from negsim.economies.base import Solver
 from negsim.frictions import cost_matrix, entry_costs
 from negsim.geography import transport_costs
 from negsim.output import atomic_write
-from negsim.rest_point import amenities_for, residual, with_amenities
+from negsim.rest_point import NUMERICAL_FLOOR, amenities_for, residual, with_amenities
 from negsim.rules import apportion
 from negsim.scenario import SHARES_FROM_TABLE, Scenario, load_scenario, validate
 from negsim.stability import (
@@ -84,6 +85,11 @@ class Calibration:
     agents' integer start (``agent_shares``)."""
     migration_costs: bool = False
     """Migration costs were in force at the start and are part of the rest point."""
+    margin: float = 0.0
+    """With migration costs: the least any move loses at the calibrated state,
+    min over s ≠ r of C_sr - (U_r - U_s). Above 0 every move loses, so a disturbance that
+    shifts no gain by that much starts no move: the costs hold the state, whatever the
+    eigenvalue; 0 (within ``NUMERICAL_FLOOR``) where some move is at the margin."""
 
     def ranked(self) -> list[tuple[str, float, float]]:
         """(place, amenity, observed share), highest amenity first."""
@@ -204,6 +210,7 @@ def calibrate(scenario: Scenario | str | Path, target: str = "population") -> Ca
         else gap_flow_eigenvalue(jacobian, at)
     )
     amenities = np.exp(log_b)
+    margin = 0.0 if cost is None else least_loss(u, cost)
     return Calibration(
         scenario=calibrated_scenario(scenario, observed, amenities, target),
         target=target,
@@ -212,11 +219,19 @@ def calibrate(scenario: Scenario | str | Path, target: str = "population") -> Ca
         amenities=amenities,
         residual=residual(u, at, noise, cost),
         eigenvalue=eigenvalue,
-        stable=eigenvalue < 0.0,
+        stable=eigenvalue < 0.0 or margin > NUMERICAL_FLOOR,
         stabilising_noise=stabilising_noise(jacobian, at),
         at=at,
         migration_costs=cost is not None,
+        margin=margin,
     )
+
+
+def least_loss(log_payoff: np.ndarray, cost: np.ndarray) -> float:
+    """min over s ≠ r of C_sr - (u_r - u_s): the least any move loses (≤ 0 if one gains)."""
+    loss = cost - (log_payoff[None, :] - log_payoff[:, None])
+    np.fill_diagonal(loss, np.inf)
+    return float(np.min(loss))
 
 
 def calibrated_scenario(
@@ -265,6 +280,12 @@ def header(calibration: Calibration, source: str) -> str:
 def stability_line(calibration: Calibration) -> str:
     """One line: stable or not, the eigenvalue, and the noise that would make it stable."""
     c = calibration
+    if c.migration_costs and c.margin > NUMERICAL_FLOOR:
+        return (
+            f"held by the migration costs: every move loses at least {c.margin:.4g}, so a "
+            "disturbance that shifts no gain by that much starts no move (largest eigenvalue "
+            f"of the frictionless linearised mean flow {c.eigenvalue:.4g})"
+        )
     if c.stable:
         return f"stable (largest eigenvalue of the linearised mean flow {c.eigenvalue:.4g} < 0)"
     if c.migration_costs:

@@ -62,6 +62,7 @@ def test_the_barrier_binds_at_the_agents_integer_start(reform) -> None:
     np.fill_diagonal(expected, -np.inf)
     np.testing.assert_allclose(gain, expected, rtol=0, atol=1e-12)
     assert reform.residual < 1e-12
+    assert reform.margin == pytest.approx(0.0, abs=1e-12) and not reform.stable
 
 
 def test_uniform_and_pair_costs_leave_only_the_entry_wedge() -> None:
@@ -88,6 +89,10 @@ def test_uniform_and_pair_costs_leave_only_the_entry_wedge() -> None:
     np.fill_diagonal(expected, -np.inf)
     np.testing.assert_allclose(gain, expected, rtol=0, atol=1e-12)
     assert np.max(gain) < 0 and found.residual == 0.0
+    off = ~np.eye(len(names), dtype=bool)
+    assert found.margin == pytest.approx(np.min(-expected[off]), abs=1e-12)
+    assert found.margin == pytest.approx(m, abs=1e-12)  # out of a place without a barrier
+    assert found.stable and found.eigenvalue > 0  # held by the costs, not by the flow
 
 
 def test_the_shipped_file_carries_a_fresh_calibration_and_starts_there(reform) -> None:
