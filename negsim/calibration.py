@@ -13,6 +13,19 @@ A calibrated state is a rest point by construction, but not necessarily a stable
 where agglomeration forces win, the agents would drift away from the data. The report
 gives the largest eigenvalue of the mean flow linearised there (``negsim.stability``) and
 the taste noise above which it would be stable.
+
+Migration costs in force at the start (``[frictions]``, the status quo: policies are the
+counterfactual) are part of the rest point. With ν = 0 the observed map is taken to be at
+rest *with* them: the amenities make each registration barrier bind, ln ω_r + ln B_r - h_r
+equal in every place (h_r the cost of entering r; ``rest_point.amenities_for`` has the
+maths: nobody gains from any move, and lifting a barrier gives its place a premium of
+exactly h_r; migration costs as a wedge between places' utilities, Tombe & Zhu 2019, AER
+109(5)). The amenities are computed at the agents' own start, the integer counts
+``rules.apportion(observed, N)`` of the N mobile agents, so the rest point is exact for
+them and rounding starts no drift. With ν > 0 and migration costs there is no rest point
+to invert (with persistent tastes and costs, where an agent stays depends on where it has
+been): ``CalibrationError``. Where every move loses (a cost m of any move), the costs hold
+the state whatever the frictionless eigenvalue says (``Calibration.margin``).
 """
 
 from __future__ import annotations
@@ -25,9 +38,11 @@ import numpy as np
 
 from negsim import economies
 from negsim.economies.base import Solver
+from negsim.frictions import cost_matrix, entry_costs
 from negsim.geography import transport_costs
 from negsim.output import atomic_write
-from negsim.rest_point import amenities_for, residual, with_amenities
+from negsim.rest_point import NUMERICAL_FLOOR, amenities_for, residual, with_amenities
+from negsim.rules import apportion
 from negsim.scenario import SHARES_FROM_TABLE, Scenario, load_scenario, validate
 from negsim.stability import (
     gap_flow_eigenvalue,
@@ -65,6 +80,16 @@ class Calibration:
     stable: bool
     stabilising_noise: float
     """The taste noise ν above which the calibrated state is stable."""
+    at: np.ndarray
+    """The shares the amenities make a rest point: ``observed``, or with migration costs the
+    agents' integer start (``agent_shares``)."""
+    migration_costs: bool = False
+    """Migration costs were in force at the start and are part of the rest point."""
+    margin: float = 0.0
+    """With migration costs: the least any move loses at the calibrated state,
+    min over s ≠ r of C_sr - (U_r - U_s). Above 0 every move loses, so a disturbance that
+    shifts no gain by that much starts no move: the costs hold the state, whatever the
+    eigenvalue; 0 (within ``NUMERICAL_FLOOR``) where some move is at the margin."""
 
     def ranked(self) -> list[tuple[str, float, float]]:
         """(place, amenity, observed share), highest amenity first."""
@@ -124,38 +149,89 @@ def observed_shares(scenario: Scenario, target: str = "population") -> np.ndarra
     return shares / shares.sum()
 
 
+def mobile_agents(scenario: Scenario) -> int:
+    """N, the scenario's mobile agents: firms in fc, workers (entrepreneurs in fe) otherwise."""
+    population = scenario.population
+    firms_move = economies.of(scenario.economy).firms_are_mobile
+    return population.firms if firms_move else population.workers
+
+
+def agent_shares(scenario: Scenario, shares: np.ndarray) -> np.ndarray:
+    """The shares the scenario's mobile agents start from when told ``shares``: the integer
+    counts ``rules.apportion`` gives the N of them (``mobile_agents``), over N."""
+    n = mobile_agents(scenario)
+    return apportion(shares, n) / n
+
+
+def status_quo_costs(scenario: Scenario) -> tuple[np.ndarray | None, np.ndarray | None]:
+    """The migration costs C[from, to] in force at the start and the entry costs h_r among
+    them, (None, None) without frictions. CalibrationError (one line) where the costs
+    cannot be calibrated: with taste noise, or a place nobody may enter."""
+    cost = cost_matrix(scenario)
+    if cost is None:
+        return None, None
+    noise = scenario.behaviour.noise
+    if noise > 0:
+        raise CalibrationError(
+            f"behaviour.noise = {noise:g} with migration costs (frictions): no rest point to "
+            "invert (with tastes and costs where an agent stays depends on its past); set "
+            "behaviour.noise = 0 or remove the frictions"
+        )
+    entry = entry_costs(scenario)
+    blocked = [name for name, h in zip(scenario.region_names, entry, strict=True) if np.isinf(h)]
+    if blocked:
+        raise CalibrationError(
+            f"frictions.registration: {', '.join(blocked)} blocked: nobody may enter, so "
+            "the amenity is not identified; give a finite cost (0 to 10)"
+        )
+    return cost, entry
+
+
 def calibrate(scenario: Scenario | str | Path, target: str = "population") -> Calibration:
     """Recover the amenities that make the observed shares (``observed_shares``) a rest
     point of the scenario's agents (``rest_point.amenities_for``, geometric mean 1), and
-    check its stability. Policies are not applied (they are the counterfactual), nor
-    migration costs (they only lower the gains from moving, so a state at rest without them
-    is at rest with them); cp firms at their own speed are taken to track the workers, as
-    they do at rest."""
+    check its stability. Policies are not applied (they are the counterfactual); migration
+    costs in force at the start are (module docstring: the entry barriers bind, at the
+    agents' integer start; ν > 0 with them is a CalibrationError). cp firms at their own
+    speed are taken to track the workers, as they do at rest."""
     if not isinstance(scenario, Scenario):
         scenario = load_scenario(scenario)
     observed = observed_shares(scenario, target)
     noise = scenario.behaviour.noise
+    cost, entry = status_quo_costs(scenario)
+    at = observed if cost is None else agent_shares(scenario, observed)
     solve = short_run_solver(scenario)
-    log_b = amenities_for(ln_payoff(solve(observed, None)), observed, noise)
-    u = ln_payoff(with_amenities(solve, log_b)(observed, None))
-    jacobian = payoff_jacobian(solve, observed)
+    log_b = amenities_for(ln_payoff(solve(at, None)), at, noise, entry)
+    u = ln_payoff(with_amenities(solve, log_b)(at, None))
+    jacobian = payoff_jacobian(solve, at)
     eigenvalue = (
-        logit_flow_eigenvalue(jacobian, observed, noise)
+        logit_flow_eigenvalue(jacobian, at, noise)
         if noise > 0
-        else gap_flow_eigenvalue(jacobian, observed)
+        else gap_flow_eigenvalue(jacobian, at)
     )
     amenities = np.exp(log_b)
+    margin = 0.0 if cost is None else least_loss(u, cost)
     return Calibration(
         scenario=calibrated_scenario(scenario, observed, amenities, target),
         target=target,
         names=scenario.region_names,
         observed=observed,
         amenities=amenities,
-        residual=residual(u, observed, noise, None),
+        residual=residual(u, at, noise, cost),
         eigenvalue=eigenvalue,
-        stable=eigenvalue < 0.0,
-        stabilising_noise=stabilising_noise(jacobian, observed),
+        stable=eigenvalue < 0.0 or margin > NUMERICAL_FLOOR,
+        stabilising_noise=stabilising_noise(jacobian, at),
+        at=at,
+        migration_costs=cost is not None,
+        margin=margin,
     )
+
+
+def least_loss(log_payoff: np.ndarray, cost: np.ndarray) -> float:
+    """min over s ≠ r of C_sr - (u_r - u_s): the least any move loses (≤ 0 if one gains)."""
+    loss = cost - (log_payoff[None, :] - log_payoff[:, None])
+    np.fill_diagonal(loss, np.inf)
+    return float(np.min(loss))
 
 
 def calibrated_scenario(
@@ -183,6 +259,18 @@ def header(calibration: Calibration, source: str) -> str:
         f"Data: the observed {calibration.target} shares, now population.initial_shares.",
         "Recovered: regions.amenities (geometric mean 1), the amenities that make those shares",
         f"a rest point of the agents at noise {spec.behaviour.noise:g} (Allen & Arkolakis 2014).",
+        *(
+            [
+                "Migration costs in force at the start (frictions) are part of the rest point: "
+                "the amenities make",
+                "every registration barrier bind (ln ω_r + ln B_r - h_r equal; Tombe & Zhu 2019, "
+                "AER 109(5)),",
+                "at the agents' integer start (rules.apportion of the shares over "
+                f"{mobile_agents(spec)} agents).",
+            ]
+            if calibration.migration_costs
+            else []
+        ),
         "Everything else is the source scenario's, as resolved (the table is embedded).",
         f"Calibrated state: {stability_line(calibration)}",
     ]
@@ -192,8 +280,20 @@ def header(calibration: Calibration, source: str) -> str:
 def stability_line(calibration: Calibration) -> str:
     """One line: stable or not, the eigenvalue, and the noise that would make it stable."""
     c = calibration
+    if c.migration_costs and c.margin > NUMERICAL_FLOOR:
+        return (
+            f"held by the migration costs: every move loses at least {c.margin:.4g}, so a "
+            "disturbance that shifts no gain by that much starts no move (largest eigenvalue "
+            f"of the frictionless linearised mean flow {c.eigenvalue:.4g})"
+        )
     if c.stable:
         return f"stable (largest eigenvalue of the linearised mean flow {c.eigenvalue:.4g} < 0)"
+    if c.migration_costs:
+        return (
+            f"UNSTABLE (largest eigenvalue of the linearised mean flow {c.eigenvalue:.4g} ≥ 0): a "
+            "disturbance would grow, but undisturbed nobody gains from a move, so the agents "
+            "stay at the data (taste noise cannot be calibrated with migration costs)"
+        )
     return (
         f"UNSTABLE (largest eigenvalue of the linearised mean flow {c.eigenvalue:.4g} ≥ 0): the "
         f"agents would drift away from the data; behaviour.noise > {c.stabilising_noise:.4g} "

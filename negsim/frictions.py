@@ -48,3 +48,13 @@ def cost_matrix(
         cost[:, r] += np.inf if barrier.blocked else barrier.cost
     np.fill_diagonal(cost, 0.0)
     return cost
+
+
+def entry_costs(scenario: Scenario) -> np.ndarray:
+    """h_r, the registration barriers' cost of entering each place (∞ where ``blocked``, 0
+    where there is none): the part of C_sr that depends on the destination alone."""
+    index = {name: i for i, name in enumerate(scenario.region_names)}
+    cost = np.zeros(len(index))
+    for barrier in scenario.frictions.registration:
+        cost[index[barrier.region]] += np.inf if barrier.blocked else barrier.cost
+    return cost

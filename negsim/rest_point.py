@@ -111,7 +111,12 @@ def tolerance(
     return gap_tolerance(payoff_jacobian(solve, np.asarray(shares, dtype=float)), n_agents)
 
 
-def amenities_for(log_payoff: np.ndarray, shares: np.ndarray, noise: float) -> np.ndarray:
+def amenities_for(
+    log_payoff: np.ndarray,
+    shares: np.ndarray,
+    noise: float,
+    entry_cost: np.ndarray | None = None,
+) -> np.ndarray:
     """ln B: the amenities that make ``shares`` (all > 0) a rest point, geometric mean 1.
 
     The inversion of quantitative spatial economics (Allen & Arkolakis 2014, QJE 129(3);
@@ -120,10 +125,26 @@ def amenities_for(log_payoff: np.ndarray, shares: np.ndarray, noise: float) -> n
     (module docstring) for the unobserved amenities. ν > 0: λ = L((u + ln B)/ν), so
     ln B_r = ν ln λ_r - u_r + const; ν = 0: equal utility in every (occupied) place,
     ln B_r = -u_r + const. The constant makes Σ ln B_r = 0.
+
+    ν = 0 with migration costs C_sr = m + c_sr + h_r (``negsim.frictions``; m, c ≥ 0,
+    ``entry_cost`` = h, finite): the rest points form a band, U_r - U_s ≤ C_sr for all r, s
+    (U = u + ln B). The one taken is where the entry barriers bind, U_r - h_r equal in every
+    place: ln B_r = -u_r + h_r + const. Every gain from a move is then
+    U_r - U_s - C_sr = -(h_s + m + c_sr) ≤ 0 (zero only out of a place without a barrier,
+    where m = c_sr = 0), so nobody moves; lifting h_r gives r a premium of exactly h_r over
+    every other place. This is the reading of migration
+    costs as a wedge between the utilities of places that a frictionless economy would
+    equalise (Tombe & Zhu 2019, AER 109(5), where China's hukou and other migration costs
+    keep real incomes apart across provinces). The symmetric costs m and c_sr only widen
+    the band around that point; they are given no wedge of their own.
     """
+    if entry_cost is not None and noise > 0:
+        raise ValueError("amenities_for: entry costs have no closed form with noise > 0")
     log_b = -np.asarray(log_payoff, dtype=float)
     if noise > 0:
         log_b = log_b + noise * np.log(np.asarray(shares, dtype=float))
+    if entry_cost is not None:
+        log_b = log_b + entry_cost
     return log_b - log_b.mean()
 
 
