@@ -207,7 +207,7 @@ def snapshot(model: NEGModel) -> Result:
 def status(model: NEGModel) -> str:
     """The live state of a run: "running (step n)" until the shares have settled (the
     model's own convergence test) or the model stops, then what it settled into, e.g.
-    "settled at step 212: agglomerated (core North)"."""
+    "settled at step 250: agglomerated (core North)"."""
     if model.running and not model.converged:
         return f"running (step {model.steps})"
     analysis = model.spec.analysis

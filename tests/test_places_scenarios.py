@@ -39,7 +39,7 @@ def test_baoji_spillovers_keep_the_titanium_firms_in_baoji_against_xian():
 
 
 def test_a_temporary_town_subsidy_near_xianyang_leaves_no_lasting_cluster():
-    """Header: while paid, 7 of the 16 firms move to Tongchuan (the stand-in for Taicun);
+    """Header: while paid, 8 of the 16 firms move to Tongchuan (the stand-in for Taicun);
     after the subsidy they leave, and Tongchuan ends with no more firms than without it."""
     scenario = load_scenario(PLACES / "xianyang_tcm_cluster_map.toml")
     assert scenario.geography.places.endswith("guanzhong_tianshui.csv")
