@@ -132,11 +132,15 @@ class _Run:
 
 
 class Ensemble:
-    """Runs of one ``shape`` stepped together (the module docstring); ``run()`` steps them
-    all to their end and returns one ``EnsembleRun`` per scenario, or None for a run whose
-    equilibrium failed (run it alone to see its ``EquilibriumError``)."""
+    """Runs of one ``shape`` stepped together (the module docstring). At most ``width`` runs
+    are under way at once, in the rows of the state arrays; a row whose run ends takes the
+    next run waiting, so a slow run does not hold up the others (each run counts its own
+    steps). ``run()`` returns one ``EnsembleRun`` per scenario, in order, or None for a run
+    whose equilibrium failed (run it alone to see its ``EquilibriumError``)."""
 
-    def __init__(self, scenarios: Sequence[Scenario]) -> None:
+    WIDTH = 2000
+
+    def __init__(self, scenarios: Sequence[Scenario], width: int | None = None) -> None:
         shapes = {shape(s) for s in scenarios}
         if len(shapes) != 1:
             raise ValueError(f"an ensemble needs runs of one shape, got {sorted(shapes)}")
@@ -144,46 +148,96 @@ class Ensemble:
             reason = unsupported(scenario)
             if reason is not None:
                 raise ValueError(f"{scenario.name}: not for an ensemble: {reason}")
-        self.runs = runs = [_Run(s) for s in scenarios]
+        windows = {s.run.convergence_window for s in scenarios}
+        if len(windows) != 1:
+            raise ValueError("an ensemble needs one run.convergence_window")
+        self.scenarios = list(scenarios)
         self.places, self._tol, self._max_iter = shape(scenarios[0])
-        self.solve = runs[0].economy.stacked_equilibria
-        solvers = [r.solver for r in runs]
-        self.farmers = np.array([r.farmers for r in runs])
-        self.phi = np.array([s.phi for s in solvers])
-        self.sigma = np.array([s.sigma for s in solvers], dtype=float)
-        self.mu = np.array([s.mu for s in solvers], dtype=float)
-        self.eta = np.array([s.housing_share for s in solvers], dtype=float)
-        self.housing = np.array([s.housing for s in solvers])
-        self.n = np.array([r.n for r in runs])
-        self.counts = np.array([apportion(r.initial, r.n) for r in runs])
-        self.shares = self.counts / self.n[:, None]
-        self.speed = np.array([r.speed for r in runs], dtype=float)
-        self.response = np.array([r.response for r in runs], dtype=float)
-        self.last_step = np.array([s.run.steps for s in scenarios])
-        self.stops = np.array([s.run.stop_when_converged for s in scenarios])
-        self.scheduled = np.array([bool(r.schedule) for r in runs])
-        self.amenity = np.zeros_like(self.shares)
-        for i, scenario in enumerate(scenarios):
-            ln_b = log_amenities(scenario)
-            if ln_b is not None:
-                self.amenity[i] = ln_b
-        self.cost = np.zeros_like(self.phi)  # zero where frictionless: x - 0 is x
-        self.costly = np.zeros(len(runs), dtype=bool)
-        self._sync_costs(np.flatnonzero([r.cost is not None for r in runs]))
-        self.failed = np.zeros(len(runs), dtype=bool)
-        self.converged = np.zeros(len(runs), dtype=bool)
-        self.steps = np.zeros(len(runs), dtype=np.int64)
+        self.window = windows.pop()
+        self.solve = economies.of(scenarios[0].economy).stacked_equilibria
+        w, r = min(len(scenarios), width or self.WIDTH), self.places
+        self.runs: list[_Run | None] = [None] * w
+        self.position = np.full(w, -1)  # which scenario a row runs (-1: free)
+        self.farmers, self.housing = np.zeros((w, r)), np.zeros((w, r))
+        self.phi, self.cost = np.zeros((w, r, r)), np.zeros((w, r, r))  # cost 0: x - 0 is x
+        self.sigma, self.mu, self.eta = np.zeros(w), np.zeros(w), np.zeros(w)
+        self.speed, self.response, self.tol = np.zeros(w), np.zeros(w), np.zeros(w)
+        self.n, self.last_step = np.zeros(w, dtype=np.int64), np.zeros(w, dtype=np.int64)
+        self.quiet_after, self.steps = np.zeros(w, dtype=np.int64), np.zeros(w, dtype=np.int64)
+        self.counts = np.zeros((w, r), dtype=np.int64)
+        self.shares, self.amenity = np.zeros((w, r)), np.zeros((w, r))
+        self.wage, self.payoff, self.real_wage = np.ones((w, r)), np.ones((w, r)), np.ones((w, r))
+        self.stops, self.scheduled = np.zeros(w, dtype=bool), np.zeros(w, dtype=bool)
+        self.costly, self.failed = np.zeros(w, dtype=bool), np.zeros(w, dtype=bool)
+        self.converged, self.active = np.zeros(w, dtype=bool), np.zeros(w, dtype=bool)
+        self.history = np.zeros((self.window + 1, w, r))
+        self.drift_history = np.zeros((self.window + 1, w))
+        self.results: list[EnsembleRun | None] = [None] * len(scenarios)
+        self._waiting = 0
 
-    def _sync_costs(self, index: np.ndarray) -> None:
-        for i in index:
-            cost = self.runs[i].cost
-            self.cost[i] = 0.0 if cost is None else cost
-            self.costly[i] = cost is not None
+    def _join(self) -> None:
+        """Start waiting runs in the free rows: their step 0 (``NEGModel.__init__``)."""
+        free = np.flatnonzero(self.position < 0)[: len(self.scenarios) - self._waiting]
+        if free.size == 0:
+            return
+        for row in free:
+            scenario = self.scenarios[self._waiting]
+            self.position[row] = self._waiting
+            self._waiting += 1
+            run = self.runs[row] = _Run(scenario)
+            solver = run.solver
+            self.farmers[row], self.housing[row], self.phi[row] = (
+                run.farmers,
+                solver.housing,
+                solver.phi,
+            )
+            self.sigma[row], self.mu[row] = solver.sigma, solver.mu
+            self.eta[row] = solver.housing_share
+            self.speed[row], self.response[row] = run.speed, run.response
+            self.n[row], self.last_step[row] = run.n, scenario.run.steps
+            self.stops[row] = scenario.run.stop_when_converged
+            self.scheduled[row] = bool(run.schedule)
+            ln_b = log_amenities(scenario)
+            self.amenity[row] = 0.0 if ln_b is None else ln_b
+            self._sync_cost(row)
+            self.counts[row] = apportion(run.initial, run.n)
+            self.shares[row] = self.counts[row] / run.n
+            self.tol[row] = run.convergence.tol
+            self.quiet_after[row] = run.convergence.quiet_after
+        self.steps[free], self.failed[free], self.converged[free] = 0, False, False
+        self._store(free, self._equilibria(free, None))
+        self.history[0, free] = self.shares[free]
+        self.drift_history[0, free] = np.inf
+        self.active[free] = True
+        self._finish(free[(self.last_step[free] <= 0) | self.failed[free]])
+
+    def _finish(self, rows: np.ndarray) -> None:
+        """Record the runs of ``rows`` and free the rows."""
+        for row in rows:
+            run = self.runs[row]
+            self.results[self.position[row]] = (
+                None
+                if self.failed[row]
+                else EnsembleRun(
+                    run.scenario,
+                    self.shares[row].copy(),
+                    self.counts[row].copy(),
+                    self.real_wage[row].copy(),
+                    int(self.steps[row]),
+                    bool(self.converged[row]),
+                )
+            )
+            self.runs[row], self.position[row], self.active[row] = None, -1, False
+
+    def _sync_cost(self, row: int) -> None:
+        cost = self.runs[row].cost
+        self.cost[row] = 0.0 if cost is None else cost
+        self.costly[row] = cost is not None
 
     def _stacked(
         self, shares: np.ndarray, rows: np.ndarray, wage0: np.ndarray | None
     ) -> tuple[Equilibrium, np.ndarray]:
-        """Equilibria at ``shares[j]`` in the economy of run ``rows[j]``, and which failed."""
+        """Equilibria at ``shares[j]`` in the economy of row ``rows[j]``, and which failed."""
         return self.solve(
             shares,
             self.farmers[rows],
@@ -197,158 +251,138 @@ class Ensemble:
             max_iter=self._max_iter,
         )
 
-    def _equilibria(self, index: np.ndarray, wage0: np.ndarray | None) -> Equilibrium:
-        eq, failed = self._stacked(self.shares[index], index, wage0)
-        self.failed[index] |= failed
+    def _equilibria(self, rows: np.ndarray, wage0: np.ndarray | None) -> Equilibrium:
+        eq, failed = self._stacked(self.shares[rows], rows, wage0)
+        self.failed[rows] |= failed
         return eq
 
-    def _solvers(self, index: np.ndarray) -> dict[int, RememberingSolver]:
+    def _solvers(self, rows: np.ndarray) -> dict[int, RememberingSolver]:
         """Each run's solver, handed the solves its settling test asks for (the finite
         differences of ``stability.payoff_jacobian``), made stacked for all the runs."""
         places = self.places
-        base, failed = self._stacked(self.shares[index], index, None)
-        points = np.concatenate([jacobian_points(self.shares[i]) for i in index])
+        base, failed = self._stacked(self.shares[rows], rows, None)
+        points = np.concatenate([jacobian_points(self.shares[row]) for row in rows])
         bumped, bumped_failed = self._stacked(
-            points, np.repeat(index, places), np.repeat(base.wage, places, axis=0)
+            points, np.repeat(rows, places), np.repeat(base.wage, places, axis=0)
         )
         solvers = {}
-        for j, i in enumerate(index):
-            solver = solvers[i] = RememberingSolver(self.runs[i].solver)
+        for j, row in enumerate(rows):
+            solver = solvers[row] = RememberingSolver(self.runs[row].solver)
             if failed[j]:
                 continue
-            solver.remember(self.shares[i], None, base.run(j))
+            solver.remember(self.shares[row], None, base.run(j))
             for k in range(j * places, (j + 1) * places):
                 if not bumped_failed[k]:
                     solver.remember(points[k], base.wage[j], bumped.run(k))
         return solvers
 
-    def _log_payoff(self, step: int, active: np.ndarray) -> np.ndarray:
-        """``NEGModel.log_payoff`` of the active runs, one row each."""
-        u = floored_log(self.payoff[active]) + self.amenity[active]
-        for row in np.flatnonzero(self.scheduled[active]):
-            i = active[row]
-            factor = self.runs[i].payoff_factor(step, self.shares[i], self.wage[i])
+    def _log_payoff(self, rows: np.ndarray) -> np.ndarray:
+        """``NEGModel.log_payoff`` of the runs in ``rows``, one row each."""
+        u = floored_log(self.payoff[rows]) + self.amenity[rows]
+        for j in np.flatnonzero(self.scheduled[rows]):
+            row = rows[j]
+            factor = self.runs[row].payoff_factor(
+                int(self.steps[row]), self.shares[row], self.wage[row]
+            )
             if factor is not None:
-                u[row] = u[row] + floored_log(factor)
+                u[j] = u[j] + floored_log(factor)
         return u
 
-    def _store(self, index: np.ndarray, eq: Equilibrium) -> None:
-        self.wage[index], self.payoff[index] = eq.wage, eq.payoff
-        self.real_wage[index] = eq.real_wage
+    def _store(self, rows: np.ndarray, eq: Equilibrium) -> None:
+        self.wage[rows], self.payoff[rows] = eq.wage, eq.payoff
+        self.real_wage[rows] = eq.real_wage
 
     def run(self) -> list[EnsembleRun | None]:
         """Step every run to its end (settled, or its ``run.steps``)."""
-        k, places = len(self.runs), self.places
-        everyone = np.arange(k)
-        eq = self._equilibria(everyone, None)
-        self.wage, self.payoff = eq.wage.copy(), eq.payoff.copy()
-        self.real_wage = eq.real_wage.copy()
-        window = self.runs[0].convergence.window
-        if any(r.convergence.window != window for r in self.runs):
-            raise ValueError("an ensemble needs one run.convergence_window")
-        history = np.zeros((window + 1, k, places))
-        history[0] = self.shares
-        drift_history = np.full((window + 1, k), np.inf)
-        tol = np.array([r.convergence.tol for r in self.runs])
-        quiet_after = np.array([r.convergence.quiet_after for r in self.runs])
-        done = (self.last_step <= 0) | self.failed
-        step = 0
-        while not done.all():
-            step += 1
-            active = np.flatnonzero(~done)
-            self.steps[active] = step
-            resolve = [i for i in active[self.scheduled[active]] if self._policies(i, step)]
+        window = self.window
+        self._join()
+        while self.active.any():
+            rows = np.flatnonzero(self.active)
+            self.steps[rows] += 1
+            steps = self.steps[rows]
+            resolve = [row for row in rows[self.scheduled[rows]] if self._policies(row)]
             if resolve:
                 index = np.array(resolve)
                 self._store(index, self._equilibria(index, self.wage[index]))
-            self._migrate(active, self._log_payoff(step, active))
-            self._store(active, self._equilibria(active, self.wage[active]))
-            u = self._log_payoff(step, active)
+            self._migrate(rows, self._log_payoff(rows))
+            self._store(rows, self._equilibria(rows, self.wage[rows]))
+            u = self._log_payoff(rows)
             drift = mean_field_drift(
-                self.shares[active],
+                self.shares[rows],
                 u,
-                self.speed[active, None],
-                self.response[active, None, None],
-                self.cost[active],
+                self.speed[rows, None],
+                self.response[rows, None, None],
+                self.cost[rows],
             )
-            slot = step % (window + 1)
-            history[slot, active] = self.shares[active]
             largest = np.max(np.abs(drift), axis=1)
-            drift_history[slot, active] = largest
-            if step >= window:
-                then = (step + 1) % (window + 1)
-                moved = np.max(np.abs(self.shares[active] - history[then, active]), axis=1)
-                candidates = (step > quiet_after[active]) & quiet(
-                    moved, largest, drift_history[then, active], tol[active], window
+            slot = steps % (window + 1)
+            self.history[slot, rows] = self.shares[rows]
+            self.drift_history[slot, rows] = largest
+            then = (steps + 1) % (window + 1)
+            moved = np.max(np.abs(self.shares[rows] - self.history[then, rows]), axis=1)
+            candidates = (
+                (steps >= window)
+                & (steps > self.quiet_after[rows])
+                & quiet(moved, largest, self.drift_history[then, rows], self.tol[rows], window)
+            )
+            due = [
+                row
+                for row in rows[candidates]
+                if self.runs[row].settling.solves_at(int(self.steps[row]), self.runs[row].cost)
+            ]
+            solvers = self._solvers(np.array(due, dtype=np.int64)) if due else {}
+            for j in np.flatnonzero(candidates):
+                row = rows[j]
+                run = self.runs[row]
+                self.converged[row] = run.settling.conclude(
+                    int(steps[j]),
+                    drift[j],
+                    solvers.get(row, run.solver),
+                    self.shares[row],
+                    lambda payoff=u[j]: payoff,
+                    run.cost,
                 )
-                due = [
-                    i
-                    for i in active[candidates]
-                    if self.runs[i].settling.solves_at(step, self.runs[i].cost)
-                ]
-                solvers = self._solvers(np.array(due, dtype=np.int64)) if due else {}
-                for row in np.flatnonzero(candidates):
-                    i = active[row]
-                    run = self.runs[i]
-                    self.converged[i] = run.settling.conclude(
-                        step,
-                        drift[row],
-                        solvers.get(i, run.solver),
-                        self.shares[i],
-                        lambda payoff=u[row]: payoff,
-                        run.cost,
-                    )
-                self.converged[active[~candidates]] = False
-            done[active] = (
-                (self.converged[active] & self.stops[active])
-                | (step >= self.last_step[active])
-                | self.failed[active]
+            self.converged[rows[~candidates]] = False
+            done = (
+                (self.converged[rows] & self.stops[rows])
+                | (steps >= self.last_step[rows])
+                | self.failed[rows]
             )
-        return [
-            None
-            if self.failed[i]
-            else EnsembleRun(
-                r.scenario,
-                self.shares[i].copy(),
-                self.counts[i].copy(),
-                self.real_wage[i].copy(),
-                int(self.steps[i]),
-                bool(self.converged[i]),
-            )
-            for i, r in enumerate(self.runs)
-        ]
+            self._finish(rows[done])
+            self._join()
+        return self.results
 
-    def _policies(self, i: int, step: int) -> bool:
-        """Run ``i``'s policies at ``step``; True where its markets must clear again."""
-        run = self.runs[i]
-        resolve = run.apply_policies(step)
-        self._sync_costs([i])
+    def _policies(self, row: int) -> bool:
+        """Row ``row``'s policies at its step; True where its markets must clear again."""
+        run = self.runs[row]
+        resolve = run.apply_policies(int(self.steps[row]))
+        self._sync_cost(row)
         if resolve:
-            self.phi[i] = run.solver.phi
+            self.phi[row] = run.solver.phi
         return resolve
 
-    def _migrate(self, active: np.ndarray, u: np.ndarray) -> None:
-        """``rules.migrate_counts`` for every active run, each with its own stream; firms
+    def _migrate(self, rows: np.ndarray, u: np.ndarray) -> None:
+        """``rules.migrate_counts`` for the runs in ``rows``, each with its own stream; firms
         follow the workers where a policy reads them (``NEGModel._firms_follow``)."""
         places = self.places
-        cost = self.cost[active] if self.costly[active].any() else None
         run_of, origin, destination = migrate_counts(
-            self.counts[active],
+            self.counts[rows],
             u,
-            self.speed[active],
-            self.response[active],
-            [self.runs[i].rng for i in active],
-            cost,
+            self.speed[rows],
+            self.response[rows],
+            [self.runs[row].rng for row in rows],
+            self.cost[rows] if self.costly[rows].any() else None,
         )
-        size = active.size * places
+        size = rows.size * places
         flat = run_of * places
         change = np.bincount(flat + destination, minlength=size) - np.bincount(
             flat + origin, minlength=size
         )
-        self.counts[active] += change.reshape(active.size, places)
-        self.shares[active] = self.counts[active] / self.n[active, None]
-        for i in active[self.scheduled[active]]:
-            self.runs[i].firm_counts = apportion(self.shares[i], self.runs[i].n_firms)
+        self.counts[rows] += change.reshape(rows.size, places)
+        self.shares[rows] = self.counts[rows] / self.n[rows, None]
+        for row in rows[self.scheduled[rows]]:
+            run = self.runs[row]
+            run.firm_counts = apportion(self.shares[row], run.n_firms)
 
 
 def run_ensemble(scenarios: Sequence[Scenario]) -> list[EnsembleRun | None]:

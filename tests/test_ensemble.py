@@ -220,6 +220,10 @@ def test_an_ensemble_is_run_by_run_the_single_path():
         np.testing.assert_array_equal(result.real_wage, list(alone["final_real_wages"].values()))
         assert (result.steps, result.converged) == (alone["steps"], alone["converged"])
     assert {r.converged for r in run_ensemble(scenarios)} == {True, False}
+    narrow = Ensemble(scenarios, width=3).run()  # rows taken over by waiting runs
+    for wide, row in zip(run_ensemble(scenarios), narrow, strict=True):
+        np.testing.assert_array_equal(wide.shares, row.shares)
+        assert (wide.steps, wide.converged) == (row.steps, row.converged)
 
 
 def test_an_ensemble_of_racetrack_places_is_the_single_path():

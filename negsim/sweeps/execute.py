@@ -59,9 +59,10 @@ EFFECT_COLUMNS: list[tuple[str, pa.DataType]] = [
 the same scenario and seed without its ``[[policies]]`` (``runner.run_with_baseline``;
 the definitions are ``negsim.effects.policy_effect``'s)."""
 
-ENSEMBLE_CHUNK = 1000
-"""The most runs one task steps as an ensemble (fewer where the sweep is small: every worker
-gets at least eight tasks, so that none idles long at the end)."""
+ENSEMBLE_CHUNK = 5000
+"""The most runs one task steps as an ensemble (``Ensemble.WIDTH`` of them at a time). A
+sweep is cut into about two tasks per worker (``max_in_flight`` is four per worker), so a
+worker's slowest runs overlap its others and no worker idles long at the end."""
 
 DOMAIN_ERRORS: tuple[type[BaseException], ...] = (EquilibriumError, FloatingPointError)
 """Failures that belong to a run (recorded in its ``error`` column) rather than to the sweep."""
@@ -478,7 +479,7 @@ class _Runner:
         in_flight: dict[Future[Any], Any] = {}
         total = len(plan.runs)
         batching = self.ensemble and plan.design != "continuation" and not every and not effects
-        chunk = min(ENSEMBLE_CHUNK, max(16, -(-len(ready) // (2 * self.max_in_flight))))
+        chunk = min(ENSEMBLE_CHUNK, max(16, -(-len(ready) // max(1, self.max_in_flight // 2))))
         last_flush = time.monotonic()
         with tqdm(
             total=total,
