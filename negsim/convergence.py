@@ -8,6 +8,7 @@ escape from an unstable equilibrium is not mistaken for rest either.
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Any
 
 import numpy as np
 
@@ -183,10 +184,10 @@ class Settling:
         """Whether the checks at ``step`` may solve (a tolerance or a stability verdict
         older than a window): an ensemble then makes those solves stacked beforehand."""
         window = self.convergence.window
-        tolerance = self.criterion(cost) is not None and (
+        stale = self.criterion(cost) is not None and (
             self._tolerance is None or step - self._tolerance[0] >= window
         )
-        return tolerance or self.convergence.stability_due(step)
+        return stale or self.convergence.stability_due(step)
 
     def update(
         self,
@@ -200,7 +201,6 @@ class Settling:
         settled: Callable[[], bool] = lambda: True,
     ) -> bool:
         """Record ``step`` (``Convergence.update``) and say whether the run has settled."""
-
         at_rest, at_equilibrium, stable = self._checks(
             step, drift, solver, shares, log_payoff, cost
         )
@@ -241,7 +241,6 @@ class Settling:
     ) -> tuple[bool, Callable[[], bool], Callable[[], bool]]:
         """(at rest, at equilibrium, stable): a frictions-held rest point, the equilibrium
         condition within its tolerance, ``is_stable_rest_point``."""
-
         if not isinstance(solver, RememberingSolver):  # tolerance and stability share solves
             solver = RememberingSolver(solver)
 
@@ -282,5 +281,5 @@ class RememberingSolver:
     def _key(shares: np.ndarray, wage0: np.ndarray | None) -> tuple[bytes, bytes | None]:
         return np.asarray(shares).tobytes(), None if wage0 is None else np.asarray(wage0).tobytes()
 
-    def __getattr__(self, name: str):
+    def __getattr__(self, name: str) -> Any:  # the solver's own (e.g. ``jacobian``)
         return getattr(self.solver, name)

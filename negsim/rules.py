@@ -21,6 +21,10 @@ beats), and near the even spread it is FKV's law of motion dλ_r/dt ∝ λ_r(ω_
 proportional to the gain, so the economy settles instead of oscillating around a stable
 state. Unlike pure imitation, empty regions can be re-entered.
 
+Interchangeable agents (no tastes, no productivity-scaled gains) are drawn place by place
+(``migrate_counts``: the same distribution, only the reconsidering agents drawn); which of
+them move is drawn apart (``relocate_movers``), since it changes no count.
+
 Firms (one block of varieties each). In CP, free entry drives profits to zero, and a
 firm's operating profit in r is π_r = w_r (L_r/n_r - σF)/(σ-1) (FKV ch. 4: p = w/ρ·c,
 break-even output F(σ-1)/c, labour σF per firm): positive where there are fewer firms
