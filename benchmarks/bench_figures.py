@@ -12,7 +12,9 @@ Each command runs in a new process with this tree's negsim and, with ``--base RE
   them (the cells' own compute: "w/o imports", CPU only); and, with ``--notebook``,
   ``pytest --nbmake`` on it (kernel start-up included);
 - notebook 09 (the interactive page, moved out of notebook 01), its cells as notebook 01's,
-  for what the page costs whoever opens it (no target; nan in a tree without it).
+  for what the page costs whoever opens it (no target; nan in a tree without it);
+- notebook 01's floor, for reference: a process that only imports the packages its cells
+  cannot do without (Mesa, pandas, pydantic, matplotlib with pyplot), no negsim.
 
 Printed per command: wall-clock seconds and CPU seconds (user + system of the process and
 its children), best of ``--repeat``, and after/before ratios of the CPU time, which the
@@ -71,6 +73,10 @@ for cell in json.load(open(notebook))["cells"]:
         exec(compile("".join(cell["source"]), notebook, "exec"), namespace)
 print(f"cells CPU {time.process_time() - warm:.6f} imports CPU {warm - start:.6f}")
 """
+FLOOR = """import os
+os.environ["MPLBACKEND"] = "Agg"
+import matplotlib.axes, matplotlib.pyplot, mesa, pandas, pydantic  # no negsim
+"""
 NOTEBOOK = "notebooks/01_getting_started.ipynb"
 PAGE_NOTEBOOK = "notebooks/09_interactive_page.ipynb"
 TARGET = 2.0
@@ -87,6 +93,7 @@ def commands(tmp: Path, notebook: bool) -> dict[str, list[str]]:
         "notebook 01, cells": ["-c", CELLS, NOTEBOOK],
         "notebook 01, cells w/o imports": ["-c", CELLS, NOTEBOOK, "--warm"],
         "notebook 09 (page), cells": ["-c", CELLS, PAGE_NOTEBOOK],
+        "notebook 01's floor (imports)": ["-c", FLOOR],
     }
     if notebook:
         out["notebook 01, pytest --nbmake"] = ["-m", "pytest", "-q", "-p", "no:cacheprovider"]
@@ -161,6 +168,8 @@ def main() -> int:
             verdict = "met" if ac < TARGET else "NOT met"
             if command[-1] == PAGE_NOTEBOOK:
                 verdict = "(no target: the page's own notebook)"
+            elif command[-1] == FLOOR:
+                verdict = "(reference: third-party imports alone)"
             cells = f"{bw:>12.2f}{bc:>8.2f}{aw:>12.2f}{ac:>8.2f}{ac / bc:>17.2f}x"
             print(f"{label:<32}{cells}   {verdict}")
     print(f"\nload average {os.getloadavg()[0]:.2f} at the end")
