@@ -193,7 +193,8 @@ def main(argv: list[str] | None = None) -> int:
 
         print(f"\nfigures (issue #11 item 5, target < {TARGET:g} s CPU), this tree:")
         with tempfile.TemporaryDirectory() as tmp:
-            wanted = ("README figure", "notebook 01, cells", "notebook 01, cells w/o imports")
+            wanted = ("README figure", "notebook 01, process", "notebook 01, cells")
+            wanted += ("notebook 01, cells w/o imports",)
             for label, command in commands(Path(tmp), False).items():
                 if label in wanted:
                     wall, cpu = timed(REPO, command, 1)
