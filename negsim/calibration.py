@@ -51,6 +51,7 @@ from negsim.stability import (
     payoff_jacobian,
     stabilising_noise,
 )
+from negsim.start import bound_solver
 
 TARGETS = tuple(dict.fromkeys(c for cols in SHARES_FROM_TABLE.values() for c in cols))
 """The columns of a table of places that may hold the observed distribution."""
@@ -100,17 +101,9 @@ class Calibration:
 def short_run_solver(scenario: Scenario) -> Solver:
     """The scenario's short-run equilibrium as a function of the mobile shares, bound as
     ``NEGModel`` binds it at its initial transport costs (no agents are created)."""
-    econ, settings = scenario.economy, scenario.solver
-    return economies.of(econ).solver(
-        np.asarray(scenario.farmer_shares(), dtype=float),
-        transport_costs(scenario),
-        econ.sigma,
-        econ.mu,
-        housing_share=econ.housing_share,
-        housing=np.asarray(scenario.housing_shares(), dtype=float),
-        tol=settings.tol,
-        max_iter=settings.max_iter,
-    )
+    farmers = np.asarray(scenario.farmer_shares(), dtype=float)
+    economy = economies.of(scenario.economy)
+    return bound_solver(scenario, economy, farmers, transport_costs(scenario))
 
 
 def observed_shares(scenario: Scenario, target: str = "population") -> np.ndarray:

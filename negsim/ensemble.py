@@ -40,7 +40,8 @@ from negsim.amenities import log_amenities
 from negsim.convergence import Convergence, RememberingSolver, Settling, quiet
 from negsim.economies.base import DENSE_MAX_PLACES, Equilibrium, Solver
 from negsim.frictions import cost_matrix
-from negsim.geography import transport_costs
+from negsim.geography import neighbours, transport_costs
+from negsim.metrics import outcome
 from negsim.policies import UNCHANGED, Schedule
 from negsim.rules import apportion, mean_field_drift, migrate_counts
 from negsim.scenario import Scenario
@@ -84,6 +85,19 @@ class EnsembleRun:
     real_wage: np.ndarray
     steps: int
     converged: bool
+
+    def summary(self) -> dict:
+        """The run's summary.json keys that a sweep's row reads (``metrics.outcome``, steps,
+        converged): what ``runner.summarise`` gives for the same run."""
+        analysis = self.scenario.analysis
+        state = outcome(
+            self.shares,
+            self.scenario.region_names,
+            neighbours(self.scenario),
+            analysis.agglomerated_share,
+            analysis.dispersed_tolerance,
+        )
+        return {**state, "steps": self.steps, "converged": self.converged}
 
 
 class _Run:

@@ -21,8 +21,6 @@ import pandas as pd
 from tqdm.auto import tqdm
 
 from negsim.ensemble import run_ensemble, unsupported
-from negsim.geography import neighbours
-from negsim.metrics import outcome
 from negsim.scenario import Scenario, validate
 from negsim.sweeps.designs import continuation_path, grid
 from negsim.sweeps.seeds import run_seed
@@ -55,15 +53,7 @@ def _summaries(scenarios: list[Scenario]) -> list[dict[str, Any]]:
 
             summaries.append(run(scenario).summary)
             continue
-        analysis = scenario.analysis
-        summary = outcome(
-            result.shares,
-            scenario.region_names,
-            neighbours(scenario),
-            analysis.agglomerated_share,
-            analysis.dispersed_tolerance,
-        )
-        summaries.append({**summary, "steps": result.steps, "converged": result.converged})
+        summaries.append(result.summary())
     return summaries
 
 

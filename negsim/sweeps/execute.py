@@ -143,8 +143,6 @@ def execute_ensemble(runs: list[tuple[int, Scenario]]) -> list[RunOutput]:
     give, run by run; ``wall_time`` is the ensemble's time shared equally); a run whose
     equilibrium failed in the ensemble runs alone, which records its error."""
     from negsim.ensemble import run_ensemble
-    from negsim.geography import neighbours
-    from negsim.metrics import outcome
     from negsim.threads import one_blas_thread
 
     start = time.perf_counter()
@@ -156,16 +154,7 @@ def execute_ensemble(runs: list[tuple[int, Scenario]]) -> list[RunOutput]:
         if result is None:
             out.append(execute_run(run_id, scenario))
             continue
-        analysis = scenario.analysis
-        summary = outcome(
-            result.shares,
-            scenario.region_names,
-            neighbours(scenario),
-            analysis.agglomerated_share,
-            analysis.dispersed_tolerance,
-        )
-        summary.update(steps=result.steps, converged=result.converged)
-        out.append(RunOutput(run_id, summary_row(summary, wall), None))
+        out.append(RunOutput(run_id, summary_row(result.summary(), wall), None))
     return out
 
 
