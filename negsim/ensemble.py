@@ -38,7 +38,7 @@ import numpy as np
 from negsim import economies
 from negsim.amenities import log_amenities
 from negsim.convergence import Convergence, RememberingSolver, Settling, quiet
-from negsim.economies.base import DENSE_MAX_PLACES, Equilibrium, Solver
+from negsim.economies.base import DENSE_MAX_PLACES, Equilibrium, EquilibriumError, Solver
 from negsim.frictions import cost_matrix
 from negsim.geography import neighbours, transport_costs
 from negsim.metrics import outcome
@@ -251,7 +251,11 @@ class Ensemble:
     def _stacked(
         self, shares: np.ndarray, rows: np.ndarray, wage0: np.ndarray | None
     ) -> tuple[Equilibrium, np.ndarray]:
-        """Equilibria at ``shares[j]`` in the economy of row ``rows[j]``, and which failed."""
+        """Equilibria at ``shares[j]`` in the economy of row ``rows[j]``, and which failed: a
+        stacked solve, or for a single one the run's own solver (the same bits, less
+        overhead)."""
+        if rows.size == 1:
+            return self._alone(shares[0], rows[0], None if wage0 is None else wage0[0])
         return self.solve(
             shares,
             self.farmers[rows],
@@ -264,6 +268,22 @@ class Ensemble:
             tol=self._tol,
             max_iter=self._max_iter,
         )
+
+    def _alone(
+        self, shares: np.ndarray, row: int, wage0: np.ndarray | None
+    ) -> tuple[Equilibrium, np.ndarray]:
+        try:
+            eq = self.runs[row].solver(shares, wage0)
+        except EquilibriumError:
+            nan = np.full((1, shares.size), np.nan)
+            return Equilibrium(nan, nan, nan, nan, nan, np.zeros(1), np.zeros(1)), np.ones(1, bool)
+        return Equilibrium(
+            *(x[None] for x in (eq.wage, eq.price_index, eq.income, eq.real_wage, eq.payoff)),
+            iterations=np.array([eq.iterations]),
+            residual=np.array([eq.residual]),
+            potential_wage=eq.potential_wage[None],
+            price_level=eq.price_level[None],
+        ), np.zeros(1, bool)
 
     def _equilibria(self, rows: np.ndarray, wage0: np.ndarray | None) -> Equilibrium:
         eq, failed = self._stacked(self.shares[rows], rows, wage0)
