@@ -63,6 +63,9 @@ def warm_up(executor: Executor, n: int) -> None:
         f.result()
 
 
+ENSEMBLE = True  # --no-ensemble: every run alone, as before ensembles
+
+
 def timed(label: str, make: Callable[[], object], plan, n: int) -> tuple[pd.DataFrame, dict]:
     start = time.perf_counter()
     manager = make()
@@ -71,7 +74,7 @@ def timed(label: str, make: Callable[[], object], plan, n: int) -> tuple[pd.Data
     try:
         warm_up(executor, n)
         ready = time.perf_counter()
-        runs = run_sweep(plan, executor, max_in_flight=4 * n).runs
+        runs = run_sweep(plan, executor, max_in_flight=4 * n, ensemble=ENSEMBLE).runs
         elapsed = time.perf_counter() - ready
     finally:
         if enter:
@@ -95,11 +98,16 @@ def main() -> None:
     parser.add_argument("--agents", type=int, default=2000, help="worker agents per run")
     parser.add_argument("--no-dask", action="store_true")
     parser.add_argument(
+        "--no-ensemble", action="store_true", help="every run alone (negsim sweep --no-ensemble)"
+    )
+    parser.add_argument(
         "--sweep",
         metavar="NAME",
         help="time a shipped sweep instead (e.g. tomahawk: 62 runs of 2000 workers to rest)",
     )
     args = parser.parse_args()
+    global ENSEMBLE
+    ENSEMBLE = not args.no_ensemble
 
     load = os.getloadavg()
     if args.sweep:
