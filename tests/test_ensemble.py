@@ -9,6 +9,7 @@ import sys
 
 import numpy as np
 import pytest
+import tomli_w
 
 from negsim.economies import cp
 from negsim.economies.base import EquilibriumError, trade_freeness
@@ -240,6 +241,43 @@ def test_an_ensemble_of_racetrack_places_is_the_single_path():
         alone = run(sc).summary
         np.testing.assert_array_equal(result.shares, list(alone["final_shares"].values()))
         assert result.steps == alone["steps"]
+
+
+def test_an_ensemble_across_a_border_is_the_single_path(tmp_path):
+    """A border policy (two groups of a places table) closes and reopens trade mid-run."""
+    (tmp_path / "towns.csv").write_text(
+        "name,lat,lon,population,group\n"
+        "A1,50.0,8.0,300000,West\nA2,50.5,9.0,200000,West\n"
+        "B1,50.2,10.5,250000,East\nB2,51.0,11.5,150000,East\n"
+    )
+    data = load_scenario(shipped_path("scenarios", "two_region_clustering")).model_dump(
+        mode="json", exclude_none=True
+    )
+    data.pop("regions")
+    data["economy"].pop("transport_cost")
+    data["geography"] = {
+        "kind": "places",
+        "places": str(tmp_path / "towns.csv"),
+        "routes": "direct",
+        "cost": "exponential",
+        "cost_per_distance": 0.002,
+    }
+    data["regions"] = {"farmer_shares": "population"}
+    data["population"].update(workers=900, firms=90, initial_shares="population")
+    data["run"]["steps"] = 400
+    scenarios = []
+    for seed, extra in ((1, {"closed": True}), (2, {"factor": 1.5})):
+        border = {"kind": "border", "start": 20, "end": 120, "groups": ["West", "East"]}
+        data["run"]["seed"], data["policies"] = seed, [border | extra]
+        path = tmp_path / f"border_{seed}.toml"
+        path.write_text(tomli_w.dumps(data))
+        scenarios.append(load_scenario(path))
+    for result, sc in zip(run_ensemble(scenarios), scenarios, strict=True):
+        alone = run(sc).summary
+        np.testing.assert_array_equal(result.shares, list(alone["final_shares"].values()))
+        assert (result.steps, result.converged) == (alone["steps"], alone["converged"])
+        (without,) = run_ensemble([sc.model_copy(update={"policies": []})])
+        assert result.steps != without.steps or not np.array_equal(result.shares, without.shares)
 
 
 @pytest.mark.parametrize(
