@@ -81,7 +81,6 @@ class EnsembleRun:
 
     scenario: Scenario
     shares: np.ndarray
-    counts: np.ndarray
     real_wage: np.ndarray
     steps: int
     converged: bool
@@ -235,7 +234,6 @@ class Ensemble:
                 else EnsembleRun(
                     run.scenario,
                     self.shares[row].copy(),
-                    self.counts[row].copy(),
                     self.real_wage[row].copy(),
                     int(self.steps[row]),
                     bool(self.converged[row]),

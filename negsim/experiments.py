@@ -41,20 +41,19 @@ def variant(scenario: Scenario, transport_cost: float, start: float) -> Scenario
 
 
 def _summaries(scenarios: list[Scenario]) -> list[dict[str, Any]]:
-    """The final state of each run (the keys of summary.json that ``_row`` reads)."""
-    if any(unsupported(s) is not None for s in scenarios):
-        from negsim.runner import run
+    """The final state of each run (the keys of summary.json that ``_row`` reads): from an
+    ensemble where it takes them all, alone otherwise (also a run whose equilibrium failed
+    in the ensemble: alone, it raises the error)."""
+    together = all(unsupported(s) is None for s in scenarios)
+    results = run_ensemble(scenarios) if together else [None] * len(scenarios)
+    if all(result is not None for result in results):
+        return [result.summary() for result in results]
+    from negsim.runner import run
 
-        return [run(s).summary for s in scenarios]
-    summaries = []
-    for scenario, result in zip(scenarios, run_ensemble(scenarios), strict=True):
-        if result is None:  # its equilibrium failed: alone, it raises the error
-            from negsim.runner import run
-
-            summaries.append(run(scenario).summary)
-            continue
-        summaries.append(result.summary())
-    return summaries
+    return [
+        run(scenario).summary if result is None else result.summary()
+        for scenario, result in zip(scenarios, results, strict=True)
+    ]
 
 
 def _row(scenario: Scenario, result_summary: dict[str, Any]) -> dict[str, Any]:

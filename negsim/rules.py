@@ -64,15 +64,14 @@ def migrate(
     cost: np.ndarray | None = None,
     gain_scale: np.ndarray | None = None,
     counts: np.ndarray | None = None,
-    estimate_drift: bool = True,
-) -> tuple[int, np.ndarray | None]:
+) -> tuple[int, np.ndarray]:
     """Apply one step of worker reconsideration in place (rule in the module docstring);
     ``counts`` (agents per region, if given) is updated in place from the moves.
 
     Returns the number of agents who moved and the expected net inflow per region as a
     share of all of them, estimated from the reconsidering agents' move probabilities (with
-    tastes there is no cheaper exact form; without them see ``mean_field_drift``), or None
-    unless ``estimate_drift``.
+    tastes there is no cheaper exact form; without them ``migrate_counts`` draws and
+    ``mean_field_drift`` is exact).
     """
     n_regions = log_real_wage.size
     movers = np.flatnonzero(rng.random(region.size) < adjustment_speed)
@@ -89,12 +88,10 @@ def migrate(
     if cost is not None:  # migration frictions, C[from, to] (negsim.frictions)
         gain -= cost[here, there]
     p = np.minimum(1.0, response * np.maximum(gain, 0.0))
-    drift = None
-    if estimate_drift:
-        drift = (
-            np.bincount(there, weights=p, minlength=n_regions)
-            - np.bincount(here, weights=p, minlength=n_regions)
-        ) / region.size
+    drift = (
+        np.bincount(there, weights=p, minlength=n_regions)
+        - np.bincount(here, weights=p, minlength=n_regions)
+    ) / region.size
     move = rng.random(movers.size) < p
     region[movers[move]] = there[move]
     if counts is not None:

@@ -80,6 +80,31 @@ def check_no_black_hole(sigma: float, mu: float) -> None:
         )
 
 
+_MIN_STEP = 1e-10
+"""Below this step a damped Newton line search has stalled."""
+
+
+def _accepted(norm, norm0, step):
+    """The damped Newton steps' test, in every CP solve here (dense, Krylov, stacked, the
+    two-region scan): a step of length ``step`` is taken once the largest log-wage residual
+    is finite and below (1 - 10⁻⁴·step) times the one before (Armijo's sufficient decrease
+    on the max norm). Scalars or arrays alike."""
+    return np.isfinite(norm) & (norm < (1.0 - 1e-4 * step) * norm0)
+
+
+def _no_convergence(max_iter: int, residual: float, tol: float) -> EquilibriumError:
+    return EquilibriumError(
+        f"CP short-run equilibrium did not converge in {max_iter} Newton iterations "
+        f"(log-wage residual {residual:.3g} > tol {tol:.3g}); raise solver.max_iter"
+    )
+
+
+def _stalled(residual: float) -> EquilibriumError:
+    return EquilibriumError(
+        f"CP short-run equilibrium: Newton line search stalled at log-wage residual {residual:.3g}"
+    )
+
+
 def short_run_equilibrium(
     shares: np.ndarray,
     farmers: np.ndarray,
@@ -152,11 +177,7 @@ def short_run_equilibrium(
         while not np.max(np.abs(residual)) < tol:
             iteration += 1
             if iteration > max_iter:
-                raise EquilibriumError(
-                    f"CP short-run equilibrium did not converge in {max_iter} Newton "
-                    f"iterations (log-wage residual {np.max(np.abs(residual)):.3g} > tol "
-                    f"{tol:.3g}); raise solver.max_iter"
-                )
+                raise _no_convergence(max_iter, np.max(np.abs(residual)), tol)
             try:
                 direction = np.linalg.solve(jacobian, -residual)
             except np.linalg.LinAlgError:
@@ -251,13 +272,13 @@ def _line_searches(m: _Markets, u: np.ndarray, direction: np.ndarray, norm0: np.
         markets = m if searching.size == norm0.size else m.runs(searching)
         res, jac = markets.residual_and_jacobian(trial)
         n = np.max(np.abs(res), axis=1)
-        ok = np.isfinite(n) & (n < (1.0 - 1e-4 * step[searching]) * norm0[searching])
+        ok = _accepted(n, norm0[searching], step[searching])
         done = searching[ok]
         u[done], residual[done], jacobian[done], norm[done] = trial[ok], res[ok], jac[ok], n[ok]
         step[searching[~ok]] *= 0.5
         searching = searching[~ok]
-        stalled[searching[~(step[searching] > 1e-10)]] = True
-        searching = searching[step[searching] > 1e-10]
+        stalled[searching[~(step[searching] > _MIN_STEP)]] = True
+        searching = searching[step[searching] > _MIN_STEP]
     return u, residual, jacobian, norm, stalled
 
 
@@ -297,11 +318,7 @@ def _newton_krylov(m: _Markets, u: np.ndarray, tol: float, max_iter: int) -> Equ
     while not np.max(np.abs(residual)) < tol:
         iteration += 1
         if iteration > max_iter:
-            raise EquilibriumError(
-                f"CP short-run equilibrium did not converge in {max_iter} Newton "
-                f"iterations (log-wage residual {np.max(np.abs(residual)):.3g} > tol "
-                f"{tol:.3g}); raise solver.max_iter"
-            )
+            raise _no_convergence(max_iter, np.max(np.abs(residual)), tol)
         forcing = min(0.1, float(np.linalg.norm(residual)))
         direction, _ = gmres(partial(m.jacobian_vector, u, parts), -residual, rtol=forcing)
         if not np.all(np.isfinite(direction)):
@@ -422,32 +439,28 @@ class _Markets:
         """``line_search`` without Jacobians: (u, parts, residual) of the accepted step."""
         norm0 = float(np.max(np.abs(residual)))
         step = 1.0
-        while step > 1e-10:
+        while step > _MIN_STEP:
             trial = u + step * direction
             parts = self.parts(trial)
             res = self.residual_at(trial, parts)
             norm = float(np.max(np.abs(res)))
-            if np.isfinite(norm) and norm < (1.0 - 1e-4 * step) * norm0:
+            if _accepted(norm, norm0, step):
                 return trial, parts, res
             step *= 0.5
-        raise EquilibriumError(
-            f"CP short-run equilibrium: Newton line search stalled at log-wage residual {norm0:.3g}"
-        )
+        raise _stalled(norm0)
 
     def line_search(self, u, direction, residual):
         """Damped Newton: halve the step until the largest residual falls."""
         norm0 = float(np.max(np.abs(residual)))
         step = 1.0
-        while step > 1e-10:
+        while step > _MIN_STEP:
             trial = u + step * direction
             res, jac = self.residual_and_jacobian(trial)
             norm = float(np.max(np.abs(res)))
-            if np.isfinite(norm) and norm < (1.0 - 1e-4 * step) * norm0:
+            if _accepted(norm, norm0, step):
                 return trial, res, jac
             step *= 0.5
-        raise EquilibriumError(
-            f"CP short-run equilibrium: Newton line search stalled at log-wage residual {norm0:.3g}"
-        )
+        raise _stalled(norm0)
 
     def equilibrium(self, u, iterations=0, residual=0.0) -> Equilibrium:
         potential, income, p, _ = self.parts(u)
@@ -592,16 +605,13 @@ def two_region_real_wages(
         step = np.ones(active.size)
         pending = np.arange(active.size)
         while pending.size:
-            if step[pending[0]] <= 1e-10:
-                raise EquilibriumError(
-                    "CP short-run equilibrium: Newton line search stalled at log-wage "
-                    f"residual {np.max(norm[active[pending]]):.3g}"
-                )
+            if step[pending[0]] <= _MIN_STEP:
+                raise _stalled(np.max(norm[active[pending]]))
             k = active[pending]
             trial = u[k] + step[pending, None] * direction[pending]
             t_res, t_jac = residual_and_jacobian(trial, k)
             t_norm = np.max(np.abs(t_res), axis=1)
-            ok = np.isfinite(t_norm) & (t_norm < (1.0 - 1e-4 * step[pending]) * norm[k])
+            ok = _accepted(t_norm, norm[k], step[pending])
             done = k[ok]
             u[done], res[done], jac[done], norm[done] = trial[ok], t_res[ok], t_jac[ok], t_norm[ok]
             pending = pending[~ok]
@@ -609,11 +619,7 @@ def two_region_real_wages(
         active = active[~(norm[active] < tol)]
     else:
         if active.size:
-            raise EquilibriumError(
-                f"CP short-run equilibrium did not converge in {max_iter} Newton iterations "
-                f"(log-wage residual {np.max(norm[active]):.3g} > tol {tol:.3g}); "
-                "raise solver.max_iter"
-            )
+            raise _no_convergence(max_iter, np.max(norm[active]), tol)
     w, income, p, _ = parts(u, everyone)
     real = scale * w * p ** (-mu / (1.0 - sigma))
     if housing_share > 0:
