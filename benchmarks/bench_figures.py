@@ -15,6 +15,8 @@ Each command runs in a new process with this tree's negsim and, with ``--base RE
   with ``--notebook``, ``pytest --nbmake`` on it (kernel start-up included);
 - notebook 09 (the interactive page, moved out of notebook 01), its cells as notebook 01's,
   for what the page costs whoever opens it (no target; nan in a tree without it);
+- the README figure's floor, for reference: a process that imports what the script imports
+  (matplotlib, pandas, the scenario schema, negsim's experiments and theory plots) and exits;
 - notebook 01's floor, for reference: a process that only imports the packages its cells
   cannot do without (Mesa, pandas, pydantic, matplotlib with pyplot), no negsim, timed from
   inside like the cells and as a whole process.
@@ -83,6 +85,8 @@ start = time.process_time()
 import matplotlib.axes, matplotlib.pyplot, mesa, pandas, pydantic  # no negsim
 print(f"cells CPU {time.process_time() - start:.6f}")
 """
+README_FLOOR = """import matplotlib.figure, negsim, negsim.experiments, negsim.plots.theory
+"""  # what the README figure's script imports, and nothing done
 INSIDE = ("--warm", "--inside")  # the child prints its own "cells CPU"
 NOTEBOOK = "notebooks/01_getting_started.ipynb"
 PAGE_NOTEBOOK = "notebooks/09_interactive_page.ipynb"
@@ -97,6 +101,7 @@ def commands(tmp: Path, notebook: bool) -> dict[str, list[str]]:
         "plot sweep (10 runs)": [*cli, "plot", "sweep", str(tmp / "sweep"), "--out"]
         + [str(tmp / "sweep.png")],
         "README figure": ["notebooks/figures/make_readme_figure.py", str(tmp / "readme.png")],
+        "floor: README figure's imports": ["-c", README_FLOOR],
         "notebook 01, process": ["-c", CELLS, NOTEBOOK],
         "notebook 01, cells": ["-c", CELLS, NOTEBOOK, "--inside"],
         "notebook 01, cells w/o imports": ["-c", CELLS, NOTEBOOK, "--warm"],
@@ -179,6 +184,8 @@ def main() -> int:
                 verdict = "(no target: the page's own notebook)"
             elif FLOOR in command:
                 verdict = "(reference: third-party imports alone)"
+            elif README_FLOOR in command:
+                verdict = "(reference: a process that imports what the script does, then exits)"
             cells = f"{bw:>12.2f}{bc:>8.2f}{aw:>12.2f}{ac:>8.2f}{ac / bc:>17.2f}x"
             print(f"{label:<32}{cells}   {verdict}")
     print(f"\nload average {os.getloadavg()[0]:.2f} at the end")

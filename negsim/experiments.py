@@ -14,11 +14,11 @@ reproducible from its seed.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from typing import Any
 
 import pandas as pd
-from tqdm.auto import tqdm
 
 from negsim.ensemble import run_ensemble, unsupported
 from negsim.scenario import Scenario, validate
@@ -38,6 +38,19 @@ def variant(scenario: Scenario, transport_cost: float, start: float) -> Scenario
     data["economy"]["transport_cost"] = float(transport_cost)
     data["population"]["initial_shares"] = [float(start), 1.0 - float(start)]
     return validate(data, f"{scenario.name} (T={transport_cost:g}, start={start:g})")
+
+
+@contextmanager
+def _progress(total: int, desc: str, show: bool) -> Iterator[Callable[[int], object]]:
+    """``done(n)``: n more of ``total`` runs done, on tqdm's bar where ``show`` (tqdm is
+    imported only then), else nowhere."""
+    if not show:
+        yield lambda n: None
+        return
+    from tqdm.auto import tqdm
+
+    with tqdm(total=total, desc=desc, unit="run", disable=None) as bar:
+        yield bar.update
 
 
 def _summaries(scenarios: list[Scenario]) -> list[dict[str, Any]]:
@@ -95,9 +108,9 @@ def rest_points(
         )
         for point in points
     ]
-    with tqdm(total=len(runs), desc="rest points", disable=None if progress else True) as bar:
+    with _progress(len(runs), "rest points", progress) as done:
         summaries = _summaries(runs)
-        bar.update(len(runs))
+        done(len(runs))
     return pd.DataFrame(
         {
             "transport_cost": point[_TRANSPORT_COST],
@@ -136,23 +149,30 @@ def hysteresis_loop(
     path = continuation_path(falling, loop=True)
     base_seed = scenario.run.seed if seed is None else seed
     share = float(scenario.initial_shares()[0])
-    econ = scenario.economy
     rows = []
-    for order, (t, leg) in enumerate(
-        tqdm(path, desc="hysteresis", disable=None if progress else True)
-    ):
-        task_seed = run_seed(base_seed, {_TRANSPORT_COST: t}, 0, order)
-        start = min(1.0, share + shock)
-        (summary,) = _summaries([variant(scenario, t, start).with_seed(task_seed)])
-        row = {"order": order, "leg": legs[leg], "transport_cost": t, "start": start}
-        row.update(_row(scenario, summary))
-        row.update(
-            region=scenario.region_names[0],
-            economy=econ.model,
-            sigma=econ.sigma,
-            mu=econ.mu,
-            housing_share=getattr(econ, "housing_share", 0.0),
-        )
-        rows.append(row)
-        share = row["share"]
+    with _progress(len(path), "hysteresis", progress) as done:
+        for order, (t, leg) in enumerate(path):
+            start = min(1.0, share + shock)
+            rows.append(_loop_row(scenario, order, t, legs[leg], start, base_seed))
+            share = rows[-1]["share"]
+            done(1)
     return pd.DataFrame(rows)
+
+
+def _loop_row(
+    scenario: Scenario, order: int, t: float, leg: str, start: float, base_seed: int
+) -> dict[str, Any]:
+    """The row of the hysteresis loop's run number ``order``, at T = ``t`` from ``start``."""
+    task_seed = run_seed(base_seed, {_TRANSPORT_COST: t}, 0, order)
+    (summary,) = _summaries([variant(scenario, t, start).with_seed(task_seed)])
+    econ = scenario.economy
+    row = {"order": order, "leg": leg, "transport_cost": t, "start": start}
+    row.update(_row(scenario, summary))
+    row.update(
+        region=scenario.region_names[0],
+        economy=econ.model,
+        sigma=econ.sigma,
+        mu=econ.mu,
+        housing_share=getattr(econ, "housing_share", 0.0),
+    )
+    return row

@@ -89,3 +89,23 @@ def test_scenario_errors_are_still_one_line(tmp_path):
     assert done.returncode == 2
     assert "Traceback" not in done.stderr
     assert done.stderr.startswith("negsim: error: ") and str(bad) in done.stderr
+
+
+def test_readme_figure_script_needs_neither_pyplot_nor_tqdm(tmp_path):
+    """The README figure's script builds a bare Figure (pyplot only costs a script that writes
+    a file) and shows no progress bar (tqdm is imported only for one)."""
+    script = ROOT / "notebooks" / "figures" / "make_readme_figure.py"
+    out = tmp_path / "figure.png"
+    code = (
+        "import json, runpy, sys; "
+        f"runpy.run_path({str(script)!r})['main']([{str(out)!r}]); "
+        "print(json.dumps(sorted(sys.modules)))"
+    )
+    env = dict(os.environ, PYTHONPATH=str(ROOT), OPENBLAS_NUM_THREADS="1")
+    done = subprocess.run(
+        [sys.executable, "-c", code], env=env, cwd=ROOT, capture_output=True, text=True, check=True
+    )
+    loaded = json.loads(done.stdout.strip().splitlines()[-1])
+    assert out.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    assert "matplotlib.figure" in loaded and "pandas" in loaded  # the figure and its tables
+    assert [m for m in ("matplotlib.pyplot", "tqdm") if m in loaded] == []

@@ -169,7 +169,7 @@ def finite(eq: Equilibrium, economy: str, sigma: float) -> Equilibrium:
     """``eq`` once its wages, price indices, incomes and real wages are finite and its price
     indices positive; ``out_of_range`` otherwise (never NaN or inf in a record)."""
     values = (eq.wage, eq.price_index, eq.income, eq.real_wage, eq.payoff)
-    if not (all(np.all(np.isfinite(x)) for x in values) and np.all(eq.price_index > 0)):
+    if not (all(np.isfinite(x).all() for x in values) and (eq.price_index > 0).all()):
         raise out_of_range(economy, sigma)
     return eq
 

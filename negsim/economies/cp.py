@@ -170,7 +170,8 @@ def short_run_equilibrium(
     with np.errstate(over="ignore", divide="ignore", invalid="ignore"):
         if krylov:
             return finite(_newton_krylov(m, u, tol, max_iter), "CP", sigma)
-        residual, jacobian = m.residual_and_jacobian(u)
+        parts = m.parts(u)
+        residual = m.residual_at(u, parts)
         if not np.all(np.isfinite(residual)):
             raise out_of_range("CP", sigma)
         iteration = 0
@@ -179,11 +180,11 @@ def short_run_equilibrium(
             if iteration > max_iter:
                 raise _no_convergence(max_iter, np.max(np.abs(residual)), tol)
             try:
-                direction = np.linalg.solve(jacobian, -residual)
+                direction = np.linalg.solve(m.jacobian_at(u, parts), -residual)
             except np.linalg.LinAlgError:
                 direction = residual  # singular Jacobian: fall back to a fixed-point step
-            u, residual, jacobian = m.line_search(u, direction, residual)
-        eq = m.equilibrium(u, iteration, float(np.max(np.abs(residual))))
+            u, parts, residual = m.line_search_residual(u, direction, residual)
+        eq = m.equilibrium(u, iteration, float(np.max(np.abs(residual))), parts)
     return finite(eq, "CP", sigma)
 
 
@@ -221,7 +222,8 @@ def short_run_equilibria(
     k = u.shape[0]
     iterations = np.zeros(k, dtype=np.int64)
     with np.errstate(over="ignore", divide="ignore", invalid="ignore"):
-        residual, jacobian = m.residual_and_jacobian(u)
+        parts = m.parts(u)
+        residual = m.residual_at(u, parts)
         failed = ~np.all(np.isfinite(residual), axis=1)
         norm = np.max(np.abs(residual), axis=1)
         while True:
@@ -231,12 +233,15 @@ def short_run_equilibria(
             todo = todo[iterations[todo] <= max_iter]
             if todo.size == 0:
                 break
-            direction = _newton_directions(jacobian[todo], residual[todo])
             markets = m if todo.size == k else m.runs(todo)
+            jacobian = markets.jacobian_at(u[todo], tuple(x[todo] for x in parts))
+            direction = _newton_directions(jacobian, residual[todo])
             new = _line_searches(markets, u[todo], direction, norm[todo])
-            u[todo], residual[todo], jacobian[todo], norm[todo] = new[:4]
+            u[todo], residual[todo], norm[todo] = new[:3]
+            for whole, part in zip(parts, new[3], strict=True):
+                whole[todo] = part
             failed[todo[new[4]]] = True
-        eq = m.equilibrium(u, iterations, norm)
+        eq = m.equilibrium(u, iterations, norm, parts)
     values = (eq.wage, eq.price_index, eq.income, eq.real_wage, eq.payoff)
     failed |= ~np.all([np.all(np.isfinite(x), axis=1) for x in values], axis=0)
     failed |= ~np.all(eq.price_index > 0, axis=1)
@@ -258,11 +263,11 @@ def _newton_directions(jacobian: np.ndarray, residual: np.ndarray) -> np.ndarray
 
 
 def _line_searches(m: _Markets, u: np.ndarray, direction: np.ndarray, norm0: np.ndarray):
-    """``_Markets.line_search`` run by run: each halves its own step until its largest
-    residual falls. Returns (u, residual, Jacobian, largest residual, stalled) per run."""
+    """``_Markets.line_search_residual`` run by run: each halves its own step until its largest
+    residual falls. Returns (u, residual, largest residual, ``parts(u)``, stalled) per run."""
     u = u.copy()
     residual = np.empty_like(u)
-    jacobian = np.empty(u.shape + u.shape[-1:])
+    parts = tuple(np.empty_like(u) for _ in range(4))
     norm = np.empty_like(norm0)
     step = np.ones_like(norm0)
     stalled = np.zeros(norm0.size, dtype=bool)
@@ -270,16 +275,19 @@ def _line_searches(m: _Markets, u: np.ndarray, direction: np.ndarray, norm0: np.
     while searching.size:
         trial = u[searching] + step[searching, None] * direction[searching]
         markets = m if searching.size == norm0.size else m.runs(searching)
-        res, jac = markets.residual_and_jacobian(trial)
+        at = markets.parts(trial)
+        res = markets.residual_at(trial, at)
         n = np.max(np.abs(res), axis=1)
         ok = _accepted(n, norm0[searching], step[searching])
         done = searching[ok]
-        u[done], residual[done], jacobian[done], norm[done] = trial[ok], res[ok], jac[ok], n[ok]
+        u[done], residual[done], norm[done] = trial[ok], res[ok], n[ok]
+        for whole, part in zip(parts, at, strict=True):
+            whole[done] = part[ok]
         step[searching[~ok]] *= 0.5
         searching = searching[~ok]
         stalled[searching[~(step[searching] > _MIN_STEP)]] = True
         searching = searching[step[searching] > _MIN_STEP]
-    return u, residual, jacobian, norm, stalled
+    return u, residual, norm, parts, stalled
 
 
 def _product(matrix: np.ndarray, vector: np.ndarray) -> np.ndarray:
@@ -407,8 +415,13 @@ class _Markets:
         dB_r/dw_k = φ_rk c e_k / P_k - Σ_s φ_rs (Y_s/P_s²) φ_ks (1-σ) n_k w_k^(-σ),
         d ln W_r / d u_k = w_k (dB_r/dw_k) / (σ B_r).
         """
+        parts = self.parts(u)
+        return self.residual_at(u, parts), self.jacobian_at(u, parts)
+
+    def jacobian_at(self, u, parts):
+        """dF/du (``residual_and_jacobian``) from ``parts(u)``."""
         sigma, phi = self.sigma, self.phi
-        w, income, p, b = self.parts(u)
+        w, income, p, b = parts
         columns = (self.scale * self.earning / p)[..., None, :]
         db_dw = (
             phi * columns
@@ -419,7 +432,7 @@ class _Markets:
         jac = db_dw * w[..., None, :] / (sigma * b)[..., :, None]
         diagonal = np.arange(u.shape[-1])
         jac[..., diagonal, diagonal] -= 1.0
-        return (self.log_kappa + np.log(b)) / sigma - u, jac
+        return jac
 
     def residual_at(self, u, parts):
         """F(u) = ln W(e^u) - u from ``parts(u)``."""
@@ -436,7 +449,8 @@ class _Markets:
         return d_b / (self.sigma * b) - v
 
     def line_search_residual(self, u, direction, residual):
-        """``line_search`` without Jacobians: (u, parts, residual) of the accepted step."""
+        """Damped Newton: halve the step until the largest residual falls (``_accepted``);
+        (u, parts, residual) of the accepted step."""
         norm0 = float(np.max(np.abs(residual)))
         step = 1.0
         while step > _MIN_STEP:
@@ -449,21 +463,9 @@ class _Markets:
             step *= 0.5
         raise _stalled(norm0)
 
-    def line_search(self, u, direction, residual):
-        """Damped Newton: halve the step until the largest residual falls."""
-        norm0 = float(np.max(np.abs(residual)))
-        step = 1.0
-        while step > _MIN_STEP:
-            trial = u + step * direction
-            res, jac = self.residual_and_jacobian(trial)
-            norm = float(np.max(np.abs(res)))
-            if _accepted(norm, norm0, step):
-                return trial, res, jac
-            step *= 0.5
-        raise _stalled(norm0)
-
-    def equilibrium(self, u, iterations=0, residual=0.0) -> Equilibrium:
-        potential, income, p, _ = self.parts(u)
+    def equilibrium(self, u, iterations=0, residual=0.0, parts=None) -> Equilibrium:
+        """The equilibrium at log-wages u (``parts``: ``parts(u)`` where already computed)."""
+        potential, income, p, _ = self.parts(u) if parts is None else parts
         w = np.where(self.stranded, 0.0, potential)
         price_index = p ** (1.0 / (1.0 - self.sigma))
         real = self.scale * w * price_index ** (-self.mu)

@@ -6,10 +6,10 @@ registry's: ``negsim.record.mobile_label(model)``, i.e. ``negsim.economies.get(m
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 
 import matplotlib
-import matplotlib.pyplot as plt
 import numpy as np
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
@@ -20,14 +20,19 @@ def figure_axes(ax: Axes | None, size: tuple[float, float] = (7.0, 4.0)) -> tupl
     Axes in constrained layout when ``ax`` is None."""
     if ax is not None:
         return ax.figure, ax
+    import matplotlib.pyplot as plt  # the figure is pyplot's: a notebook shows it
+
     fig, ax = plt.subplots(figsize=size, layout="constrained")
     return fig, ax
 
 
 def save_figure(fig: Figure, path: str | Path) -> None:
-    """Save as PNG and release the figure's memory."""
+    """Save as PNG and release the figure's memory (pyplot's hold on it, where pyplot made
+    it: a script that builds a ``Figure`` itself never imports pyplot)."""
     fig.savefig(path, dpi=120, format="png")
-    plt.close(fig)
+    pyplot = sys.modules.get("matplotlib.pyplot")
+    if pyplot is not None:
+        pyplot.close(fig)
 
 
 #: Up to this many regions a time series draws one line per region (distinct colours, a
