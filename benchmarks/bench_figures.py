@@ -15,8 +15,10 @@ Each command runs in a new process with this tree's negsim and, with ``--base RE
   with ``--notebook``, ``pytest --nbmake`` on it (kernel start-up included);
 - notebook 09 (the interactive page, moved out of notebook 01), its cells as notebook 01's,
   for what the page costs whoever opens it (no target; nan in a tree without it);
-- the README figure's floor, for reference: a process that imports what the script imports
+- the README figure's floors, for reference: a process that imports what the script imports
   (matplotlib, pandas, the scenario schema, negsim's experiments and theory plots) and exits;
+  and one that also draws and saves the figure from its two tables, computed beforehand
+  (everything but the 47 agent runs);
 - notebook 01's floor, for reference: a process that only imports the packages its cells
   cannot do without (Mesa, pandas, pydantic, matplotlib with pyplot), no negsim, timed from
   inside like the cells and as a whole process.
@@ -87,6 +89,11 @@ print(f"cells CPU {time.process_time() - start:.6f}")
 """
 README_FLOOR = """import matplotlib.figure, negsim, negsim.experiments, negsim.plots.theory
 """  # what the README figure's script imports, and nothing done
+README_SCRIPT = "notebooks/figures/make_readme_figure.py"
+README_DRAWN = """import pickle, runpy, sys
+script = runpy.run_path(sys.argv[1])
+script["save_figure"](script["draw"](*pickle.load(open(sys.argv[2], "rb"))), sys.argv[3])
+"""  # the README figure from its tables, computed beforehand: all but the agent runs
 INSIDE = ("--warm", "--inside")  # the child prints its own "cells CPU"
 NOTEBOOK = "notebooks/01_getting_started.ipynb"
 PAGE_NOTEBOOK = "notebooks/09_interactive_page.ipynb"
@@ -100,8 +107,10 @@ def commands(tmp: Path, notebook: bool) -> dict[str, list[str]]:
         "tomahawk --plot": [*cli, "tomahawk", "--plot", str(tmp / "tomahawk.png")],
         "plot sweep (10 runs)": [*cli, "plot", "sweep", str(tmp / "sweep"), "--out"]
         + [str(tmp / "sweep.png")],
-        "README figure": ["notebooks/figures/make_readme_figure.py", str(tmp / "readme.png")],
+        "README figure": [README_SCRIPT, str(tmp / "readme.png")],
         "floor: README figure's imports": ["-c", README_FLOOR],
+        "floor: README figure w/o its runs": ["-c", README_DRAWN, README_SCRIPT]
+        + [str(tmp / "tables.pickle"), str(tmp / "drawn.png")],
         "notebook 01, process": ["-c", CELLS, NOTEBOOK],
         "notebook 01, cells": ["-c", CELLS, NOTEBOOK, "--inside"],
         "notebook 01, cells w/o imports": ["-c", CELLS, NOTEBOOK, "--warm"],
@@ -138,7 +147,10 @@ MISSING = (float("nan"), float("nan"))
 
 
 def has_files(tree: Path, args: list[str]) -> bool:
-    """Whether the notebooks among ``args`` exist in ``tree`` (an older one may lack one)."""
+    """Whether the notebooks among ``args`` exist in ``tree`` (an older one may lack one), and
+    for the README figure drawn from its tables, whether the tree's script has ``draw``."""
+    if README_DRAWN in args and "def draw(" not in (tree / README_SCRIPT).read_text():
+        return False
     return all((tree / a).exists() for a in args if a.endswith(".ipynb"))
 
 
@@ -155,6 +167,14 @@ def prepare_sweep(tmp: Path) -> None:
     )
 
 
+def prepare_tables(tmp: Path) -> None:
+    """The README figure's two tables, pickled for the floor that only draws (not timed)."""
+    code = "import pickle, runpy, sys; "
+    code += "pickle.dump(runpy.run_path(sys.argv[1])['tables'](), open(sys.argv[2], 'wb'))"
+    args = ["-c", code, README_SCRIPT, str(tmp / "tables.pickle")]
+    python_in(REPO, args, check=True, capture_output=True)
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--base", default="703271e", help="git revision to compare against")
@@ -168,6 +188,8 @@ def main() -> int:
         chosen = {k: v for k, v in commands(tmp, args.notebook).items() if args.only in k}
         if "plot sweep (10 runs)" in chosen:
             prepare_sweep(tmp)
+        if "floor: README figure w/o its runs" in chosen:
+            prepare_tables(tmp)
         trees = {"before": base, "after": REPO}
         print(
             f"\n{'command':<32}{'before wall':>12}{'CPU':>8}{'after wall':>12}{'CPU':>8}"
@@ -186,6 +208,8 @@ def main() -> int:
                 verdict = "(reference: third-party imports alone)"
             elif README_FLOOR in command:
                 verdict = "(reference: a process that imports what the script does, then exits)"
+            elif README_DRAWN in command:
+                verdict = "(reference: the figure drawn and saved from its tables, no runs)"
             cells = f"{bw:>12.2f}{bc:>8.2f}{aw:>12.2f}{ac:>8.2f}{ac / bc:>17.2f}x"
             print(f"{label:<32}{cells}   {verdict}")
     print(f"\nload average {os.getloadavg()[0]:.2f} at the end")

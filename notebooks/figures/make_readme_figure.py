@@ -18,6 +18,7 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
+import pandas as pd
 from matplotlib.figure import Figure
 
 import negsim
@@ -29,8 +30,9 @@ SCENARIO = HERE.parents[1] / "scenarios" / "two_region_clustering.toml"
 OUT = HERE / "tomahawk_hysteresis.png"
 
 
-def make_figure(workers: int = 4000) -> Figure:
-    """The two panels, from fresh agent runs (fixed seeds: the same figure every time)."""
+def tables(workers: int = 4000) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The agents' rest points and their hysteresis loop, from fresh runs (fixed seeds: the
+    same tables every time)."""
     scenario = negsim.load_scenario(
         SCENARIO,
         [
@@ -41,16 +43,26 @@ def make_figure(workers: int = 4000) -> Figure:
             "run.steps=4000",
         ],
     )
-    econ = scenario.economy
     costs = [1.3, 1.4, 1.5, 1.6, 1.66, 1.72, 1.76, 1.9, 2.0, 2.1, 2.2]
     points = rest_points(scenario, costs, starts=[0.55, 0.97], seed=2)
     loop = hysteresis_loop(scenario, [round(2.0 - 0.05 * i, 2) for i in range(13)], seed=3)
+    return points, loop
+
+
+def draw(points: pd.DataFrame, loop: pd.DataFrame) -> Figure:
+    """The two panels from ``tables()`` (σ and μ from the loop's table)."""
     fig = Figure(figsize=(13, 4.6), layout="constrained")
     left, right = fig.subplots(1, 2)
-    plot_tomahawk(econ.sigma, econ.mu, ax=left, simulated=points)
+    sigma, mu = float(loop["sigma"].iloc[0]), float(loop["mu"].iloc[0])
+    plot_tomahawk(sigma, mu, ax=left, simulated=points)
     left.set_title("Tomahawk: theory and the agents' rest points")
     plot_hysteresis(loop, ax=right)
     return fig
+
+
+def make_figure(workers: int = 4000) -> Figure:
+    """The two panels, from fresh agent runs."""
+    return draw(*tables(workers))
 
 
 def main(argv: list[str] | None = None) -> Figure:
