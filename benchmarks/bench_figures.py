@@ -15,6 +15,8 @@ Each command runs in a new process with this tree's negsim and, with ``--base RE
   with ``--notebook``, ``pytest --nbmake`` on it (kernel start-up included);
 - notebook 09 (the interactive page, moved out of notebook 01), its cells as notebook 01's,
   for what the page costs whoever opens it (no target; nan in a tree without it);
+- ``plot sweep``'s floor, for reference: a process that imports what the command imports
+  (matplotlib with pyplot, pandas, pyarrow, the sweep schema) and exits;
 - the README figure's floors, for reference: a process that imports what the script imports
   (matplotlib, pandas, the scenario schema, negsim's experiments and theory plots) and exits;
   and one that also draws and saves the figure from its two tables, computed beforehand
@@ -89,6 +91,8 @@ print(f"cells CPU {time.process_time() - start:.6f}")
 """
 README_FLOOR = """import matplotlib.figure, negsim, negsim.experiments, negsim.plots.theory
 """  # what the README figure's script imports, and nothing done
+SWEEP_FLOOR = """import negsim.cli, negsim.sweeps.cli, negsim.sweeps.plots
+"""  # what ``negsim plot sweep`` imports, and nothing done
 README_SCRIPT = "notebooks/figures/make_readme_figure.py"
 README_DRAWN = """import pickle, runpy, sys
 script = runpy.run_path(sys.argv[1])
@@ -107,6 +111,7 @@ def commands(tmp: Path, notebook: bool) -> dict[str, list[str]]:
         "tomahawk --plot": [*cli, "tomahawk", "--plot", str(tmp / "tomahawk.png")],
         "plot sweep (10 runs)": [*cli, "plot", "sweep", str(tmp / "sweep"), "--out"]
         + [str(tmp / "sweep.png")],
+        "floor: plot sweep's imports": ["-c", SWEEP_FLOOR],
         "README figure": [README_SCRIPT, str(tmp / "readme.png")],
         "floor: README figure's imports": ["-c", README_FLOOR],
         "floor: README figure w/o its runs": ["-c", README_DRAWN, README_SCRIPT]
@@ -206,8 +211,8 @@ def main() -> int:
                 verdict = "(no target: the page's own notebook)"
             elif FLOOR in command:
                 verdict = "(reference: third-party imports alone)"
-            elif README_FLOOR in command:
-                verdict = "(reference: a process that imports what the script does, then exits)"
+            elif README_FLOOR in command or SWEEP_FLOOR in command:
+                verdict = "(reference: a process that imports what it does, then exits)"
             elif README_DRAWN in command:
                 verdict = "(reference: the figure drawn and saved from its tables, no runs)"
             cells = f"{bw:>12.2f}{bc:>8.2f}{aw:>12.2f}{ac:>8.2f}{ac / bc:>17.2f}x"
