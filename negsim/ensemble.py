@@ -16,6 +16,9 @@ test is the same object (``convergence.Settling``) fed the same numbers. An ense
 records what a sweep keeps of a run (final shares and real wages, steps, whether it
 settled), not the time series.
 
+Chains, runs that each start where the one before it ended (a continuation sweep's
+replications), step side by side: ``Ensemble``'s ``follow``.
+
 What each path supports (``unsupported`` says why a scenario is not for an ensemble; the
 sweep runner then runs it alone, ``negsim.runner.run``):
 
@@ -30,7 +33,8 @@ sweep runner then runs it alone, ``negsim.runner.run``):
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections import deque
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -144,16 +148,32 @@ class _Run:
         return True
 
 
+Follow = Callable[[int, "EnsembleRun | None"], "Scenario | None"]
+"""``follow(i, result)``: the run that starts where run ``i`` ended (``result`` None: it
+failed in the ensemble), or None where nothing follows it."""
+
+
 class Ensemble:
     """Runs of one ``shape`` stepped together (the module docstring). At most ``width`` runs
     are under way at once, in the rows of the state arrays; a row whose run ends takes the
     next run waiting, so a slow run does not hold up the others (each run counts its own
     steps). ``run()`` returns one ``EnsembleRun`` per scenario, in order, or None for a run
-    whose equilibrium failed (run it alone to see its ``EquilibriumError``)."""
+    whose equilibrium failed (run it alone to see its ``EquilibriumError``).
+
+    Chains of runs, each starting where the one before it ended (a continuation sweep's
+    replications), step side by side: when run ``i`` ends, ``follow(i, result)`` may give
+    the scenario of the run after it, which takes the next free row ahead of every run still
+    waiting and whose result is appended to ``run()``'s list (it must fit the ensemble:
+    ``fits``). A run's result does not depend on what steps beside it."""
 
     WIDTH = 2000
 
-    def __init__(self, scenarios: Sequence[Scenario], width: int | None = None) -> None:
+    def __init__(
+        self,
+        scenarios: Sequence[Scenario],
+        width: int | None = None,
+        follow: Follow | None = None,
+    ) -> None:
         shapes = {shape(s) for s in scenarios}
         if len(shapes) != 1:
             raise ValueError(f"an ensemble needs runs of one shape, got {sorted(shapes)}")
@@ -165,6 +185,8 @@ class Ensemble:
         if len(windows) != 1:
             raise ValueError("an ensemble needs one run.convergence_window")
         self.scenarios = list(scenarios)
+        self.follow = follow
+        self._queue = deque(range(len(self.scenarios)))
         self.places, self._tol, self._max_iter = shape(scenarios[0])
         self.window = windows.pop()
         self.solve = economies.of(scenarios[0].economy).stacked_equilibria
@@ -186,17 +208,30 @@ class Ensemble:
         self.history = np.zeros((self.window + 1, w, r))
         self.drift_history = np.zeros((self.window + 1, w))
         self.results: list[EnsembleRun | None] = [None] * len(scenarios)
-        self._waiting = 0
+
+    def fits(self, scenario: Scenario) -> bool:
+        """Whether ``scenario`` can join this ensemble (a run that follows another)."""
+        return (
+            unsupported(scenario) is None
+            and shape(scenario) == shape(self.scenarios[0])
+            and scenario.run.convergence_window == self.window
+        )
 
     def _join(self) -> None:
-        """Start waiting runs in the free rows: their step 0 (``NEGModel.__init__``)."""
-        free = np.flatnonzero(self.position < 0)[: len(self.scenarios) - self._waiting]
-        if free.size == 0:
-            return
+        """Start waiting runs in the free rows: their step 0 (``NEGModel.__init__``); again
+        while runs that end at step 0 are followed by others and rows are free."""
+        while self._queue:
+            free = np.flatnonzero(self.position < 0)[: len(self._queue)]
+            if free.size == 0:
+                return
+            self._start(free)
+
+    def _start(self, free: np.ndarray) -> None:
+        """Step 0 of the next waiting runs, in the rows ``free``."""
         for row in free:
-            scenario = self.scenarios[self._waiting]
-            self.position[row] = self._waiting
-            self._waiting += 1
+            index = self._queue.popleft()
+            scenario = self.scenarios[index]
+            self.position[row] = index
             run = self.runs[row] = _Run(scenario)
             solver = run.solver
             self.farmers[row], self.housing[row], self.phi[row] = (
@@ -225,10 +260,10 @@ class Ensemble:
         self._finish(free[(self.last_step[free] <= 0) | self.failed[free]])
 
     def _finish(self, rows: np.ndarray) -> None:
-        """Record the runs of ``rows`` and free the rows."""
+        """Record the runs of ``rows``, free the rows and queue the runs that follow them."""
         for row in rows:
-            run = self.runs[row]
-            self.results[self.position[row]] = (
+            run, index = self.runs[row], int(self.position[row])
+            result = self.results[index] = (
                 None
                 if self.failed[row]
                 else EnsembleRun(
@@ -240,6 +275,13 @@ class Ensemble:
                 )
             )
             self.runs[row], self.position[row], self.active[row] = None, -1, False
+            after = None if self.follow is None else self.follow(index, result)
+            if after is not None:
+                if not self.fits(after):
+                    raise ValueError(f"{after.name}: does not fit the ensemble it follows in")
+                self.scenarios.append(after)
+                self.results.append(None)
+                self._queue.appendleft(len(self.scenarios) - 1)
 
     def _sync_cost(self, row: int) -> None:
         cost = self.runs[row].cost

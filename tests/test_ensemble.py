@@ -280,6 +280,45 @@ def test_an_ensemble_across_a_border_is_the_single_path(tmp_path):
         assert result.steps != without.steps or not np.array_equal(result.shares, without.shares)
 
 
+def test_chains_step_beside_other_runs_as_they_would_one_after_another():
+    """``follow``: each run of a chain starts from the final shares of the one before it;
+    two chains and a lone run share two rows and give what each run gives alone; a follower
+    that does not fit the ensemble is refused."""
+    path = [1.9, 1.7, 1.5, 1.7, 1.9]
+    firsts = [scenario(**{"economy.transport_cost": path[0], "run.seed": s}) for s in (1, 2)]
+    lone = scenario(**{"economy.transport_cost": 1.6, "run.seed": 9})
+    step_of = {0: 0, 1: 0}  # a chain run's place on the path
+    previous = {}  # a chain run's index -> the index of the run before it
+
+    def follow(index, result):
+        k = step_of.get(index)
+        if k is None or k + 1 == len(path):
+            return None
+        shares = [float(x) for x in result.shares]
+        changes = {"economy.transport_cost": path[k + 1], "run.seed": 100 + index}
+        after = scenario(**changes, **{"population.initial_shares": shares})
+        step_of[len(ensemble.scenarios)] = k + 1
+        previous[len(ensemble.scenarios)] = index
+        return after
+
+    ensemble = Ensemble([*firsts, lone], width=2, follow=follow)
+    results = ensemble.run()
+    assert len(results) == 3 + 2 * (len(path) - 1)
+    for index, result in enumerate(results):
+        alone = run(ensemble.scenarios[index]).summary
+        np.testing.assert_array_equal(result.shares, list(alone["final_shares"].values()))
+        assert (result.steps, result.converged) == (alone["steps"], alone["converged"])
+    for index, before in previous.items():
+        start = ensemble.scenarios[index].population.initial_shares
+        np.testing.assert_array_equal(start, results[before].shares)
+
+    def misfit(index, result):
+        return scenario(**{"solver.max_iter": 7}) if index == 0 else None
+
+    with pytest.raises(ValueError, match="does not fit"):
+        Ensemble([firsts[0]], follow=misfit).run()
+
+
 @pytest.mark.parametrize(
     ("changes", "reason"),
     [

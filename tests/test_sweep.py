@@ -260,6 +260,62 @@ def test_continuation_resumes_from_the_stored_final_shares(tmp_path):
             assert abs(after / before - 1) <= 0.02 + 1e-3
 
 
+def hysteresis_chains(replications: int) -> dict:
+    """sweeps/hysteresis.toml made small: ``replications`` chains of 9 runs, no time series."""
+    data = tomllib.loads((SWEEPS / "hysteresis.toml").read_text(encoding="utf-8"))
+    data["sweep"]["scenario"] = str(SWEEPS / data["sweep"]["scenario"])
+    data["sweep"]["replications"] = replications
+    data["set"]["population.workers"] = 600
+    data["parameters"]["economy.transport_cost"] = {"min": 1.56, "max": 1.88, "step": 0.08}
+    return data
+
+
+def test_continuation_chains_step_side_by_side_with_the_rows_of_single_runs(tmp_path):
+    """Whole chains go to ensembles (``execute_chains``), each run starting from the final
+    shares of the one before it: the rows of one run after another, alone; a sweep cut in
+    the middle of a chain resumes from the stored shares to the same rows."""
+    data = hysteresis_chains(3)
+    chained = run_sweep(data, workers=2).runs
+    alone = run_sweep(data, workers=1, ensemble=False).runs
+    assert len(chained) == 27 and chained["error"].isna().all()
+    assert comparable(chained).equals(comparable(alone))
+    assert set(chained["regime"]) == {"agglomerated", "dispersed"}
+
+    full = run_sweep(data, out=tmp_path / "full", workers=1).runs
+    cut = tmp_path / "cut"
+    shutil.copytree(tmp_path / "full", cut)
+    table = pq.read_table(cut / "runs.parquet").sort_by("run_id")
+    shutil.rmtree(cut / "runs.parquet")
+    Dataset(cut / "runs.parquet").write(table.slice(0, 12), 0)  # chain 2 cut after 3 runs
+    resumed = run_sweep(data, out=cut, resume=True, workers=1).runs
+    assert (resumed["wall_time"].iloc[:12] == full["wall_time"].iloc[:12]).all()
+    assert comparable(resumed).equals(comparable(full))
+
+
+def test_a_run_that_fails_ends_its_chain_in_an_ensemble_as_alone(tmp_path):
+    """A run whose equilibrium fails in the ensemble runs alone, which records the error,
+    and the runs after it fail with it, as on the single-run path; a run the ensemble cannot
+    take runs alone, and its chain goes on."""
+    path = write(
+        tmp_path,
+        f"[sweep]\nscenario = '{BASE}'\ndesign = 'continuation'\n[set]\n"
+        "'population.workers' = 500\n'run.steps' = 400\n"
+        "[parameters]\n'solver.max_iter' = [1, 100, 50]\n",
+    )
+    chained = run_sweep(path, workers=1).runs
+    alone = run_sweep(path, workers=1, ensemble=False).runs
+    assert comparable(chained).equals(comparable(alone))
+    errors = chained["error"]
+    assert errors.iloc[0].startswith("EquilibriumError")
+    assert errors.tolist()[1:] == ["run 0 failed", "run 1 failed"]
+    # a run of another solver shape (max_iter 1, enough from a settled start) runs alone
+    # in the middle of its chain, which goes on in the ensemble
+    path.write_text(path.read_text().replace("[1, 100, 50]", "[100, 1, 50]"))
+    chained = run_sweep(path, workers=1).runs
+    assert chained["error"].isna().all()
+    assert comparable(chained).equals(comparable(run_sweep(path, workers=1, ensemble=False).runs))
+
+
 # --- the shipped sweeps -------------------------------------------------------------------
 
 

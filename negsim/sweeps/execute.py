@@ -2,9 +2,12 @@
 
 One code path for every executor: runs are submitted as tasks (at most a few per worker in
 flight), their one-row summaries come back as they finish and are committed to Parquet in
-batches (every ``flush_seconds``), and a continuation run is submitted only once the run
-before it on its chain has finished. A run is a pure function of its scenario and seed, so
-the results do not depend on the executor, the number of workers or the order runs finish.
+batches (every ``flush_seconds``). Runs an ensemble can take go in batches
+(``execute_ensemble``), a continuation's chains whole (``execute_chains``, each run starting
+from the final shares of the one before it); otherwise a continuation run is submitted
+only once the run before it on its chain has finished. A run is a pure function of its
+scenario and seed, so the results do not depend on the executor, the number of workers or
+the order runs finish.
 """
 
 from __future__ import annotations
@@ -28,6 +31,7 @@ from tqdm.auto import tqdm
 
 from negsim.economies.base import EquilibriumError
 from negsim.scenario import Scenario
+from negsim.sweeps.designs import RunSpec
 from negsim.sweeps.spec import SweepError, SweepPlan, load_sweep, plan_sweep
 from negsim.sweeps.store import SENSITIVITY, SweepStore, read_timeseries
 
@@ -63,6 +67,12 @@ ENSEMBLE_CHUNK = 5000
 """The most runs one task steps as an ensemble (``Ensemble.WIDTH`` of them at a time). A
 sweep is cut into about two tasks per worker (``max_in_flight`` is four per worker), so a
 worker's slowest runs overlap its others and no worker idles long at the end."""
+
+CHAIN_CHUNK = 16
+"""The most continuation chains one task steps side by side (``execute_chains``). A sweep's
+chains are shared out over about one task per worker, in tasks of at most this many: a
+task's rows come back (and are committed, and counted on the progress bar) when all its
+chains have ended, and 16 rows side by side already cost little more per step than one."""
 
 DOMAIN_ERRORS: tuple[type[BaseException], ...] = (EquilibriumError, FloatingPointError)
 """Failures that belong to a run (recorded in its ``error`` column) rather than to the sweep."""
@@ -156,6 +166,68 @@ def execute_ensemble(runs: list[tuple[int, Scenario]]) -> list[RunOutput]:
             continue
         out.append(RunOutput(run_id, summary_row(result.summary(), wall), None))
     return out
+
+
+Chain = tuple[list[RunSpec], list[float] | None]
+"""A continuation chain still to run: its runs in path order, and where the first starts
+(the final shares of the run before it, None for a path's first run)."""
+
+
+def execute_chains(plan: SweepPlan, chains: list[Chain]) -> list[RunOutput]:
+    """Continuation chains stepped side by side in one ensemble (``Ensemble``'s ``follow``):
+    each run starts from the final shares of the run before it, as ``execute_run`` of each
+    in turn would, with the same rows (``wall_time``: the ensemble's time shared equally). A
+    run whose equilibrium failed in the ensemble runs alone, which records its error, and
+    the runs after a failed run fail; a run the ensemble cannot take (a parameter of the path
+    changes its shape) runs alone, and its chain goes on."""
+    from negsim.ensemble import Ensemble, EnsembleRun
+    from negsim.threads import one_blas_thread
+
+    start = time.perf_counter()
+    outputs: list[RunOutput] = []
+    stepped: list[dict[str, Any]] = []  # the rows the ensemble made, to share its time out
+    place: dict[int, tuple[list[RunSpec], int]] = {}  # id(scenario) → (its chain, position)
+
+    def next_run(runs: list[RunSpec], k: int, output: RunOutput) -> Scenario | None:
+        """Record run ``k`` of ``runs``; the scenario of the next run for the ensemble, or
+        None (the chain's end, or a failed run: the rest fail)."""
+        outputs.append(output)
+        while k + 1 < len(runs):
+            shares = output.row["final_shares"]
+            if shares is None:
+                outputs.extend(
+                    RunOutput(b.run_id, _failed(f"run {a.run_id} failed"), None)
+                    for a, b in zip(runs[k:], runs[k + 1 :], strict=False)
+                )
+                return None
+            k += 1
+            scenario = plan.scenario(runs[k], shares)
+            if ensemble.fits(scenario):
+                place[id(scenario)] = (runs, k)
+                return scenario
+            output = execute_run(runs[k].run_id, scenario)
+            outputs.append(output)
+        return None
+
+    def follow(index: int, result: EnsembleRun | None) -> Scenario | None:
+        scenario = ensemble.scenarios[index]
+        runs, k = place[id(scenario)]
+        if result is None:
+            return next_run(runs, k, execute_run(runs[k].run_id, scenario))
+        stepped.append(summary_row(result.summary(), 0.0))
+        return next_run(runs, k, RunOutput(runs[k].run_id, stepped[-1], None))
+
+    heads = []
+    for runs, first in chains:
+        heads.append(plan.scenario(runs[0], first))
+        place[id(heads[-1])] = (runs, 0)
+    ensemble = Ensemble(heads, follow=follow)
+    with one_blas_thread():
+        ensemble.run()
+    wall = (time.perf_counter() - start) / max(len(stepped), 1)
+    for row in stepped:
+        row["wall_time"] = wall
+    return outputs
 
 
 def _thin(timeseries: pd.DataFrame, every: int, run_id: int) -> pd.DataFrame | None:
@@ -469,6 +541,9 @@ class _Runner:
         total = len(plan.runs)
         batching = self.ensemble and plan.design != "continuation" and not every and not effects
         chunk = min(ENSEMBLE_CHUNK, max(16, -(-len(ready) // max(1, self.max_in_flight // 2))))
+        chained = deque()
+        if self.ensemble and plan.design == "continuation" and not every and not effects:
+            chained = self._chains(ready, successor)
         last_flush = time.monotonic()
         with tqdm(
             total=total,
@@ -479,7 +554,11 @@ class _Runner:
             smoothing=0.05,
         ) as bar:
             try:
-                while ready or in_flight:
+                while ready or in_flight or chained:
+                    while chained and len(in_flight) < self.max_in_flight:
+                        chains = chained.popleft()
+                        future = self.executor.submit(execute_chains, plan, chains)
+                        in_flight[future] = ("chains", [r for runs, _ in chains for r in runs])
                     while ready and len(in_flight) < self.max_in_flight:
                         if batching:
                             batch = self._batch(ready, chunk)
@@ -511,13 +590,18 @@ class _Runner:
                     finished, _ = wait(in_flight, timeout=timeout, return_when=FIRST_COMPLETED)
                     for future in finished:
                         runs = in_flight.pop(future)
+                        whole = isinstance(runs, tuple)  # chains, each to its end
+                        if whole:
+                            runs = runs[1]
                         if isinstance(runs, list):  # an ensemble
                             outputs = _result(future, runs[0])
                         else:
                             outputs, runs = [_result(future, runs)], [runs]
-                        for run, output in zip(runs, outputs, strict=True):
+                        by_id = {output.run_id: output for output in outputs}
+                        for run in runs:
+                            output = by_id[run.run_id]
                             self._record(run, output.row, output.timeseries)
-                            if run.run_id in successor:
+                            if run.run_id in successor and not whole:
                                 ready.append(successor[run.run_id])
                         bar.update(len(runs))
                     if time.monotonic() - last_flush >= self.flush_seconds:
@@ -531,6 +615,33 @@ class _Runner:
         table = table.sort_by("run_id")
         series = pa.concat_tables(self.all_series) if self.all_series else None
         return table, series
+
+    def _chains(self, ready: deque, successor: dict[int, Any]) -> deque:
+        """The continuation chains still to run, each from its first run in ``ready`` to
+        the end of its path, in tasks for ``execute_chains`` (``ready`` is emptied); none,
+        and ``ready`` kept, when an ensemble cannot take them all as one (``_batch``'s
+        ``unsupported``, one shape and settling window)."""
+        from negsim.ensemble import shape, unsupported
+
+        chains = []
+        for head in ready:
+            start = None
+            if head.previous is not None:
+                start = self.final_shares.get(head.previous)
+                if start is None:  # the run before it failed: leave the chain to run()
+                    return deque()
+            runs = [head]
+            while runs[-1].run_id in successor:
+                runs.append(successor[runs[-1].run_id])
+            chains.append((runs, start))
+        scenarios = [self.plan.scenario(runs[0], start) for runs, start in chains]
+        kinds = {(shape(s), s.run.convergence_window) for s in scenarios}
+        if not chains or len(kinds) != 1 or any(unsupported(s) for s in scenarios):
+            return deque()
+        ready.clear()
+        workers = max(1, self.max_in_flight // 4)
+        size = min(CHAIN_CHUNK, -(-len(chains) // workers))
+        return deque(chains[i : i + size] for i in range(0, len(chains), size))
 
     def _batch(self, ready: deque, size: int) -> list[tuple[Any, Scenario]]:
         """Up to ``size`` runs from the front of ``ready`` that an ensemble can step
