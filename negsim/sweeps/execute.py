@@ -398,7 +398,8 @@ def run_sweep(
     computing only the missing runs. A directory holding another sweep is refused
     (``OutputError``). ``progress`` shows a tqdm bar (runs done/total, runs/s, ETA).
     ``ensemble``: runs an ensemble can step (``negsim.ensemble``) go in batches of up to
-    ``ENSEMBLE_CHUNK``, the others alone; the results are the same either way.
+    ``ENSEMBLE_CHUNK``, a continuation's chains whole (up to ``CHAIN_CHUNK`` a task), the
+    others alone; the results are the same either way.
     """
     plan = spec if isinstance(spec, SweepPlan) else _plan(spec)
     if workers is not None and workers < 1:
