@@ -42,7 +42,13 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
 import bench_two_region  # noqa: E402
-from bench_two_region import Params, best_of, load_negsim_scenario, run_numpy  # noqa: E402
+from bench_two_region import (  # noqa: E402
+    Params,
+    best_of,
+    load_negsim_scenario,
+    params_of,
+    run_numpy,
+)
 
 # the numpy reference times its phases with time.perf_counter: CPU seconds here instead
 bench_two_region.time = types.SimpleNamespace(perf_counter=time.process_time)
@@ -76,24 +82,6 @@ print(json.dumps(dict(
     rss_peak=peak(), largest_share=float(model.shares.max()), steps=model.steps,
 )))
 """
-
-
-def params_of(scenario) -> Params:
-    eco, beh = scenario.economy, scenario.behaviour
-    return Params(
-        workers=scenario.population.workers,
-        firms=scenario.population.firms,
-        sigma=eco.sigma,
-        mu=eco.mu,
-        transport_cost=eco.transport_cost,
-        farmers=tuple(scenario.farmer_shares()),
-        initial=tuple(scenario.initial_shares()),
-        adjustment_speed=beh.adjustment_speed,
-        response=beh.response,
-        seed=scenario.run.seed,
-        tol=scenario.solver.tol,
-        max_iter=scenario.solver.max_iter,
-    )
 
 
 def run_negsim_cpu(scenario, steps: int) -> dict:

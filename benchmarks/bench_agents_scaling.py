@@ -27,9 +27,9 @@ import numpy as np  # noqa: E402
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
-from bench_agents import params_of, run_negsim_cpu, run_numpy_cpu  # noqa: E402
+from bench_agents import run_negsim_cpu, run_numpy_cpu  # noqa: E402
 from bench_many_places import machine  # noqa: E402
-from bench_two_region import load_negsim_scenario  # noqa: E402
+from bench_two_region import load_negsim_scenario, params_of  # noqa: E402
 
 RESULTS = HERE / "results"
 

@@ -68,6 +68,25 @@ class Params:
 # --------------------------------------------------------------------------------------
 # 1. negsim
 # --------------------------------------------------------------------------------------
+def params_of(scenario) -> Params:
+    """The plain-numpy reference's parameters, read from a negsim scenario."""
+    eco, beh = scenario.economy, scenario.behaviour
+    return Params(
+        workers=scenario.population.workers,
+        firms=scenario.population.firms,
+        sigma=eco.sigma,
+        mu=eco.mu,
+        transport_cost=eco.transport_cost,
+        farmers=tuple(scenario.farmer_shares()),
+        initial=tuple(scenario.initial_shares()),
+        adjustment_speed=beh.adjustment_speed,
+        response=beh.response,
+        seed=scenario.run.seed,
+        tol=scenario.solver.tol,
+        max_iter=scenario.solver.max_iter,
+    )
+
+
 def load_negsim_scenario(workers: int, steps: int, extra: tuple[str, ...] = ()):
     import negsim
 
@@ -310,21 +329,7 @@ def main(argv: list[str] | None = None) -> int:
     args = ap.parse_args(argv)
 
     scenario = load_negsim_scenario(args.workers, args.steps)
-    eco, beh = scenario.economy, scenario.behaviour
-    p = Params(
-        workers=scenario.population.workers,
-        firms=scenario.population.firms,
-        sigma=eco.sigma,
-        mu=eco.mu,
-        transport_cost=eco.transport_cost,
-        farmers=tuple(scenario.farmer_shares()),
-        initial=tuple(scenario.initial_shares()),
-        adjustment_speed=beh.adjustment_speed,
-        response=beh.response,
-        seed=scenario.run.seed,
-        tol=scenario.solver.tol,
-        max_iter=scenario.solver.max_iter,
-    )
+    p = params_of(scenario)
     print(
         f"two_region_clustering: {p.workers} workers, {p.firms} firms, sigma={p.sigma}, mu={p.mu}, "
         f"T={p.transport_cost}, start={list(p.initial)}, speed={p.adjustment_speed}, "
