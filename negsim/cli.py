@@ -455,7 +455,7 @@ def cmd_tomahawk(args: argparse.Namespace) -> int:
 
 
 def _given(args: argparse.Namespace, economy: economies.Economy) -> str:
-    """The parameters an error names: ``--model M [--sigma S] --mu M``."""
+    """The parameters an error names: ``--model NAME [--sigma S] --mu MU``."""
     sigma = f" --sigma {args.sigma}" if economy.uses_sigma else ""
     return f"--model {args.model}{sigma} --mu {args.mu}"
 
