@@ -94,10 +94,10 @@ def _parser() -> argparse.ArgumentParser:
     tom = sub.add_parser("tomahawk", help="break and sustain points of two symmetric regions")
     _add_model_arguments(tom)
     tom.add_argument(
-        "--sigma", type=float, default=5.0, help="elasticity of substitution σ > 1 (default 5)"
+        "--sigma", type=float, help="elasticity of substitution σ > 1 (default 5; linear has none)"
     )
     tom.add_argument(
-        "--mu", type=float, default=0.4, help="manufacturing share μ in (0, 1) (default 0.4)"
+        "--mu", type=float, help="manufacturing share μ in (0, 1) (default 0.4; linear 0.1)"
     )
     tom.add_argument(
         "--housing-share", type=float, default=0.0, help="cp: housing share η (congestion)"
@@ -123,8 +123,8 @@ def _parser() -> argparse.ArgumentParser:
     race.add_argument(
         "--transport-cost", type=float, required=True, help="iceberg cost T between neighbours"
     )
-    race.add_argument("--sigma", type=float, default=5.0, help="σ (default 5)")
-    race.add_argument("--mu", type=float, default=0.4, help="μ (default 0.4)")
+    race.add_argument("--sigma", type=float, help="σ (default 5; linear has none)")
+    race.add_argument("--mu", type=float, help="μ (default 0.4; linear 0.1)")
     race.add_argument("--housing-share", type=float, default=0.0, help="housing share η")
     _add_model_arguments(race)
     race.add_argument("--json", action="store_true", help="print JSON")
@@ -322,10 +322,21 @@ def _human_summary(summary: dict) -> str:
     return "\n".join(lines)
 
 
+DEFAULT_SIGMA = 5.0
+"""σ of ``tomahawk`` and ``racetrack`` when not given (FKV's tomahawk figure)."""
+
+
 def _economy_of(args: argparse.Namespace) -> economies.Economy:
     """The economy ``--model`` names, with ``--input-share`` bound (UsageError where the
-    economy takes none or the share is out of its range)."""
+    economy takes none or the share is out of its range); fills in the economy's defaults
+    of ``--sigma`` (UsageError where it has no σ) and ``--mu``."""
     economy = economies.get(args.model)
+    if args.sigma is None:
+        args.sigma = DEFAULT_SIGMA
+    elif not economy.uses_sigma:
+        raise UsageError(f"--sigma: the {args.model} economy has no σ (leave --sigma out)")
+    if args.mu is None:
+        args.mu = economy.default_mu
     if args.input_share is not None:
         if not economy.has_input_share:
             models = " or ".join(economies.with_input_share())
@@ -357,9 +368,7 @@ def cmd_tomahawk(args: argparse.Namespace) -> int:
         breaks, sustains = theory.thresholds(economy, args.sigma, args.mu, args.housing_share)
         full = economy.full_agglomeration_point(args.expenditure_share, args.sigma)
     except ValueError as exc:  # BlackHoleError is a ValueError
-        raise UsageError(
-            f"--model {args.model} --sigma {args.sigma} --mu {args.mu}: {exc}"
-        ) from None
+        raise UsageError(f"{_given(args, economy)}: {exc}") from None
     if args.plot:
         from negsim.plots import plot_tomahawk, save_figure
 
@@ -399,6 +408,11 @@ def cmd_tomahawk(args: argparse.Namespace) -> int:
     if economy.has_housing:
         out["housing_share"] = args.housing_share
     out.update(economy.parameters(args.mu))
+    limit = economy.trade_limit(args.mu)
+    if limit is not None:  # costs per unit shipped: thresholds as τ = T - 1, no σ
+        out["sigma"] = None
+        out["tau_star"] = breaks[0].T - 1.0 if len(breaks) == 1 else None
+        out["tau_trade"] = limit
     if full is not None:
         out["expenditure_share"] = args.expenditure_share
         out["full_agglomeration_point"] = as_dict(full)
@@ -406,6 +420,9 @@ def cmd_tomahawk(args: argparse.Namespace) -> int:
         out["welfare_crossings"] = [as_dict(t) for t in crossings]
     if args.json:
         print(json.dumps(out))
+        return 0
+    if limit is not None:
+        _print_per_unit_tomahawk(args, economy, breaks, limit, crossings)
         return 0
     own = "".join(f", {key} = {value:g}" for key, value in economy.parameters(args.mu).items())
     print(f"{economy.title} model, σ = {args.sigma:g}, μ = {args.mu:g}{own}")
@@ -437,6 +454,43 @@ def cmd_tomahawk(args: argparse.Namespace) -> int:
     return 0
 
 
+def _given(args: argparse.Namespace, economy: economies.Economy) -> str:
+    """The parameters an error names: ``--model NAME [--sigma S] --mu MU``."""
+    sigma = f" --sigma {args.sigma}" if economy.uses_sigma else ""
+    return f"--model {args.model}{sigma} --mu {args.mu}"
+
+
+def _print_per_unit_tomahawk(
+    args: argparse.Namespace,
+    economy: economies.Economy,
+    breaks: list,
+    limit: float,
+    crossings: list | None,
+) -> None:
+    """``negsim tomahawk`` where costs are per unit shipped (linear, Ottaviano, Tabuchi &
+    Thisse 2002): the threshold τ* (break point = sustain point) and the trade limit
+    τ_trade, each also as T = 1 + τ; no σ, no iceberg freeness."""
+    print(f"{economy.title} model, μ = {args.mu:g}, transport cost T = 1 + τ (τ per unit shipped)")
+    for t in breaks:
+        print(
+            f"  threshold:   τ* = {t.T - 1:.6f}   T* = {t.T:.6f}  (break point = sustain point: "
+            "agglomeration below, even spread above)"
+        )
+    print(
+        f"  trade limit: τ_trade = {limit:.6f}   T = {1 + limit:.6f}  "
+        "(two regions trade only below it)"
+    )
+    if args.plot:
+        print(f"  wrote {args.plot}")
+    for t in crossings or []:
+        print(
+            f"  welfare:     τ_W = {t.T - 1:.6f}   T_W = {t.T:.6f}  (utilitarian ranking of "
+            "agglomeration vs dispersion changes sign)"
+        )
+    if args.welfare:
+        print(f"  wrote {args.welfare}")
+
+
 def _tomahawk_welfare(args: argparse.Namespace, economy: economies.Economy) -> list:
     """Draw ``tomahawk --welfare FILE.png``; the φ where the utilitarian ranking flips."""
     from negsim import theory
@@ -461,33 +515,48 @@ def cmd_racetrack(args: argparse.Namespace) -> int:
     from negsim.resources import check_racetrack
 
     check_racetrack(args.regions, force=args.force)
+    economy = _economy_of(args)
     try:
         result = racetrack.analyse(
-            args.regions,
-            args.transport_cost,
-            args.sigma,
-            args.mu,
-            args.housing_share,
-            _economy_of(args),
+            args.regions, args.transport_cost, args.sigma, args.mu, args.housing_share, economy
         )
     except ValueError as exc:
         raise UsageError(f"racetrack: {exc}") from None
     if args.json:
         print(json.dumps(result.as_dict()))
         return 0
+    limit = economy.trade_limit(args.mu)
+
+    def cost(T: float, digits: int) -> str:
+        per_unit = f" (τ = {T - 1:.{digits}f})" if limit is not None else ""
+        return f"T = {T:.{digits}f}{per_unit}"
+
+    sigma = f"σ = {args.sigma:g}, " if economy.uses_sigma else ""
     print(
-        f"Racetrack of {args.regions} places, T = {args.transport_cost:g} between neighbours "
-        f"({args.model}, σ = {args.sigma:g}, μ = {args.mu:g})"
+        f"Racetrack of {args.regions} places, T = {args.transport_cost:g}"
+        f"{f' (τ = {args.transport_cost - 1:g})' if limit is not None else ''} between "
+        f"neighbours ({args.model}, {sigma}μ = {args.mu:g})"
     )
     for k, rate in result.growth_rates.items():
         mark = "  ← fastest" if k == result.fastest_mode else ""
         print(
             f"  mode k = {k:>2} ({k} cluster{'s' if k > 1 else ''}): growth rate {rate:+.5f}{mark}"
         )
-    print(
-        f"  the even spread loses stability below T = {result.critical_transport_cost:.6f}, "
-        f"through mode k = {result.critical_mode}"
-    )
+    if result.fastest_mode is None:
+        first = next(iter(result.growth_rates.values()))
+        print(f"  no mode grows fastest: every growth rate is {first:+.5f}")
+    if result.critical_transport_cost is None:
+        print(
+            "  no critical transport cost: the even spread never breaks "
+            "(stable at every T down to 1)"
+        )
+    else:
+        print(
+            f"  the even spread loses stability below {cost(result.critical_transport_cost, 6)}"
+            f", through mode k = {result.critical_mode}"
+        )
+    if limit is not None:
+        print(f"  neighbours trade only below τ_trade = {limit:.6f} (T = {1 + limit:.6f})")
     return 0
 
 

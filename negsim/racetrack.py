@@ -30,17 +30,23 @@ from negsim.geography import racetrack
 from negsim.stability import ln_payoff
 
 
+class NeverBreaks(ValueError):
+    """The even spread stays stable at every transport cost down to T = 1 (fc: no circular
+    causality), so there is no critical transport cost."""
+
+
 @dataclass(frozen=True)
 class RacetrackStability:
-    """Growth rates ν_k of modes k = 1..R/2 at transport cost T, the fastest mode, and the
-    critical transport cost below which the even spread is unstable (and its mode)."""
+    """Growth rates ν_k of modes k = 1..R/2 at transport cost T, the fastest mode (None
+    where all rates tie, as at T = 1), and the critical transport cost below which the
+    even spread is unstable and its mode (both None where it never breaks)."""
 
     regions: int
     transport_cost: float
     growth_rates: dict[int, float]
-    fastest_mode: int
-    critical_transport_cost: float
-    critical_mode: int
+    fastest_mode: int | None
+    critical_transport_cost: float | None
+    critical_mode: int | None
 
     def as_dict(self) -> dict:
         return {
@@ -103,6 +109,23 @@ FD_NOISE = 1e-8
 """Growth rates from central differences below this are indistinguishable from 0 (the
 rounding error of a difference of ln payoffs over 2h = 2e-5 is about 1e-11)."""
 
+EXACT_NOISE = 1e-12
+"""Growth rates from an analytic Jacobian closer than this tie (rounding: ~1e-16 at T = 1)."""
+
+
+def _exact(economy: Economy, regions: int, sigma: float, mu: float, eta: float) -> bool:
+    """Does the economy have an analytic Jacobian (else: central differences)?"""
+    return _analytic_jacobian(economy, regions, 2.0, sigma, mu, eta) is not None
+
+
+def fastest_mode(rates: np.ndarray, noise: float) -> int | None:
+    """The mode k (1-based) with the largest growth rate, or None where no mode stands out:
+    all rates within ``noise`` of each other (as at T = 1, where every rate is 0)."""
+    rates = np.asarray(rates, dtype=float)
+    if np.ptp(rates) <= noise and (rates.size > 1 or abs(rates[0]) <= noise):
+        return None
+    return int(np.argmax(rates)) + 1
+
 
 def critical_transport_cost(
     regions: int,
@@ -119,8 +142,7 @@ def critical_transport_cost(
     tends to 0 and rounding would otherwise read as a crossing).
     """
     econ = economies.get(economy)
-    exact = _analytic_jacobian(econ, regions, 2.0, sigma, mu, housing_share) is not None
-    noise = 0.0 if exact else FD_NOISE
+    noise = 0.0 if _exact(econ, regions, sigma, mu, housing_share) else FD_NOISE
 
     def top(t: float) -> float:
         return float(growth_rates(regions, t, sigma, mu, housing_share, economy).max())
@@ -137,7 +159,7 @@ def critical_transport_cost(
             t_c = brentq(top, grid[i], grid[i - 1], xtol=1e-12, rtol=1e-12)
             below = growth_rates(regions, t_c * (1.0 - 1e-6), sigma, mu, housing_share, economy)
             return float(t_c), int(np.argmax(below)) + 1
-    raise ValueError("the even spread stays stable down to T = 1")
+    raise NeverBreaks("the even spread stays stable down to T = 1")
 
 
 def analyse(
@@ -148,8 +170,9 @@ def analyse(
     housing_share: float = 0.0,
     economy: str | Economy = "cp",
 ) -> RacetrackStability:
-    """Growth rates at T, the fastest mode, and the critical transport cost and mode
-    (ValueError, one line, for parameters the economy does not admit)."""
+    """Growth rates at T, the fastest mode, and the critical transport cost and mode (None
+    where the even spread never breaks); ValueError, one line, for parameters the economy
+    does not admit."""
     if regions < 2:
         raise ValueError(f"a racetrack needs at least 2 regions (got {regions})")
     if T < 1:
@@ -161,12 +184,16 @@ def analyse(
     econ.check_immobile(mu, [1.0 / regions] * regions)
     check_trade_freeness(sigma, (regions // 2) * math.log10(T), f"T^{regions // 2}")
     rates = growth_rates(regions, T, sigma, mu, housing_share, econ)
-    t_c, k_c = critical_transport_cost(regions, sigma, mu, housing_share, econ)
+    exact = _exact(econ, regions, sigma, mu, housing_share)
+    try:
+        t_c, k_c = critical_transport_cost(regions, sigma, mu, housing_share, econ)
+    except NeverBreaks:
+        t_c, k_c = None, None
     return RacetrackStability(
         regions=regions,
         transport_cost=T,
         growth_rates={k + 1: float(v) for k, v in enumerate(rates)},
-        fastest_mode=int(np.argmax(rates)) + 1,
+        fastest_mode=fastest_mode(rates, EXACT_NOISE if exact else FD_NOISE),
         critical_transport_cost=t_c,
         critical_mode=k_c,
     )

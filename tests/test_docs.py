@@ -188,3 +188,18 @@ def test_ci_fails_when_the_docs_build_fails_and_lints_nothing_after_it(tmp_path)
     assert proc.returncode != 0 and "broken" in proc.stderr
     assert (tmp_path / "mkdocs-args").read_text().split() == ["build", "--strict"]
     assert not (tmp_path / "ruff-ran").exists()
+
+
+@pytest.mark.parametrize("command", ["tomahawk", "racetrack"])
+def test_readme_usage_lines_list_every_option_of_the_command(command):
+    """The README's usage lines of `negsim tomahawk` / `racetrack` name every option its
+    --help lists."""
+    from negsim.cli import _parser
+
+    (sub,) = (a for a in _parser()._actions if a.dest == "command")
+    options = {
+        s for a in sub.choices[command]._actions for s in a.option_strings if s.startswith("--")
+    } - {"--help"}
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    usage = " ".join(re.findall(rf"^negsim {command} .*$", readme, re.M))
+    assert options and not sorted(o for o in options if o not in usage)

@@ -6,13 +6,14 @@ beyond the prohibitive cost, the agents on both sides of τ*, and validation."""
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import numpy as np
 import pytest
 
 import negsim
-from negsim import economies, theory
+from negsim import economies, racetrack, theory
 from negsim.cli import main
 from negsim.economies import linear
 from negsim.economies.base import BlackHoleError
@@ -219,3 +220,67 @@ def test_the_diagram_names_the_linear_cost():
     ax = fig.axes[0]
     assert ax.get_xlabel() == "transport cost T = 1 + τ (τ: numeraire per unit shipped)"
     assert [line.get_xdata()[0] for line in ax.get_lines()] == [T_star, T_star]
+
+
+def _numbers(pattern: str, text: str) -> list[float]:
+    match = re.search(pattern, text)
+    assert match, f"{pattern!r} not in {text!r}"
+    return [float(x) for x in match.groups()]
+
+
+def test_cli_tomahawk_works_at_the_linear_defaults_and_reports_tau(capsys):
+    """The generic μ = 0.4 is a black hole for OTT (L = 40, A = 60): linear defaults to
+    μ = 0.1 and reports τ* and τ_trade, as root-finding on the solver finds them, with
+    T = 1 + τ; no σ, no iceberg φ."""
+    assert main(["tomahawk", "--model", "linear"]) == 0
+    captured = capsys.readouterr()
+    assert captured.err == ""
+    star, trade = linear.numerical_thresholds(linear.Demand(1.0, 1.0, 0.5, 10.0, 90.0))
+    out = captured.out
+    assert out.splitlines()[0].startswith("Linear (Ottaviano–Tabuchi–Thisse) model, μ = 0.1,")
+    tau, T = _numbers(r"τ\* = ([\d.]+)\s+T\* = ([\d.]+)", out)
+    assert tau == pytest.approx(star, abs=1e-6) and T == pytest.approx(1 + star, abs=1e-6)
+    tau, T = _numbers(r"τ_trade = ([\d.]+)\s+T = ([\d.]+)", out)
+    assert tau == pytest.approx(trade, abs=1e-6) and T == pytest.approx(1 + trade, abs=1e-6)
+    assert "σ" not in out and "φ" not in out
+    assert main(["tomahawk", "--model", "linear", "--json"]) == 0
+    data = json.loads(capsys.readouterr().out)
+    assert data["sigma"] is None and data["mu"] == 0.1
+    assert data["tau_star"] == pytest.approx(star, rel=1e-9)
+    assert data["tau_trade"] == pytest.approx(trade, rel=1e-9)
+    assert data["break_point"]["T"] == pytest.approx(1 + star, rel=1e-9)
+    assert data["break_points"] == data["sustain_points"] == [data["break_point"]]
+
+
+def test_cli_racetrack_works_at_the_linear_defaults_and_reports_tau(capsys):
+    args = ["racetrack", "--model", "linear", "--regions", "8", "--transport-cost", "1.03"]
+    assert main(args) == 0
+    out = capsys.readouterr().out
+    assert out.splitlines()[0] == (
+        "Racetrack of 8 places, T = 1.03 (τ = 0.03) between neighbours (linear, μ = 0.1)"
+    )
+    assert "σ" not in out
+    t_c, k_c = _numbers(r"below T = ([\d.]+) \(τ = ([\d.]+)\), through mode k = (\d+)", out)[::2]
+    expected_t, expected_k = racetrack.critical_transport_cost(8, 5.0, 0.1, economy="linear")
+    assert t_c == pytest.approx(expected_t, abs=1e-6) and k_c == expected_k
+    (limit,) = _numbers(r"neighbours trade only below τ_trade = ([\d.]+)", out)
+    _, trade = linear.numerical_thresholds(economies.get("linear").demand(0.1))
+    assert limit == pytest.approx(trade, abs=1e-6)
+    assert main([*args, "--json"]) == 0
+    default = json.loads(capsys.readouterr().out)
+    assert main([*args, "--mu", "0.1", "--json"]) == 0
+    assert json.loads(capsys.readouterr().out) == default
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["tomahawk", "--model", "linear", "--sigma", "5"],
+        ["racetrack", "--model", "linear", "--sigma", "5", "--regions", "4"]
+        + ["--transport-cost", "1.05"],
+    ],
+)
+def test_cli_refuses_sigma_for_the_linear_economy(capsys, args):
+    assert main(args) == 2
+    err = capsys.readouterr().err
+    assert err == "negsim: error: --sigma: the linear economy has no σ (leave --sigma out)\n"

@@ -173,7 +173,67 @@ def test_racetrack_cli_refuses_what_an_economy_does_not_admit(capsys):
     assert main([*args, "--model", "cpvl"]) == 2  # μ = 0.4 above each place's labour 1/12
     err = capsys.readouterr().err
     assert "cpvl needs mu < every region's labour share" in err and len(err.splitlines()) == 1
-    assert main([*args, "--model", "fc"]) == 2  # no circular causality: never breaks
-    assert "stays stable down to T = 1" in capsys.readouterr().err
     assert main([*args, "--model", "fe", "--input-share", "0.3"]) == 2
     assert "--input-share: only for --model cpvl or fcvl" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("as_json", [False, True])
+def test_fc_never_breaks_is_a_result_not_an_error(capsys, as_json):
+    """fc has no circular causality: the CLI reports the modes and that there is no critical
+    transport cost (null in JSON), exit 0. Every rate is negative here and just above T = 1."""
+    args = ["racetrack", "--regions", "12", "--transport-cost", "1.9", "--model", "fc"]
+    assert main(args + ["--json"] * as_json) == 0
+    captured = capsys.readouterr()
+    assert captured.err == ""
+    rates = racetrack.growth_rates(12, 1.9, 5.0, 0.4, economy="fc")
+    assert rates.max() < 0 and racetrack.growth_rates(12, 1.001, 5.0, 0.4, economy="fc").max() < 0
+    if as_json:
+        out = json.loads(captured.out)
+        assert set(out) == {
+            "regions",
+            "transport_cost",
+            "growth_rates",
+            "fastest_mode",
+            "critical_transport_cost",
+            "critical_mode",
+        }
+        assert out["critical_transport_cost"] is None and out["critical_mode"] is None
+        assert [out["growth_rates"][str(k)] for k in range(1, 7)] == pytest.approx(list(rates))
+        assert out["fastest_mode"] == int(np.argmax(rates)) + 1
+        return
+    lines = captured.out.splitlines()
+    assert [line.split(":")[0].strip() for line in lines[1:7]] == [
+        f"mode k = {k:>2} ({k} cluster{'s' if k > 1 else ''})" for k in range(1, 7)
+    ]
+    assert f"growth rate {rates[0]:+.5f}" in lines[1]
+    assert lines[7] == (
+        "  no critical transport cost: the even spread never breaks (stable at every T down to 1)"
+    )
+    assert "loses stability" not in captured.out
+
+
+@pytest.mark.parametrize("economy", ["cp", "fe", "ql"])
+def test_no_mode_is_fastest_when_every_rate_is_zero(capsys, economy):
+    """At T = 1 trade is free and location does not matter: every growth rate is 0 (the
+    analytic Jacobians of cp, fe and central differences for ql alike), so no mode leads."""
+    analysis = racetrack.analyse(12, 1.0, 5.0, 0.4, economy=economy)
+    assert max(abs(v) for v in analysis.growth_rates.values()) < 1e-12
+    assert analysis.fastest_mode is None
+    costly = racetrack.analyse(12, 1.05, 5.0, 0.4, economy=economy).growth_rates
+    assert racetrack.analyse(12, 1.05, 5.0, 0.4, economy=economy).fastest_mode == max(
+        costly, key=costly.get
+    )
+    args = ["racetrack", "--regions", "12", "--transport-cost", "1", "--model", economy]
+    assert main(args) == 0
+    out = capsys.readouterr().out
+    assert "fastest" not in out.replace("no mode grows fastest", "")
+    assert "  no mode grows fastest: every growth rate is +0.00000" in out.splitlines()
+
+
+def test_fastest_mode_needs_a_rate_that_stands_out():
+    assert racetrack.fastest_mode(np.array([-1.0, 0.5, 0.2]), 1e-12) == 2
+    assert racetrack.fastest_mode(np.array([-3.0, -1.0]), 1e-12) == 2  # least stable
+    assert racetrack.fastest_mode(np.array([0.3, 0.3, 0.3]), 1e-12) is None
+    assert racetrack.fastest_mode(np.array([1e-9, -1e-9]), 1e-8) is None  # below the noise
+    assert racetrack.fastest_mode(np.array([-0.2]), 1e-12) == 1  # one mode, not zero
+    assert racetrack.fastest_mode(np.array([0.0]), 1e-12) is None

@@ -327,6 +327,10 @@ class Economy(ABC):
     home_market: ClassVar[bool] = False
     """Symmetric regions never break apart: what two regions show is the home-market effect
     of an asymmetric market (``home_market_share``), not a tomahawk."""
+    uses_sigma: ClassVar[bool] = True
+    """σ is a parameter of the economy (False for linear: quadratic utility, no CES)."""
+    default_mu: ClassVar[float] = 0.4
+    """μ of ``negsim tomahawk`` and ``racetrack`` when not given (FKV's tomahawk figure)."""
 
     # --- parameters --------------------------------------------------------------------
     @abstractmethod
@@ -376,6 +380,12 @@ class Economy(ABC):
 
     symbols: ClassVar[dict[str, str]] = {}
     """Short names of ``parameters`` for figure titles (e.g. input_share → α)."""
+
+    def trade_limit(self, mu: float) -> float | None:
+        """The per-unit transport cost τ = T - 1 at and above which two regions stop
+        trading, where costs are per unit shipped (linear's τ_trade); None for iceberg
+        costs, under which regions always trade."""
+        return None
 
     def parameters(self, mu: float) -> dict[str, float]:
         """The economy's own parameters beyond σ, μ and η, by scenario key, as outputs

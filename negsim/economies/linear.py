@@ -246,6 +246,9 @@ class LinearEconomy(Economy):
     title = "Linear (Ottaviano–Tabuchi–Thisse)"
     mobile = MobileFactor(name="skilled workers", label="skilled workers", unit="skilled workers")
     cost_label = "transport cost T = 1 + τ (τ: numeraire per unit shipped)"
+    uses_sigma = False
+    default_mu = 0.1
+    """L = 10, A = 90: the no-black-hole condition τ* < τ_trade needs μ < 0.2448 here."""
 
     def __init__(
         self,
@@ -270,6 +273,10 @@ class LinearEconomy(Economy):
 
     def check_no_black_hole(self, sigma: float, mu: float) -> None:
         check_no_black_hole(self.demand(mu))
+
+    def trade_limit(self, mu: float) -> float:
+        """τ_trade (OTT 2002, ``trade_threshold``) at the scenario's μ."""
+        return trade_threshold(self.demand(mu))
 
     def check_transport_cost(self, T: float, mu: float) -> None:
         """ValueError unless the link cost τ = T - 1 is below τ_trade (OTT's trade
