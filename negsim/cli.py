@@ -538,7 +538,9 @@ def cmd_racetrack(args: argparse.Namespace) -> int:
         f"neighbours ({args.model}, {sigma}μ = {args.mu:g})"
     )
     for k, rate in result.growth_rates.items():
-        mark = "  ← fastest" if k == result.fastest_mode else ""
+        mark = ""
+        if k == result.fastest_mode:  # with every rate negative, the slowest to decay
+            mark = "  ← fastest" if rate > 0 else "  ← least stable (every mode decays)"
         print(
             f"  mode k = {k:>2} ({k} cluster{'s' if k > 1 else ''}): growth rate {rate:+.5f}{mark}"
         )

@@ -206,6 +206,9 @@ def test_fc_never_breaks_is_a_result_not_an_error(capsys, as_json):
         f"mode k = {k:>2} ({k} cluster{'s' if k > 1 else ''})" for k in range(1, 7)
     ]
     assert f"growth rate {rates[0]:+.5f}" in lines[1]
+    top = int(np.argmax(rates)) + 1  # every mode decays: the slowest is not "fastest"
+    assert lines[top].endswith("← least stable (every mode decays)")
+    assert "fastest" not in captured.out
     assert lines[7] == (
         "  no critical transport cost: the even spread never breaks (stable at every T down to 1)"
     )
