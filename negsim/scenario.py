@@ -31,7 +31,7 @@ from negsim import economies
 from negsim.economies.base import LOG10_TRADE_FREENESS_MIN, SIGMA_MAX, check_trade_freeness
 from negsim.economies.fcvl import INPUT_SHARE_MAX
 from negsim.geography import log10_max_cost
-from negsim.validation import error_lines, one_line
+from negsim.validation import did_you_mean, error_lines, listing, one_line
 
 SHARE_SUM_TOLERANCE = 1e-6
 
@@ -657,9 +657,14 @@ class Scenario(_Table):
                         f"{key}: {a!r}–{b!r} must join two different named regions "
                         f"(known: {', '.join(names[:12])}{', …' if n > 12 else ''})"
                     )
-        named = [("frictions.registration", b.region) for b in self.frictions.registration]
+        named = [
+            (f"frictions.registration.{i}.region", b.region)
+            for i, b in enumerate(self.frictions.registration)
+        ]
         for i, policy in enumerate(self.policies):
-            named += [(f"policies.{i}", r) for r in [policy.region, *(policy.regions or [])] if r]
+            named += [(f"policies.{i}.region", policy.region)] if policy.region else []
+            named += [(f"policies.{i}.regions", r) for r in policy.regions or []]
+            self._check_window(i, policy)
             if (
                 policy.kind == "transport_cost"
                 and policy.between is None
@@ -675,7 +680,10 @@ class Scenario(_Table):
                 _check_border(i, policy, geo)
         for key, region in named:
             if region not in names:
-                raise ValueError(f"{key}: unknown region {region!r}")
+                raise ValueError(
+                    f"{key}: unknown region {region!r}{did_you_mean(region, names)} "
+                    f"(known: {listing(names)})"
+                )
         if geo.coordinates is not None:
             _check_coordinates(geo.coordinates, names, geo.kind)
         if geo.kind == "network":
@@ -695,6 +703,21 @@ class Scenario(_Table):
             if values is not None and len(values) != n:
                 raise ValueError(f"{key}: needs one entry per region ({n}), got {len(values)}")
         return self
+
+    def _check_window(self, i: int, policy: Policy) -> None:
+        """A policy starts (and ends) within the run: steps 1..run.steps (``negsim.policies``:
+        step ``start`` is the first it acts at, ``end`` the last of its window)."""
+        steps = self.run.steps
+        if policy.start > steps:
+            raise ValueError(
+                f"policies.{i}.start: step {policy.start} is after the run's last step; "
+                f"must be in 1..{steps} (run.steps = {steps})"
+            )
+        if policy.end is not None and policy.end > steps:
+            raise ValueError(
+                f"policies.{i}.end: step {policy.end} is after the run's last step; "
+                f"must be in {policy.start}..{steps} (start..run.steps)"
+            )
 
     def _check_trade_freeness(self) -> None:
         """Every transport cost keeps trade freeness T_max^(1-σ) a float64 number
@@ -1082,19 +1105,24 @@ def apply_overrides(data: dict[str, Any], overrides: list[str]) -> dict[str, Any
     return data
 
 
-def set_key(data: dict[str, Any], path: list[str], value: Any) -> None:
+def set_key(
+    data: dict[str, Any], path: list[str], value: Any, scenario: str = "the scenario"
+) -> None:
     """Set ``value`` at the dotted ``path`` of a scenario dict, creating tables on the way;
     a number indexes an existing entry of a list of tables (``policies.0.share``).
-    ValueError with a one-line reason where the path cannot be followed."""
+    ValueError with a one-line reason where the path cannot be followed; ``scenario`` names
+    the dict in it ("the base scenario has no [[policies]]")."""
     node: Any = data
     for i, part in enumerate(path):
-        above = ".".join(path[:i]) or "the scenario"
+        above = ".".join(path[:i]) or scenario
         if part.isdigit():
-            entries = node if isinstance(node, list) else []
-            if int(part) >= len(entries):
-                raise ValueError(
-                    f"{above} has no entry {part} (it has {len(entries)}; the first is 0)"
-                )
+            if not isinstance(node, list):
+                raise ValueError(f"{above} is a table, not a list: {part} cannot index it")
+            if not node:
+                raise ValueError(f"{scenario} has no [[{above}]]")
+            if int(part) >= len(node):
+                last = "index 0" if len(node) == 1 else f"indices 0..{len(node) - 1}"
+                raise ValueError(f"{above} has no entry {part} (it has {len(node)}: {last})")
             key: int | str = int(part)
         elif isinstance(node, dict):
             key = part
@@ -1118,12 +1146,28 @@ def load_scenario(
     data = read_toml(path)
     data.setdefault("name", Path(path).stem)
     source = str(path)
+    flags: dict[str, str] = {}  # a key set by a flag other than --set → that flag
     if overrides:
         data = apply_overrides(data, overrides)
-        source += " (with --set)"
+        source += " (with --set)"  # the key is the --set one: "(with --set): run.seed: …"
     if seed is not None:
         data.setdefault("run", {})["seed"] = seed
-    return validate(read_places(data, Path(path).parent, source), source)
+        flags["run.seed"] = f"--seed {seed}"
+    try:
+        return validate(read_places(data, Path(path).parent, source), source)
+    except ScenarioError as exc:
+        raise ScenarioError(_name_flags(str(exc), source, flags)) from None
+
+
+def _name_flags(message: str, source: str, flags: dict[str, str]) -> str:
+    """``message`` (lines ``SOURCE: key: …``) with the source of each line whose key was set
+    by a command-line flag replaced by that flag (``--seed -1: run.seed: …``)."""
+    lines = []
+    for line in message.splitlines():
+        key, sep, rest = line.removeprefix(f"{source}: ").partition(": ")
+        named = line.startswith(f"{source}: ") and sep and key in flags
+        lines.append(f"{flags[key]}: {key}: {rest}" if named else line)
+    return "\n".join(lines)
 
 
 def read_places(data: dict[str, Any], base: Path, source: str) -> dict[str, Any]:
