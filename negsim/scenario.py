@@ -458,13 +458,16 @@ class Policy(_Table):
         Field(description="transport_cost | registration | subsidy | shock | spillover | border")
     )
     name: str | None = Field(None, description="Label in outputs (default: kind@start)")
-    start: int = Field(ge=1, le=10_000_000, description="Step at which it takes effect")
+    start: int = Field(
+        ge=1, le=10_000_000, description="Step at which it takes effect, in 1..run.steps"
+    )
     end: int | None = Field(
         None,
         ge=1,
         le=10_000_000,
-        description="Last step of a window (subsidy, spillover, registration: active until "
-        "then; transport_cost: reached gradually by then); default: from start on",
+        description="Last step of a window, in start..run.steps (subsidy, spillover, "
+        "registration: active until then; transport_cost: reached gradually by then); "
+        "default: from start on",
     )
     value: float | None = Field(
         None, ge=1, description="transport_cost: the new iceberg cost T ≥ 1"
@@ -1146,28 +1149,27 @@ def load_scenario(
     data = read_toml(path)
     data.setdefault("name", Path(path).stem)
     source = str(path)
-    flags: dict[str, str] = {}  # a key set by a flag other than --set → that flag
     if overrides:
         data = apply_overrides(data, overrides)
-        source += " (with --set)"  # the key is the --set one: "(with --set): run.seed: …"
+        source += " (with --set)"  # its lines name the --set key: "(with --set): run.seed: …"
     if seed is not None:
         data.setdefault("run", {})["seed"] = seed
-        flags["run.seed"] = f"--seed {seed}"
     try:
         return validate(read_places(data, Path(path).parent, source), source)
     except ScenarioError as exc:
-        raise ScenarioError(_name_flags(str(exc), source, flags)) from None
+        if seed is None:
+            raise
+        raise ScenarioError(_name_seed_flag(str(exc), source, seed)) from None
 
 
-def _name_flags(message: str, source: str, flags: dict[str, str]) -> str:
-    """``message`` (lines ``SOURCE: key: …``) with the source of each line whose key was set
-    by a command-line flag replaced by that flag (``--seed -1: run.seed: …``)."""
-    lines = []
-    for line in message.splitlines():
-        key, sep, rest = line.removeprefix(f"{source}: ").partition(": ")
-        named = line.startswith(f"{source}: ") and sep and key in flags
-        lines.append(f"{flags[key]}: {key}: {rest}" if named else line)
-    return "\n".join(lines)
+def _name_seed_flag(message: str, source: str, seed: int) -> str:
+    """``message`` (lines ``SOURCE: key: …``) with its ``run.seed`` line naming the flag that
+    gave the seed instead of the file: ``--seed -1: run.seed: …``."""
+    prefix = f"{source}: run.seed: "
+    return "\n".join(
+        f"--seed {seed}: run.seed: {line.removeprefix(prefix)}" if line.startswith(prefix) else line
+        for line in message.splitlines()
+    )
 
 
 def read_places(data: dict[str, Any], base: Path, source: str) -> dict[str, Any]:
