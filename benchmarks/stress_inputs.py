@@ -39,7 +39,8 @@ from mutations import (  # noqa: E402
 
 
 def _cap(doc: dict, steps: int, agents: int) -> dict:
-    """Short runs: run.steps and the agent counts capped where they are whole numbers."""
+    """Short runs: run.steps, the agent counts and the policies' start and end steps capped
+    where they are whole numbers."""
     for table, key, cap in (
         ("run", "steps", steps),
         ("population", "workers", agents),
@@ -48,6 +49,13 @@ def _cap(doc: dict, steps: int, agents: int) -> dict:
         node = doc.get(table)
         if isinstance(node, dict) and type(node.get(key)) is int:
             node[key] = min(node[key], cap)
+    run, policies = doc.get("run"), doc.get("policies")
+    last = run.get("steps") if isinstance(run, dict) else None
+    last = last if type(last) is int and last >= 1 else steps
+    for policy in policies if isinstance(policies, list) else []:
+        for key in ("start", "end"):  # a policy must act within the run (1..run.steps)
+            if isinstance(policy, dict) and type(policy.get(key)) is int:
+                policy[key] = min(policy[key], last)
     return doc
 
 

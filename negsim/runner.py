@@ -125,8 +125,14 @@ def summarise(model: NEGModel) -> dict[str, Any]:
         summary["firm_dynamics"] = firms
     try:
         theory = two_region_theory(scenario)
-    except (EquilibriumError, ValueError, ArithmeticError) as exc:  # never lose the run
+    except (EquilibriumError, ValueError) as exc:  # never lose the run
         theory = {"unavailable": f"{type(exc).__name__}: {exc}"}
+    except ArithmeticError:  # T = φ^(1/(1-σ)) beyond float64 where σ nears 1
+        econ = scenario.economy
+        theory = {
+            "unavailable": f"the break and sustain points overflow at σ = {econ.sigma:g}, "
+            f"μ = {econ.mu:g}: T = φ^(1/(1-σ)) exceeds the largest float64 number"
+        }
     if theory is not None:
         summary["theory"] = theory
     return summary

@@ -31,7 +31,7 @@ from negsim import economies
 from negsim.economies.base import LOG10_TRADE_FREENESS_MIN, SIGMA_MAX, check_trade_freeness
 from negsim.economies.fcvl import INPUT_SHARE_MAX
 from negsim.geography import log10_max_cost
-from negsim.validation import error_lines, one_line
+from negsim.validation import did_you_mean, error_lines, listing, one_line
 
 SHARE_SUM_TOLERANCE = 1e-6
 
@@ -458,13 +458,16 @@ class Policy(_Table):
         Field(description="transport_cost | registration | subsidy | shock | spillover | border")
     )
     name: str | None = Field(None, description="Label in outputs (default: kind@start)")
-    start: int = Field(ge=1, le=10_000_000, description="Step at which it takes effect")
+    start: int = Field(
+        ge=1, le=10_000_000, description="Step at which it takes effect, in 1..run.steps"
+    )
     end: int | None = Field(
         None,
         ge=1,
         le=10_000_000,
-        description="Last step of a window (subsidy, spillover, registration: active until "
-        "then; transport_cost: reached gradually by then); default: from start on",
+        description="Last step of a window, in start..run.steps (subsidy, spillover, "
+        "registration: active until then; transport_cost: reached gradually by then); "
+        "default: from start on",
     )
     value: float | None = Field(
         None, ge=1, description="transport_cost: the new iceberg cost T ≥ 1"
@@ -657,9 +660,14 @@ class Scenario(_Table):
                         f"{key}: {a!r}–{b!r} must join two different named regions "
                         f"(known: {', '.join(names[:12])}{', …' if n > 12 else ''})"
                     )
-        named = [("frictions.registration", b.region) for b in self.frictions.registration]
+        named = [
+            (f"frictions.registration.{i}.region", b.region)
+            for i, b in enumerate(self.frictions.registration)
+        ]
         for i, policy in enumerate(self.policies):
-            named += [(f"policies.{i}", r) for r in [policy.region, *(policy.regions or [])] if r]
+            named += [(f"policies.{i}.region", policy.region)] if policy.region else []
+            named += [(f"policies.{i}.regions", r) for r in policy.regions or []]
+            self._check_window(i, policy)
             if (
                 policy.kind == "transport_cost"
                 and policy.between is None
@@ -675,7 +683,10 @@ class Scenario(_Table):
                 _check_border(i, policy, geo)
         for key, region in named:
             if region not in names:
-                raise ValueError(f"{key}: unknown region {region!r}")
+                raise ValueError(
+                    f"{key}: unknown region {region!r}{did_you_mean(region, names)} "
+                    f"(known: {listing(names)})"
+                )
         if geo.coordinates is not None:
             _check_coordinates(geo.coordinates, names, geo.kind)
         if geo.kind == "network":
@@ -695,6 +706,21 @@ class Scenario(_Table):
             if values is not None and len(values) != n:
                 raise ValueError(f"{key}: needs one entry per region ({n}), got {len(values)}")
         return self
+
+    def _check_window(self, i: int, policy: Policy) -> None:
+        """A policy starts (and ends) within the run: steps 1..run.steps (``negsim.policies``:
+        step ``start`` is the first it acts at, ``end`` the last of its window)."""
+        steps = self.run.steps
+        if policy.start > steps:
+            raise ValueError(
+                f"policies.{i}.start: step {policy.start} is after the run's last step; "
+                f"must be in 1..{steps} (run.steps = {steps})"
+            )
+        if policy.end is not None and policy.end > steps:
+            raise ValueError(
+                f"policies.{i}.end: step {policy.end} is after the run's last step; "
+                f"must be in {policy.start}..{steps} (start..run.steps)"
+            )
 
     def _check_trade_freeness(self) -> None:
         """Every transport cost keeps trade freeness T_max^(1-σ) a float64 number
@@ -1082,19 +1108,24 @@ def apply_overrides(data: dict[str, Any], overrides: list[str]) -> dict[str, Any
     return data
 
 
-def set_key(data: dict[str, Any], path: list[str], value: Any) -> None:
+def set_key(
+    data: dict[str, Any], path: list[str], value: Any, scenario: str = "the scenario"
+) -> None:
     """Set ``value`` at the dotted ``path`` of a scenario dict, creating tables on the way;
     a number indexes an existing entry of a list of tables (``policies.0.share``).
-    ValueError with a one-line reason where the path cannot be followed."""
+    ValueError with a one-line reason where the path cannot be followed; ``scenario`` names
+    the dict in it ("the base scenario has no [[policies]]")."""
     node: Any = data
     for i, part in enumerate(path):
-        above = ".".join(path[:i]) or "the scenario"
+        above = ".".join(path[:i]) or scenario
         if part.isdigit():
-            entries = node if isinstance(node, list) else []
-            if int(part) >= len(entries):
-                raise ValueError(
-                    f"{above} has no entry {part} (it has {len(entries)}; the first is 0)"
-                )
+            if not isinstance(node, list):
+                raise ValueError(f"{above} is a table, not a list: {part} cannot index it")
+            if not node:
+                raise ValueError(f"{scenario} has no [[{above}]]")
+            if int(part) >= len(node):
+                last = "index 0" if len(node) == 1 else f"indices 0..{len(node) - 1}"
+                raise ValueError(f"{above} has no entry {part} (it has {len(node)}: {last})")
             key: int | str = int(part)
         elif isinstance(node, dict):
             key = part
@@ -1120,10 +1151,25 @@ def load_scenario(
     source = str(path)
     if overrides:
         data = apply_overrides(data, overrides)
-        source += " (with --set)"
+        source += " (with --set)"  # its lines name the --set key: "(with --set): run.seed: …"
     if seed is not None:
         data.setdefault("run", {})["seed"] = seed
-    return validate(read_places(data, Path(path).parent, source), source)
+    try:
+        return validate(read_places(data, Path(path).parent, source), source)
+    except ScenarioError as exc:
+        if seed is None:
+            raise
+        raise ScenarioError(_name_seed_flag(str(exc), source, seed)) from None
+
+
+def _name_seed_flag(message: str, source: str, seed: int) -> str:
+    """``message`` (lines ``SOURCE: key: …``) with its ``run.seed`` line naming the flag that
+    gave the seed instead of the file: ``--seed -1: run.seed: …``."""
+    prefix = f"{source}: run.seed: "
+    return "\n".join(
+        f"--seed {seed}: run.seed: {line.removeprefix(prefix)}" if line.startswith(prefix) else line
+        for line in message.splitlines()
+    )
 
 
 def read_places(data: dict[str, Any], base: Path, source: str) -> dict[str, Any]:

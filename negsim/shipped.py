@@ -58,9 +58,11 @@ def path(kind: Kind, name: str) -> Path:
             raise ScenarioError(
                 f"{name}: a shipped {SINGULAR[other]}, not a {SINGULAR[kind]} ({command} {name})"
             )
+        from negsim.validation import did_you_mean
+
         raise ScenarioError(
-            f"{name}: no such file and no shipped {SINGULAR[kind]} of that name "
-            f"(shipped: {', '.join(names(kind))})"
+            f"{name}: no such file and no shipped {SINGULAR[kind]} of that name"
+            f"{did_you_mean(name, names(kind))} (shipped: {', '.join(names(kind))})"
         )
     return folder(kind) / f"{name}.toml"
 
@@ -71,10 +73,11 @@ def is_bare_name(argument: str | Path) -> bool:
     return bool(text) and Path(text).name == text and not text.endswith(".toml")
 
 
-def resolve(argument: str | Path, kind: Kind) -> Path:
-    """The file a command-line argument means: the path itself when it exists or looks like
-    a path (its loader then reports a missing file), else the shipped file of that name."""
-    name, candidate = str(argument), Path(argument)
+def resolve(argument: str | Path, kind: Kind, base: Path = Path()) -> Path:
+    """The file a command-line argument (or a sweep's ``scenario``, relative to ``base``,
+    the sweep's folder) means: the path itself when it exists or looks like a path (its
+    loader then reports a missing file), else the shipped file of that name."""
+    name, candidate = str(argument), base / argument
     if candidate.exists() or not is_bare_name(name):
         return candidate
     local = candidate.with_name(f"{name}.toml")

@@ -38,6 +38,17 @@ def error_lines(exc: ValidationError, source: str, root: type[BaseModel]) -> lis
     return lines
 
 
+def did_you_mean(word: str, allowed: list[str]) -> str:
+    """``"; did you mean 'X'?"`` for the allowed word closest to ``word`` ("" if none is)."""
+    close = difflib.get_close_matches(word, allowed, n=1, cutoff=0.6)
+    return f"; did you mean {close[0]!r}?" if close else ""
+
+
+def listing(names: list[str], first: int = 12) -> str:
+    """``names`` comma-separated, the first ``first`` of them and "…" if there are more."""
+    return ", ".join(names[:first]) + (", …" if len(names) > first else "")
+
+
 def model_in(annotation: Any) -> type[BaseModel] | None:
     """The table (pydantic model) an annotation holds: ``Firms``, ``list[Policy]``, ``X | None``."""
     for candidate in (annotation, *typing.get_args(annotation)):
@@ -60,9 +71,7 @@ def _describe(err: Any, root: type[BaseModel]) -> tuple[str, str]:
         msg = "unknown key"
         table = _table_at(root, loc[:-1])
         allowed = list(table.model_fields) if table is not None else []
-        close = difflib.get_close_matches(str(loc[-1]) if loc else "", allowed, n=1, cutoff=0.6)
-        if close:
-            msg += f"; did you mean {close[0]!r}?"
+        msg += did_you_mean(str(loc[-1]) if loc else "", allowed)
         if allowed:
             msg += f" (allowed: {', '.join(allowed)})"
     elif kind != "value_error" and "input" in err and not isinstance(err["input"], dict):

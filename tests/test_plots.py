@@ -428,7 +428,10 @@ def test_grid_and_line_maps_place_regions_on_their_lattice(kind, extra, position
 
 
 def test_network_map_place_labels_do_not_overlap():
-    scenario = negsim.load_scenario(SCENARIOS / "qinba_mountains.toml", ["run.steps=5"])
+    scenario = negsim.load_scenario(
+        SCENARIOS / "qinba_mountains.toml",
+        ["run.steps=5", "policies=[]"],  # they start later
+    )
     fig = plot_regions(negsim.run(scenario))
     ax = fig.axes[0]
     fig.canvas.draw()

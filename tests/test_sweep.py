@@ -569,7 +569,7 @@ BAD = [
     ),
     (
         "[sweep]\nscenario = '{base}'\n[parameters]\n'policies.0.share' = [0.1, 0.2]\n",
-        ["parameters.policies.0.share", "policies has no entry 0", "it has 0"],
+        ["parameters.policies.0.share", "the base scenario has no [[policies]]"],
     ),
     (
         "[sweep]\nscenario = '{base}'\n[parameters]\n'policies.share' = [0.1, 0.2]\n",

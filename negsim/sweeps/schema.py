@@ -31,7 +31,9 @@ class SweepTable(_Strict):
     name: str | None = Field(None, description="Sweep name (default: the file name)")
     description: str = Field("", description="What the sweep shows")
     scenario: str | None = Field(
-        None, description="Base scenario file, relative to the sweep file (or give [base])"
+        None,
+        description="Base scenario file, relative to the sweep file, or a shipped "
+        "scenario's name (or give [base])",
     )
     design: Literal["grid", "lhs", "sobol", "continuation"] = Field(
         "grid", description="grid | lhs | sobol | continuation"

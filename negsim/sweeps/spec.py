@@ -54,6 +54,7 @@ from typing import Any
 import tomli_w
 from pydantic import ValidationError
 
+from negsim import shipped
 from negsim.resources import check_plan, estimate_run
 from negsim.scenario import Scenario, ScenarioError, read_places, read_toml, set_key, validate
 from negsim.sweeps.designs import RunSpec, build_runs, check_design, count_points, design_points
@@ -268,8 +269,8 @@ def _base_scenario(spec: SweepFile, source: str, base_dir: Path) -> dict[str, An
         data, where = copy.deepcopy(spec.base), f"{source}: [base]"
         places_dir = base_dir
     else:
-        scenario_path = base_dir / table.scenario
         try:
+            scenario_path = shipped.resolve(table.scenario, "scenarios", base_dir)
             data = read_toml(scenario_path)
         except ScenarioError as exc:
             raise SweepError(f"{source}: sweep.scenario: {exc}") from None
@@ -328,7 +329,7 @@ def _weight(scenario: Scenario) -> tuple[float, float]:
 
 
 def _set_dotted(data: dict[str, Any], key: str, value: Any) -> None:
-    set_key(data, key.split("."), value)
+    set_key(data, key.split("."), value, scenario="the base scenario")
 
 
 def loads_resolved(text: str) -> dict[str, Any]:
