@@ -727,6 +727,12 @@ class Scenario(_Table):
                 check_trade_freeness(sigma, log_cost)
             except ValueError as exc:
                 raise ValueError(f"{key}: {exc}") from None
+        # overrides only re-close the matrix under chaining: no entry exceeds the largest cost
+        economy = economies.get(self.economy.model)
+        try:
+            economy.check_price_range(sigma, self.economy.mu, max(c for _, c in costs))
+        except ValueError as exc:
+            raise ValueError(f"economy.sigma: {exc}") from None
 
     @property
     def region_names(self) -> list[str]:
