@@ -79,7 +79,9 @@ class Economy(_Table):
         gt=1,
         le=SIGMA_MAX,
         description=f"Elasticity of substitution between varieties σ in (1, {SIGMA_MAX:g}] "
-        "(above it float64 cannot resolve the thresholds σ decides)",
+        "(above it float64 cannot resolve the thresholds σ decides); ql also needs "
+        "σ ≥ 1 + log10(1/μ)/(308 - log10 T_max), T_max the largest transport cost, or its "
+        "price index passes 1e308",
     )
     mu: float = Field(gt=0, lt=1, description="Expenditure share of manufactures μ in (0, 1)")
     transport_cost: float | None = Field(
