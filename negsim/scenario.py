@@ -700,7 +700,8 @@ class Scenario(_Table):
 
     def _check_trade_freeness(self) -> None:
         """Every transport cost keeps trade freeness T_max^(1-σ) a float64 number
-        (``economies.base.check_trade_freeness``)."""
+        (``economies.base.check_trade_freeness``), and the largest keeps the economy's price
+        indices one (``Economy.check_price_range``, keyed ``economy.sigma``)."""
         geo, names, sigma = self.geography, self.region_names, self.economy.sigma
         base_key = {"matrix": "geography.matrix", "network": "geography.cost_per_distance"}
         costs = [

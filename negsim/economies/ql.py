@@ -17,6 +17,8 @@ L = 1 - μ (shares a_r), so the one ratio Pflüger's results depend on is ℓ = 
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
 from negsim.economies.base import (
@@ -43,12 +45,13 @@ def sigma_min(mu: float, log10_max_cost: float) -> float:
     10^``LOG10_PRICE_INDEX_MAX`` whatever the shares, T_max = 10^``log10_max_cost`` the largest
     transport cost between two places; inf where no σ does.
 
+    Pflüger's (2004) price index in FKV's normalisation (skilled mass μ, one firm each):
     Δ_s = μ Σ_k λ_k T_ks^(1-σ) (``short_run_equilibrium``) with Σ λ = 1 is at least
     μ T_max^(1-σ), reached when every firm sits at distance T_max from s, so
     log10 G_s ≤ log10(1/μ)/(σ-1) + log10 T_max, and that is at most the limit exactly when
     σ - 1 ≥ log10(1/μ) / (LOG10_PRICE_INDEX_MAX - log10 T_max). Because the skilled mass is μ
     (FKV's normalisation) and no black hole needs μ < (σ-1)/(2σ-1), G ≥ μ^(-1/(σ-1)) grows
-    like (σ-1)^(-1/(σ-1)) as σ → 1: at μ = 0.0009 the bound is σ ≥ 1.00988.
+    like (σ-1)^(-1/(σ-1)) as σ → 1: at μ = 0.0009 and T_max = 1 the bound is σ ≥ 1.009889.
     """
     headroom = LOG10_PRICE_INDEX_MAX - log10_max_cost
     if not headroom > 0:
@@ -61,11 +64,12 @@ def check_price_range(sigma: float, mu: float, log10_max_cost: float) -> None:
     overflow float64 (the ``price_index`` column of timeseries.csv must stay a number)."""
     low = sigma_min(mu, log10_max_cost)
     if not sigma >= low:
+        shown = math.ceil(low * 1e6) / 1e6  # rounded up: the σ shown passes
         t_max = (
             f"{10.0**log10_max_cost:.4g}" if log10_max_cost < 300 else f"10^{log10_max_cost:.4g}"
         )
         raise ValueError(
-            f"ql needs sigma >= {low:.6g} at mu = {mu:g} and largest transport cost "
+            f"ql needs sigma >= {shown:.6f} at mu = {mu:g} and largest transport cost "
             f"T_max = {t_max} (got sigma = {sigma:g}): below it the price "
             f"index G = (mu T_max^(1-sigma))^(1/(1-sigma)) of a place far from every firm "
             f"exceeds 1e{LOG10_PRICE_INDEX_MAX:g}; raise sigma or mu, or lower the transport costs"
