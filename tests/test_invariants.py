@@ -213,7 +213,7 @@ OUTCOMES: defaultdict[str, Counter] = defaultdict(Counter)
 MIN_EXAMPLES = 10
 """Scenarios each economy must run to the end. Hypothesis's sample is not fixed by
 ``derandomize`` alone: it draws constants from the source of the modules loaded, so it moves
-with the code and with the tests run beside this one (measured under four import sets:
+with the code and with the tests run beside this one (measured under five import sets:
 18 to 94 complete runs per economy)."""
 
 UNSOLVED = {"cp": 0.6, "cpvl": 0.6}
