@@ -79,7 +79,9 @@ class Economy(_Table):
         gt=1,
         le=SIGMA_MAX,
         description=f"Elasticity of substitution between varieties σ in (1, {SIGMA_MAX:g}] "
-        "(above it float64 cannot resolve the thresholds σ decides)",
+        "(above it float64 cannot resolve the thresholds σ decides); ql also needs "
+        "σ ≥ 1 + log10(1/μ)/(308 - log10 T_max), T_max the largest transport cost, or its "
+        "price index passes 1e308",
     )
     mu: float = Field(gt=0, lt=1, description="Expenditure share of manufactures μ in (0, 1)")
     transport_cost: float | None = Field(
@@ -724,7 +726,8 @@ class Scenario(_Table):
 
     def _check_trade_freeness(self) -> None:
         """Every transport cost keeps trade freeness T_max^(1-σ) a float64 number
-        (``economies.base.check_trade_freeness``)."""
+        (``economies.base.check_trade_freeness``), and the largest keeps the economy's price
+        indices one (``Economy.check_price_range``, keyed ``economy.sigma``)."""
         geo, names, sigma = self.geography, self.region_names, self.economy.sigma
         base_key = {"matrix": "geography.matrix", "network": "geography.cost_per_distance"}
         costs = [
@@ -753,6 +756,12 @@ class Scenario(_Table):
                 check_trade_freeness(sigma, log_cost)
             except ValueError as exc:
                 raise ValueError(f"{key}: {exc}") from None
+        # overrides only re-close the matrix under chaining: no entry exceeds the largest cost
+        economy = economies.get(self.economy.model)
+        try:
+            economy.check_price_range(sigma, self.economy.mu, max(c for _, c in costs))
+        except ValueError as exc:
+            raise ValueError(f"economy.sigma: {exc}") from None
 
     @property
     def region_names(self) -> list[str]:

@@ -14,13 +14,16 @@ heterogeneous firms and policies. After every step:
   from the recorded wages alone) and, in cp, the wage equation recomputed from the
   transport costs (FKV 1999, eqs. 5.1–5.4) hold to the solver's tolerance.
 
-A scenario whose numbers the solver cannot honour must fail with negsim's own
-``EquilibriumError`` in one line — never NaN, a numpy warning or another exception.
+A validated scenario must run to the end: an ``EquilibriumError`` fails the property, except
+in the economies listed in ``UNSOLVED`` (whose solvers still fail on some validated corners),
+where it must be one line and most drawn scenarios must still run. Never NaN, a numpy
+warning or another exception; and every economy must run ``MIN_EXAMPLES`` scenarios.
 """
 
 from __future__ import annotations
 
 import json
+from collections import Counter, defaultdict
 
 import numpy as np
 import pytest
@@ -28,11 +31,16 @@ from hypothesis import HealthCheck, given, reject, settings
 from hypothesis import strategies as st
 
 from negsim import economies
+from negsim.economies import ql
 from negsim.economies.base import EquilibriumError
 from negsim.economies.fcvl import INPUT_SHARE_MAX
 from negsim.model import NEGModel
 from negsim.runner import summarise
 from negsim.scenario import ScenarioError, validate
+
+QL_SIGMA_FLOOR = 1.0075
+"""ql's σ_min(μ) at T_max = 1 meets its no-black-hole bound μ < (σ-1)/(2σ-1) at σ = 1.00701:
+below it no μ is admissible (``ql.sigma_min``)."""
 
 KINDS = ("two_region", "racetrack", "line", "grid", "network", "matrix")
 WITH_T = ("two_region", "racetrack", "line", "grid")
@@ -177,8 +185,10 @@ def check_step(model: NEGModel, firms_before: int) -> int:
     return firms_now
 
 
-def run_checked(scenario, steps: int | None = None) -> None:
-    """Build and step the model, checking every step; EquilibriumError must be one line."""
+def run_checked(scenario, steps: int | None = None, may_fail: bool = False) -> bool:
+    """Build and step the model, checking every step; True once it ran to the end. A
+    validated scenario must run: an EquilibriumError fails unless ``may_fail``, and is one
+    line even then (False)."""
     try:
         model = NEGModel(scenario)
         firms = int(model.firm_counts.sum())
@@ -189,9 +199,30 @@ def run_checked(scenario, steps: int | None = None) -> None:
         summary = summarise(model)
     except EquilibriumError as exc:
         assert "\n" not in str(exc) and str(exc)
-        return
+        if not may_fail:
+            raise
+        return False
     json.dumps(summary, allow_nan=False)  # summary.json stays valid JSON
     assert len(model.workers) == scenario.population.workers
+    return True
+
+
+OUTCOMES: defaultdict[str, Counter] = defaultdict(Counter)
+"""Per economy, how many drawn scenarios ran to the end (True) or raised (False)."""
+
+MIN_EXAMPLES = 10
+"""Scenarios each economy must run to the end. Hypothesis's sample is not fixed by
+``derandomize`` alone: it draws constants from the source of the modules loaded, so it moves
+with the code and with the tests run beside this one (measured under five import sets:
+18 to 94 complete runs per economy)."""
+
+UNSOLVED = {"cp": 0.6, "cpvl": 0.6}
+"""Economies whose solvers still fail on some validated scenarios, with the share of drawn
+scenarios that must run (measured: cp 71 % to 91 %, cpvl 87 % to 100 %). cp: Newton's line
+search stalls at σ = 120 with a housing share of 0.43, at σ = 10 with μ = 0.9 on a grid, at
+T ~ 1e26; own-speed firms can all exit. cpvl: Newton stalls or does not converge near
+σ = 1.1 with trade freeness ~1e-15 and at α = 0.98, σ = 90. Every other economy must run
+every drawn scenario (ql since validation asks σ ≥ ``ql.sigma_min``)."""
 
 
 # --- random valid scenarios ------------------------------------------------------------------
@@ -223,10 +254,10 @@ def scenarios(draw):
     economy = economies.get(model)
     sigma = draw(
         st.one_of(
-            st.floats(1.001, 1.1),
+            st.floats(QL_SIGMA_FLOOR if model == "ql" else 1.001, 1.1),
             st.floats(1.1, 10.0),
             st.floats(10.0, 200.0),
-            st.sampled_from([1.0001, 1_000.0]),
+            st.sampled_from([1_000.0] if model == "ql" else [1.0001, 1_000.0]),
         )
     )
     limit = {
@@ -239,6 +270,13 @@ def scenarios(draw):
     if model == "fcvl" and not own_alpha:  # the input share is μ
         limit = INPUT_SHARE_MAX
     mu = limit * _fraction(draw)
+    # costs up to trade freeness T_max^(1-σ) = 1e-200, the lowest validation admits (#16)
+    budget = min(300.0, 200.0 / (sigma - 1.0))  # log10 of T_max
+    if model == "ql":  # σ ≥ ql.sigma_min(μ, T_max): μ ≥ 10^(-308(σ-1)) at T_max = 1, and the
+        # largest cost leaves log10(1/μ)/(σ-1) + log10 T_max ≤ 308 (the price index)
+        lowest = 10.0 ** (-ql.LOG10_PRICE_INDEX_MAX * (sigma - 1.0))
+        mu = lowest + (limit - lowest) * _fraction(draw)
+        budget = min(budget, ql.LOG10_PRICE_INDEX_MAX - np.log10(1.0 / mu) / (sigma - 1.0))
     econ = {"model": model, "sigma": sigma, "mu": mu}
     if model == "cpvl":  # below the black hole α < (σ-1)/σ
         econ["input_share"] = (sigma - 1.0) / sigma * _fraction(draw, 1e-4, 0.999)
@@ -258,8 +296,6 @@ def scenarios(draw):
     else:
         n = draw(st.integers(2, 40 if kind in ("racetrack", "line") else 8))
     names = [f"P{i}" for i in range(n)]
-    # costs up to trade freeness T_max^(1-σ) = 1e-200, the lowest validation admits (#16)
-    budget = min(300.0, 200.0 / (sigma - 1.0))  # log10 of T_max
     at = st.sampled_from([0.0, 0.001, 0.5, 0.999])  # where in [1, T_max], log scale
     if kind in WITH_T:
         steps = {"two_region": 1, "racetrack": n // 2, "line": n - 1}.get(kind)
@@ -296,7 +332,10 @@ def scenarios(draw):
         i, j = draw(st.integers(0, n - 1)), draw(st.integers(0, n - 1))
         if i != j:
             geography["link_overrides"] = [
-                {"between": [names[i], names[j]], "transport_cost": draw(st.floats(1.0, 1e6))}
+                {
+                    "between": [names[i], names[j]],
+                    "transport_cost": draw(st.floats(1.0, 10.0 ** min(6.0, budget))),
+                }
             ]
     regions: dict = {"names": names}
     if draw(st.booleans()):
@@ -397,8 +436,22 @@ def scenarios(draw):
     ],
 )
 @given(scenarios())
-def test_every_step_keeps_the_invariants(scenario):
-    run_checked(scenario)
+def _every_step_keeps_the_invariants(scenario):
+    model = scenario.economy.model
+    ran = run_checked(scenario, may_fail=model in UNSOLVED)
+    OUTCOMES[model][ran] += 1
+
+
+def test_every_step_keeps_the_invariants():
+    """The property over every economy, then proof that it was exercised: each economy ran
+    enough scenarios to the end, and (where failures are tolerated, ``UNSOLVED``) most of
+    those it drew."""
+    OUTCOMES.clear()
+    _every_step_keeps_the_invariants()
+    for model in economies.NAMES:
+        ran, failed = OUTCOMES[model][True], OUTCOMES[model][False]
+        assert ran >= MIN_EXAMPLES, (model, ran, failed)
+        assert ran >= UNSOLVED.get(model, 1.0) * (ran + failed), (model, ran, failed)
 
 
 def _large(model: str, kind: str, n: int, T: float, steps: int):

@@ -200,3 +200,55 @@ def test_interior_branch_rises_from_one_half_to_one_over_the_whole_interval(sigm
     inner = slice(1, -1)
     gaps = ql.utility_gaps(lam[inner], phi[inner], sigma, mu)
     assert np.max(np.abs(gaps)) < 1e-12
+
+
+@pytest.mark.parametrize("mu,T", [(0.0009, 1.01), (0.0009, 2.0), (0.004, 1.3), (1e-30, 1.0)])
+def test_sigma_min_is_where_the_far_price_index_reaches_its_limit(mu, T):
+    """At σ_min the price index of a place whose firms are all at distance T (the solver's,
+    all skilled in the other region) is 10^308 and finite, the even spread's lower still;
+    where G passes float64's 1.8e308 the solver refuses in one line, naming σ, not T."""
+    low = ql.sigma_min(mu, np.log10(T))
+    assert ql.check_no_black_hole(low, mu) is None  # a validated (σ, μ)
+    eq = ql.short_run_equilibrium(np.array([1.0, 0.0]), EVEN, two_region(T), low, mu)
+    assert np.isfinite(eq.price_index).all()
+    assert np.log10(eq.price_index[1]) == pytest.approx(ql.LOG10_PRICE_INDEX_MAX, abs=1e-9)
+    assert np.all(eq.price_index <= eq.price_index[1])
+    even = ql.short_run_equilibrium(EVEN, EVEN, two_region(T), low, mu)
+    assert np.all(even.price_index <= eq.price_index[1] * (1 + 1e-12))
+    below = 1.0 + np.log10(1.0 / mu) / (308.3 - np.log10(T))  # G = 10^308.3 > float64's max
+    with pytest.raises(ql.EquilibriumError, match="too close to 1") as err:
+        economies.get("ql").equilibrium(np.array([1.0, 0.0]), EVEN, two_region(T), below, mu)
+    assert "\n" not in str(err.value)
+
+
+@pytest.mark.parametrize("sigma", [1.001, 1.005, 1.009])
+def test_sigma_too_close_to_one_for_mu_is_refused_at_validation(sigma, tmp_path, capsys):
+    """The reviewer's case: μ = 0.0009 passes the no-black-hole test for σ > 1.0009, but the
+    price index overflows for σ < 1.00989 at T = 1.01; validation says so, not the run."""
+    keys = ["economy.model=ql", f"economy.sigma={sigma}", "economy.mu=0.0009"]
+    keys.append("economy.transport_cost=1.01")
+    with pytest.raises(ScenarioError, match=r"economy\.sigma: ql needs sigma >= 1\.0098") as err:
+        load_scenario(TWO, keys)
+    assert "\n" not in str(err.value)
+    args = ["run", str(TWO), "--out", str(tmp_path / "out"), "--quiet"]
+    assert main([*args, *(x for k in keys for x in ("--set", k))]) == 2
+    assert "economy.sigma" in capsys.readouterr().err
+
+
+def test_sigma_just_above_its_minimum_runs():
+    import tomllib
+
+    from negsim.model import NEGModel
+    from negsim.scenario import validate
+
+    mu, T = 0.0009, 1.01
+    sigma = ql.sigma_min(mu, np.log10(1.5)) * (1 + 1e-9)  # the scenario's costs: 1.5, then T
+    data = tomllib.loads(TWO.read_text())
+    data["economy"].update(model="ql", sigma=sigma, mu=mu, transport_cost=1.5)
+    data["run"]["steps"] = 3
+    data["policies"] = [{"kind": "transport_cost", "start": 2, "value": T}]
+    model = NEGModel(validate(data, "<test>"))
+    for _ in range(3):
+        model.step()
+    assert np.isfinite(model.equilibrium.price_index).all()
+    assert np.log10(model.equilibrium.price_index).max() > 307

@@ -355,6 +355,11 @@ class Economy(ABC):
         """Raise ValueError for a link cost T the economy does not admit (any T ≥ 1 here)."""
         return None
 
+    def check_price_range(self, sigma: float, mu: float, log10_max_cost: float) -> None:
+        """Raise ValueError where some place's price index could leave float64 at (σ, μ) with
+        the largest transport cost T_max = 10^``log10_max_cost`` (nothing to check here)."""
+        return None
+
     def check_inputs(self, firms: np.ndarray | None, housing_share: float) -> None:
         """Raise EquilibriumError where a closed-form economy is given what it does not model
         (firm masses other than free entry's, a housing share)."""

@@ -17,6 +17,8 @@ L = 1 - μ (shares a_r), so the one ratio Pflüger's results depend on is ℓ = 
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
 from negsim.economies.base import (
@@ -32,6 +34,46 @@ from negsim.economies.base import (
     brentq,
     out_of_range,
 )
+
+LOG10_PRICE_INDEX_MAX = 308.0
+"""Largest price index G a ql run may reach, as log10 (float64 ends at 1.8e308; the rest is
+headroom for the rounding of Δ, ~1e-13 relative, raised to the power 1/(1-σ))."""
+
+
+def sigma_min(mu: float, log10_max_cost: float) -> float:
+    """Smallest σ at which every place's price index G_s = Δ_s^(1/(1-σ)) stays below
+    10^``LOG10_PRICE_INDEX_MAX`` whatever the shares, T_max = 10^``log10_max_cost`` the largest
+    transport cost between two places; inf where no σ does.
+
+    Pflüger's (2004) price index in FKV's normalisation (skilled mass μ, one firm each):
+    Δ_s = μ Σ_k λ_k T_ks^(1-σ) (``short_run_equilibrium``) with Σ λ = 1 is at least
+    μ T_max^(1-σ), reached when every firm sits at distance T_max from s, so
+    log10 G_s ≤ log10(1/μ)/(σ-1) + log10 T_max, and that is at most the limit exactly when
+    σ - 1 ≥ log10(1/μ) / (LOG10_PRICE_INDEX_MAX - log10 T_max). Because the skilled mass is μ
+    (FKV's normalisation) and no black hole needs μ < (σ-1)/(2σ-1), G ≥ μ^(-1/(σ-1)) grows
+    like (σ-1)^(-1/(σ-1)) as σ → 1: at μ = 0.0009 and T_max = 1 the bound is σ ≥ 1.009889.
+    """
+    headroom = LOG10_PRICE_INDEX_MAX - log10_max_cost
+    if not headroom > 0:
+        return float("inf")
+    return 1.0 + np.log10(1.0 / mu) / headroom
+
+
+def check_price_range(sigma: float, mu: float, log10_max_cost: float) -> None:
+    """ValueError unless σ ≥ ``sigma_min``(μ, T_max): below it a place's price index can
+    overflow float64 (the ``price_index`` column of timeseries.csv must stay a number)."""
+    low = sigma_min(mu, log10_max_cost)
+    if not sigma >= low:
+        shown = math.ceil(low * 1e6) / 1e6  # rounded up: the σ shown passes
+        t_max = (
+            f"{10.0**log10_max_cost:.4g}" if log10_max_cost < 300 else f"10^{log10_max_cost:.4g}"
+        )
+        raise ValueError(
+            f"ql needs sigma >= {shown:.6f} at mu = {mu:g} and largest transport cost "
+            f"T_max = {t_max} (got sigma = {sigma:g}): below it the price "
+            f"index G = (mu T_max^(1-sigma))^(1/(1-sigma)) of a place far from every firm "
+            f"exceeds 1e{LOG10_PRICE_INDEX_MAX:g}; raise sigma or mu, or lower the transport costs"
+        )
 
 
 def skill_ratio(mu: float) -> float:
@@ -80,7 +122,8 @@ def short_run_equilibrium(
     skilled compare V: ``payoff`` is exp(V_r - max_s V_s), so that the ln payoff the agents
     compare is the utility gap itself and never under- or overflows where it matters.
     ``real_wage`` reports w_r G_r^(-μ) for reference; ``price_level`` is G_r^μ.
-    Raises EquilibriumError where a region reaches no firm, never returns NaN.
+    Raises EquilibriumError where a region reaches no firm or where G overflows (σ too close
+    to 1 for μ: ``sigma_min``, which validation enforces), never returns NaN or inf.
     """
     lam, a, phi = as_inputs(shares, immobile, T, sigma, "QL")
     firms = mu * lam
@@ -92,6 +135,14 @@ def short_run_equilibrium(
     reward = phi @ (spending / delta) / sigma
     utility = reward + mu / (sigma - 1.0) * np.log(delta) + mu * np.log(mu) - mu
     price_index = delta ** (1.0 / (1.0 - sigma))
+    if not np.all(np.isfinite(price_index)):
+        log10_g = float(np.log10(delta.min())) / (1.0 - sigma)
+        needs = sigma_min(mu, float(np.log10(phi.min())) / (1.0 - sigma))
+        raise EquilibriumError(
+            f"QL price index G = Δ^(1/(1-σ)) = 10^{log10_g:.4g} leaves the floating-point "
+            f"range at σ = {sigma:g}, μ = {mu:g}: σ is too close to 1 for μ (needs σ ≥ "
+            f"{needs:.6g}); raise σ or μ"
+        )
     income = mu * lam * reward + (1.0 - mu) * a
     residual = float(abs(np.sum(firms * reward) - np.sum(spending) / sigma))
     return Equilibrium(
@@ -244,6 +295,9 @@ class QuasiLinear(ClosedFormEconomy):
 
     def check_no_black_hole(self, sigma: float, mu: float) -> None:
         check_no_black_hole(sigma, mu)
+
+    def check_price_range(self, sigma: float, mu: float, log10_max_cost: float) -> None:
+        check_price_range(sigma, mu, log10_max_cost)
 
     def thresholds(self, sigma, mu, housing_share=0.0):
         """Pflüger (2004): one break point (closed form) and one sustain point, T_S < T_B."""
