@@ -527,14 +527,13 @@ def cmd_racetrack(args: argparse.Namespace) -> int:
         return 0
     limit = economy.trade_limit(args.mu)
 
-    def cost(T: float, digits: int) -> str:
-        per_unit = f" (τ = {T - 1:.{digits}f})" if limit is not None else ""
-        return f"T = {T:.{digits}f}{per_unit}"
+    def cost(T: float, spec: str) -> str:
+        per_unit = f" (τ = {T - 1:{spec}})" if limit is not None else ""
+        return f"T = {T:{spec}}{per_unit}"
 
     sigma = f"σ = {args.sigma:g}, " if economy.uses_sigma else ""
     print(
-        f"Racetrack of {args.regions} places, T = {args.transport_cost:g}"
-        f"{f' (τ = {args.transport_cost - 1:g})' if limit is not None else ''} between "
+        f"Racetrack of {args.regions} places, {cost(args.transport_cost, 'g')} between "
         f"neighbours ({args.model}, {sigma}μ = {args.mu:g})"
     )
     for k, rate in result.growth_rates.items():
@@ -554,7 +553,7 @@ def cmd_racetrack(args: argparse.Namespace) -> int:
         )
     else:
         print(
-            f"  the even spread loses stability below {cost(result.critical_transport_cost, 6)}"
+            f"  the even spread loses stability below {cost(result.critical_transport_cost, '.6f')}"
             f", through mode k = {result.critical_mode}"
         )
     if limit is not None:

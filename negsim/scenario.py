@@ -660,7 +660,7 @@ class Scenario(_Table):
                 if unknown or a == b:
                     raise ValueError(
                         f"{key}: {a!r}–{b!r} must join two different named regions "
-                        f"(known: {', '.join(names[:12])}{', …' if n > 12 else ''})"
+                        f"(known: {listing(names)})"
                     )
         named = [
             (f"frictions.registration.{i}.region", b.region)
@@ -905,7 +905,7 @@ def _check_places(geo: Geography, names: list[str]) -> None:
         raise ValueError(
             "regions.names: with places the regions are the table's places, in its order; "
             "leave regions.names out (or list exactly: "
-            f"{', '.join(table_names[:12])}{', …' if len(table_names) > 12 else ''})"
+            f"{listing(table_names)})"
         )
     if geo.cost_per_distance is None:
         raise ValueError(
@@ -928,14 +928,12 @@ def _check_coordinates(coordinates: dict[str, Coordinates], names: list[str], ki
     unknown = [name for name in coordinates if name not in names]
     if unknown:
         raise ValueError(
-            f"geography.coordinates: unknown region {unknown[0]!r} "
-            f"(known: {', '.join(names[:12])}{', …' if len(names) > 12 else ''})"
+            f"geography.coordinates: unknown region {unknown[0]!r} (known: {listing(names)})"
         )
     missing = [name for name in names if name not in coordinates]
     if missing:
         raise ValueError(
-            f"geography.coordinates: needs lat and lon of every region; missing: "
-            f"{', '.join(missing[:12])}{', …' if len(missing) > 12 else ''}"
+            f"geography.coordinates: needs lat and lon of every region; missing: {listing(missing)}"
         )
 
 
@@ -952,7 +950,7 @@ def _check_border(i: int, policy: Policy, geo: Geography) -> None:
     if unknown or first == second:
         raise ValueError(
             f"policies.{i}.groups: {first!r}, {second!r} must be two different groups of the "
-            f"places table (known: {', '.join(groups[:12])}{', …' if len(groups) > 12 else ''})"
+            f"places table (known: {listing(groups)})"
         )
 
 
